@@ -1,0 +1,90 @@
+/**
+ * Contracts of the resolver layer. The DNS client speaks dns-packet over UDP
+ * (TCP when truncated); the resolver turns answers into MX lists and addresses.
+ * Neither throws for DNS outcomes: those are data (ErrorInfo with a code from
+ * src/errors.ts: nxdomain, servfail, refused, dns-timeout, dns-malformed,
+ * dns-error, cname-loop, no-address, no-mx-address).
+ */
+import type { ErrorInfo, MxSource } from '../model/report.js';
+
+export interface DnsServerAddress {
+  readonly host: string; // IPv4 or IPv6 literal
+  readonly port: number;
+}
+
+export type QueryType = 'A' | 'AAAA' | 'MX' | 'CNAME' | 'TXT' | 'TLSA';
+
+/** One resource record of an answer, decoded. `data` is dns-packet's decoded form. */
+export interface DnsRecord {
+  readonly name: string; // lower case, no trailing dot
+  readonly type: string;
+  readonly ttl: number;
+  readonly data: unknown;
+}
+
+/** The outcome of one lookup (after retries, TCP fallback and validation). */
+export type DnsResult =
+  | {
+      readonly ok: true;
+      readonly rcode: 'NOERROR';
+      readonly answers: readonly DnsRecord[];
+      readonly authorities: readonly DnsRecord[];
+      readonly authenticated: boolean; // AD bit
+      readonly server: DnsServerAddress;
+      readonly overTcp: boolean;
+    }
+  | {
+      readonly ok: false;
+      readonly error: ErrorInfo; // nxdomain | servfail | refused | dns-timeout | dns-malformed | dns-error
+    };
+
+export interface DnsClientOptions {
+  readonly servers: readonly DnsServerAddress[];
+  /** How long each attempt waits for an answer. */
+  readonly timeoutMs: number;
+  /** Attempts per lookup, rotating through the servers (default 3). */
+  readonly attempts?: number;
+}
+
+export interface DnsClient {
+  /** Never rejects for DNS outcomes. Cached per client (one client per scan). */
+  query(name: string, type: QueryType): Promise<DnsResult>;
+  /** Close every socket still open. */
+  close(): void;
+}
+
+/** A note from the resolver that the policy turns into a finding. */
+export interface DnsNote {
+  readonly id: string; // e.g. "dns.mx.cname", "dns.null-mx.mixed", "dns.mx.no-address"
+  readonly message: string;
+  readonly host?: string;
+}
+
+export interface ResolvedHost {
+  readonly name: string;
+  /** IPv4 then IPv6 addresses, in DNS order, de-duplicated. */
+  readonly addresses: readonly string[];
+  /** CNAME targets followed, in order, when the name was an alias. */
+  readonly cname?: readonly string[];
+  /** Set when there are no addresses (no-address, nxdomain, servfail, dns-timeout, cname-loop, ...). */
+  readonly error?: ErrorInfo;
+}
+
+export interface ResolvedMx extends ResolvedHost {
+  readonly preference: number;
+}
+
+export interface DomainResolution {
+  readonly domain: string;
+  readonly mxSource: MxSource;
+  /** Sorted by preference (stable for equal preferences). Empty for null MX and "none". */
+  readonly mx: readonly ResolvedMx[];
+  /** Why the domain could not be assessed (nxdomain, servfail, dns-timeout, no-address, ...). */
+  readonly error?: ErrorInfo;
+  readonly notes: readonly DnsNote[];
+}
+
+export interface Resolver {
+  resolveDomain(domain: string): Promise<DomainResolution>;
+  resolveHost(name: string): Promise<ResolvedHost>;
+}

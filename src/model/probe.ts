@@ -1,0 +1,176 @@
+/**
+ * Facts gathered by one SMTP session to one IP:port. A probe result is a
+ * connection record: its protection state may be "none" and that is data,
+ * never an exception. Every type here is a plain, readonly, JSON-safe object.
+ */
+
+/** How a probe ended. A closed list: reporters and policy switch on it. */
+export type ProbeStatus =
+  /** Greeting, EHLO, STARTTLS, TLS handshake and EHLO inside TLS all succeeded. */
+  | 'ok'
+  /** The server greeted and answered EHLO but did not advertise STARTTLS. */
+  | 'no-starttls'
+  /** STARTTLS was advertised but the server answered it with something other than 220. */
+  | 'starttls-rejected'
+  /** The TLS handshake failed (alert, no common version or cipher, garbage instead of ServerHello). */
+  | 'tls-failed'
+  /** The server refused the session with a 4xx/5xx reply (greeting, EHLO, or EHLO inside TLS). */
+  | 'smtp-rejected'
+  /** The server broke the SMTP grammar (unparseable reply, line or reply too long, non-SMTP banner). */
+  | 'protocol-error'
+  /** The TCP connection was refused (RST) or the host/network is unreachable. */
+  | 'connection-refused'
+  /** The TCP connection was not established within the connect deadline. */
+  | 'connection-timeout'
+  /** The server closed the connection before the session was complete. */
+  | 'connection-closed'
+  /** A phase deadline or the probe deadline passed after the connection was up. */
+  | 'timeout'
+  /** Not connected: the address came from DNS and lies in a private/loopback/link-local range. */
+  | 'refused-private'
+  /** A bug in mxready; the other targets are unaffected. */
+  | 'internal-error';
+
+export const PROBE_STATUSES: readonly ProbeStatus[] = [
+  'ok',
+  'no-starttls',
+  'starttls-rejected',
+  'tls-failed',
+  'smtp-rejected',
+  'protocol-error',
+  'connection-refused',
+  'connection-timeout',
+  'connection-closed',
+  'timeout',
+  'refused-private',
+  'internal-error',
+];
+
+/** Where in the session something happened. */
+export type Phase =
+  | 'dns'
+  | 'guard'
+  | 'connect'
+  | 'greeting'
+  | 'ehlo'
+  | 'starttls'
+  | 'tls'
+  | 'ehlo-after-tls'
+  | 'quit'
+  | 'internal';
+
+/** A parsed SMTP reply, as kept in errors. Text is sanitised for output. */
+export interface SmtpReplyRecord {
+  readonly code: number;
+  /** RFC 3463 enhanced status code ("5.7.1") when the server sent one. */
+  readonly enhanced?: string;
+  /** The text of each line, without the "NNN-" prefix. */
+  readonly lines: readonly string[];
+}
+
+export interface ProbeError {
+  readonly phase: Phase;
+  /** Stable kebab-case code from src/errors.ts (e.g. "connect-refused", "tls-handshake-failed"). */
+  readonly code: string;
+  readonly message: string;
+  readonly reply?: SmtpReplyRecord;
+}
+
+export type TlsVersionName = 'SSLv3' | 'TLSv1' | 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3';
+
+export interface KeyExchangeFacts {
+  /** "ECDH", "DH", or "RSA" (static RSA key transport, no forward secrecy); null when unknown. */
+  readonly type: string | null;
+  /** Named group ("X25519", "P-256", "X25519MLKEM768"), null for finite-field DH or unknown. */
+  readonly group: string | null;
+  /** Size in bits as OpenSSL reports it (253 for X25519, 2048 for a 2048-bit DH group). */
+  readonly bits: number | null;
+}
+
+export interface TlsFacts {
+  /** Negotiated protocol version as OpenSSL names it. */
+  readonly protocol: string;
+  readonly cipher: {
+    /** OpenSSL name, e.g. "ECDHE-RSA-AES128-GCM-SHA256" or "TLS_AES_256_GCM_SHA384". */
+    readonly name: string;
+    /** IANA (RFC) name, e.g. "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256". */
+    readonly standardName: string;
+  };
+  readonly keyExchange: KeyExchangeFacts;
+  readonly forwardSecrecy: boolean;
+}
+
+/** One certificate of the chain, as summarised from its DER. */
+export interface ChainCertificate {
+  /** RFC 4514 string. */
+  readonly subject: string;
+  /** RFC 4514 string. */
+  readonly issuer: string;
+  readonly notBefore: string;
+  readonly notAfter: string;
+  /** "rsa", "ec", "ed25519", "ed448", "dsa", or the raw type. */
+  readonly keyType: string;
+  /** RSA/DSA modulus bits, EC curve bits. null when unknown. */
+  readonly keyBits: number | null;
+  /** e.g. "sha256WithRSAEncryption", "ecdsa-with-SHA256", or the dotted OID when unknown. */
+  readonly signatureAlgorithm: string;
+  /** Upper-case hex, colon separated. */
+  readonly fingerprintSha256: string;
+  readonly selfSigned: boolean;
+}
+
+/** The leaf certificate's facts plus the judgements computed as facts. */
+export interface CertificateFacts extends ChainCertificate {
+  /** "DNS:mx.example.com", "IP:192.0.2.1", "email:…", "URI:…", in certificate order. */
+  readonly subjectAltNames: readonly string[];
+  /** The subject's common names (CN), most specific last, for RFC 6125's fallback. */
+  readonly commonNames: readonly string[];
+  /** Whole days from the scan's clock to notAfter (negative once expired). */
+  readonly daysRemaining: number;
+  /** OpenSSL's verdict against Node's bundled roots plus --ca-file, at the default security level. */
+  readonly trusted: boolean;
+  /** OpenSSL's reason when not trusted ("CERT_HAS_EXPIRED", "DEPTH_ZERO_SELF_SIGNED_CERT", ...), else null. */
+  readonly validationError: string | null;
+  /** RFC 6125 match of the certificate against this MX entry's host name. */
+  readonly hostnameMatch: boolean;
+  /** The certificates the server presented, leaf first. */
+  readonly chain: readonly ChainCertificate[];
+}
+
+export interface ProbeTimings {
+  /** Milliseconds from the start of the probe; null when the phase was not reached. */
+  readonly connectMs: number | null;
+  readonly greetingMs: number | null;
+  readonly tlsMs: number | null;
+  readonly totalMs: number;
+}
+
+export interface ProbeResult {
+  readonly status: ProbeStatus;
+  /** The greeting's text lines joined with "\n" (sanitised), null when none arrived. */
+  readonly banner: string | null;
+  /** The first EHLO reply's lines after the first, as strings. */
+  readonly extensions: readonly string[];
+  /** Whether STARTTLS was advertised in the first EHLO reply. */
+  readonly starttls: boolean;
+  /** The EHLO reply inside TLS, lines after the first. */
+  readonly extensionsAfterTls?: readonly string[];
+  readonly tlsMode?: 'starttls' | 'implicit';
+  /** The SNI that was sent (the first MX name that reached this address), null for none. */
+  readonly sni?: string | null;
+  readonly tls?: TlsFacts;
+  /**
+   * The leaf certificate. `hostnameMatch` in a raw probe result is computed against
+   * the SNI name; the scan recomputes it per MX entry.
+   */
+  readonly certificate?: CertificateFacts;
+  /** Plaintext bytes that arrived after the 220 to STARTTLS and were discarded (RFC 3207 §6). */
+  readonly plaintextDiscardedBytes?: number;
+  /**
+   * When the handshake failed at the policy's minimum version: the highest older version
+   * the server did complete a handshake with in a second session, or null if none did.
+   */
+  readonly legacyProtocol?: string | null;
+  readonly error?: ProbeError;
+  readonly timings: ProbeTimings;
+}

@@ -1,0 +1,125 @@
+/**
+ * The report model: schemaVersion 1 of the JSON contract (../shared/DESIGN.md).
+ * Adding fields is fine; renaming or removing one bumps SCHEMA_VERSION.
+ */
+import type { ProbeResult, TlsVersionName } from './probe.js';
+
+export const SCHEMA_VERSION = 1 as const;
+
+export type Severity = 'fail' | 'warn' | 'info';
+
+/** IANA "STARTTLS Validation Result Types" (RFC 8460 §4.3, TLS-RPT). */
+export type TlsRptResultType =
+  | 'starttls-not-supported'
+  | 'certificate-host-mismatch'
+  | 'certificate-expired'
+  | 'certificate-not-trusted'
+  | 'validation-failure'
+  | 'tlsa-invalid'
+  | 'dnssec-invalid'
+  | 'dane-required'
+  | 'sts-policy-fetch-error'
+  | 'sts-policy-invalid'
+  | 'sts-webpki-invalid';
+
+export interface Finding {
+  /** Stable id, e.g. "starttls.missing"; the catalogue is src/policy/findings.ts. */
+  readonly id: string;
+  readonly severity: Severity;
+  readonly message: string;
+  readonly host?: string;
+  readonly ip?: string;
+  readonly port?: number;
+  readonly resultType?: TlsRptResultType;
+}
+
+export interface ErrorInfo {
+  readonly code: string;
+  readonly message: string;
+}
+
+export type MxSource = 'mx' | 'implicit' | 'null' | 'none';
+
+export interface AddressReport {
+  readonly ip: string;
+  readonly port: number;
+  readonly probe: ProbeResult;
+}
+
+export interface MxReport {
+  readonly host: string;
+  readonly preference: number;
+  /** When the MX name was an alias: the chain of CNAME targets followed. */
+  readonly cname?: readonly string[];
+  /** Why the host has no usable address, when it has none. */
+  readonly error?: ErrorInfo;
+  /** Addresses that were found but not probed (over the per-host limit). */
+  readonly addressesSkipped?: number;
+  readonly addresses: readonly AddressReport[];
+}
+
+export type TargetStatus = 'pass' | 'fail' | 'error';
+
+export interface TargetReport {
+  readonly input: string;
+  /** The domain (A-label form) or, for a relay, the host as given. */
+  readonly domain: string;
+  readonly kind: 'domain' | 'host';
+  readonly status: TargetStatus;
+  readonly error?: ErrorInfo;
+  /** At least one address meets the policy; null when the domain accepts no mail (null MX). */
+  readonly deliverable: boolean | null;
+  readonly dns: {
+    readonly mxSource: MxSource;
+    readonly error?: ErrorInfo;
+  };
+  readonly mx: readonly MxReport[];
+  readonly findings: readonly Finding[];
+}
+
+export type TlsVersionSetting = Exclude<TlsVersionName, 'SSLv3'>;
+
+export interface PolicyReport {
+  readonly name: string;
+  readonly minTlsVersion: TlsVersionSetting;
+  readonly requireStartTls: boolean;
+  readonly requireTrustedChain: boolean;
+  readonly requireHostnameMatch: boolean;
+  readonly requireUnexpired: boolean;
+}
+
+export interface InventoryRow {
+  /** e.g. "TLSv1.3", or "none" for records without TLS. */
+  readonly key: string;
+  readonly count: number;
+}
+
+export interface Summary {
+  readonly targets: number;
+  readonly pass: number;
+  readonly fail: number;
+  readonly error: number;
+  /** Targets that are not deliverable under the policy (mail would be stuck). */
+  readonly stuck: number;
+  /** Unique IP:port probes made (or attempted). */
+  readonly probes: number;
+  /** Probes that completed a TLS handshake. */
+  readonly tlsProbes: number;
+  /** Probes that negotiated TLS 1.2 or better. */
+  readonly tls12OrBetterProbes: number;
+  readonly byStatus: Readonly<Record<string, number>>;
+  readonly byProtocol: Readonly<Record<string, number>>;
+  readonly byCipher: Readonly<Record<string, number>>;
+  readonly byKeyExchange: Readonly<Record<string, number>>;
+  readonly byCertificateKey: Readonly<Record<string, number>>;
+}
+
+export interface Report {
+  readonly schemaVersion: typeof SCHEMA_VERSION;
+  readonly tool: { readonly name: string; readonly version: string };
+  readonly startedAt: string;
+  readonly finishedAt: string;
+  readonly policy: PolicyReport;
+  readonly targets: readonly TargetReport[];
+  readonly summary: Summary;
+}
