@@ -86,6 +86,8 @@ export interface PolicyReport {
   readonly requireTrustedChain: boolean;
   readonly requireHostnameMatch: boolean;
   readonly requireUnexpired: boolean;
+  /** A certificate expiring within this many days is a warning. */
+  readonly expiryWarnDays: number;
 }
 
 export interface InventoryRow {
@@ -99,7 +101,7 @@ export interface Summary {
   readonly pass: number;
   readonly fail: number;
   readonly error: number;
-  /** Targets that are not deliverable under the policy (mail would be stuck). */
+  /** Failing targets with no MX address that meets the policy: with enforcement on, their mail would be stuck. */
   readonly stuck: number;
   /** Unique IP:port probes made (or attempted). */
   readonly probes: number;

@@ -1,0 +1,67 @@
+/** File IO for the CLI: inputs, trust anchors, atomic report writes. Errors become one-line usage errors. */
+import { X509Certificate } from 'node:crypto';
+import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { UsageError } from '../errors.js';
+
+function reason(error: unknown): string {
+  const e = error as NodeJS.ErrnoException;
+  if (e && typeof e.code === 'string') {
+    const known: Record<string, string> = {
+      ENOENT: 'no such file',
+      EACCES: 'permission denied',
+      EISDIR: 'is a directory',
+      ENOTDIR: 'not a directory',
+    };
+    return known[e.code] ?? e.code;
+  }
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** Reads a file, or all of stdin for '-'. */
+export async function readTextInput(path: string, stdin: NodeJS.ReadableStream): Promise<string> {
+  if (path === '-') {
+    const chunks: Buffer[] = [];
+    for await (const chunk of stdin) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk)));
+    return Buffer.concat(chunks).toString('utf8');
+  }
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new UsageError(`cannot read ${path}: ${reason(error)}`);
+  }
+}
+
+const PEM_BLOCK = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
+
+/** Reads a PEM file of trust anchors; each certificate must parse. */
+export function readCaFile(path: string): string[] {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new UsageError(`cannot read --ca-file ${path}: ${reason(error)}`);
+  }
+  const blocks = text.match(PEM_BLOCK) ?? [];
+  if (blocks.length === 0) throw new UsageError(`--ca-file ${path}: no PEM certificate in it`);
+  blocks.forEach((block, index) => {
+    try {
+      new X509Certificate(block);
+    } catch {
+      throw new UsageError(`--ca-file ${path}: certificate ${index + 1} is not a valid X.509 certificate`);
+    }
+  });
+  return blocks;
+}
+
+/** Writes via a temporary file in the same folder and a rename, so no reader ever sees half a report. */
+export function writeFileAtomic(path: string, content: string): void {
+  const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
+  try {
+    writeFileSync(temp, content, { mode: 0o644 });
+    renameSync(temp, path);
+  } catch (error) {
+    rmSync(temp, { force: true });
+    throw new UsageError(`cannot write ${path}: ${reason(error)}`);
+  }
+}

@@ -1,0 +1,156 @@
+/**
+ * The offline demo: a zone under mxready.test whose MX hosts show every kind of
+ * gap, served by the lab on loopback. Certificates are made at start-up by a
+ * demo CA that the scan is told to trust (--ca-file in a real run).
+ */
+import type { ScanOptions } from '../scan/scan.js';
+import { createCa, createSelfSigned, type LabCa } from './certs.js';
+import type { LabZoneRecord } from './dns-server.js';
+import { startLab, type LabServerSpec, type RunningLab } from './lab.js';
+
+export const DEMO_ZONE = 'mxready.test';
+
+export interface DemoLab {
+  /** The demo's targets, in the order the report lists them. */
+  readonly targets: readonly string[];
+  /** What a scan of the lab needs: its resolver, port, CA and permission to dial loopback. */
+  readonly scanOptions: ScanOptions;
+  readonly lab: RunningLab;
+  readonly caPem: string;
+  close(): Promise<void>;
+}
+
+const name = (label: string) => `${label}.${DEMO_ZONE}`;
+const DAY = 86_400_000;
+
+interface DemoHost {
+  readonly label: string;
+  readonly ip: string;
+  readonly build: (ca: LabCa, host: string) => Promise<Omit<LabServerSpec, 'ip'>>;
+}
+
+async function starttlsServer(
+  host: string,
+  cert: { keyPem: string; chainPem: string },
+  tls: { minVersion?: 'TLSv1' | 'TLSv1.2'; maxVersion?: 'TLSv1' | 'TLSv1.2' | 'TLSv1.3'; ecdhCurve?: string } = {},
+  extra: Partial<Omit<LabServerSpec, 'ip'>> = {},
+): Promise<Omit<LabServerSpec, 'ip'>> {
+  return { hostname: host, starttls: true, tls: { key: cert.keyPem, cert: cert.chainPem, ...tls }, ...extra };
+}
+
+/** Each demo MX host: what it runs and which gap it shows. */
+const HOSTS: readonly DemoHost[] = [
+  {
+    label: 'mx.modern',
+    ip: '127.0.0.2',
+    // TLS 1.3 with a trusted certificate; also names nomx.mxready.test, the implicit-MX domain on this address.
+    build: async (ca, host) =>
+      starttlsServer(host, await ca.issue({ commonName: host, dnsNames: [host, name('nomx')] }), { ecdhCurve: 'X25519' }),
+  },
+  {
+    label: 'mx.tls12',
+    ip: '127.0.0.3',
+    build: async (ca, host) =>
+      starttlsServer(host, await ca.issue({ commonName: host, dnsNames: [host], keyType: 'rsa-2048' }), {
+        maxVersion: 'TLSv1.2',
+        ecdhCurve: 'P-256',
+      }),
+  },
+  {
+    label: 'mx.legacy',
+    ip: '127.0.0.4',
+    build: async (ca, host) =>
+      starttlsServer(host, await ca.issue({ commonName: host, dnsNames: [host], keyType: 'rsa-2048' }), {
+        minVersion: 'TLSv1',
+        maxVersion: 'TLSv1',
+      }),
+  },
+  {
+    label: 'mx.plaintext',
+    ip: '127.0.0.5',
+    build: async (_ca, host) => ({ hostname: host, starttls: false }),
+  },
+  {
+    label: 'mx.busy',
+    ip: '127.0.0.6',
+    build: async (ca, host) =>
+      starttlsServer(host, await ca.issue({ commonName: host, dnsNames: [host] }), {}, { starttlsReply: '454 4.7.0 TLS not available due to local problem' }),
+  },
+  {
+    label: 'mx.selfsigned',
+    ip: '127.0.0.7',
+    build: async (_ca, host) => starttlsServer(host, await createSelfSigned({ commonName: host, dnsNames: [host] })),
+  },
+  {
+    label: 'mx.expired',
+    ip: '127.0.0.8',
+    build: async (ca, host) =>
+      starttlsServer(
+        host,
+        await ca.issue({ commonName: host, dnsNames: [host], notBefore: new Date(Date.now() - 400 * DAY), notAfter: new Date(Date.now() - 10 * DAY) }),
+      ),
+  },
+  {
+    label: 'mx.wrongname',
+    ip: '127.0.0.9',
+    build: async (ca, host) => starttlsServer(host, await ca.issue({ commonName: 'mail.elsewhere.test', dnsNames: ['mail.elsewhere.test'] })),
+  },
+  {
+    label: 'mx.clientcert',
+    ip: '127.0.0.10',
+    build: async (ca, host) =>
+      starttlsServer(host, await ca.issue({ commonName: host, dnsNames: [host] }), {}, { ehloAfterTlsReply: '421 4.7.1 Client certificate required' }),
+  },
+];
+
+/** The demo's domains: [domain label, MX records as [preference, MX label]]. */
+const DOMAINS: readonly [string, readonly (readonly [number, string])[]][] = [
+  ['modern', [[10, 'mx.modern']]],
+  ['tls12', [[10, 'mx.tls12']]],
+  ['legacy', [[10, 'mx.legacy']]],
+  ['plaintext', [[10, 'mx.plaintext']]],
+  ['busy', [[10, 'mx.busy']]],
+  ['selfsigned', [[10, 'mx.selfsigned']]],
+  ['expired', [[10, 'mx.expired']]],
+  ['wrongname', [[10, 'mx.wrongname']]],
+  ['clientcert', [[10, 'mx.clientcert']]],
+  ['backup', [[20, 'mx.plaintext'], [10, 'mx.modern']]],
+];
+
+function zoneRecords(): LabZoneRecord[] {
+  const records: LabZoneRecord[] = [];
+  for (const host of HOSTS) records.push({ name: name(host.label), type: 'A', data: host.ip });
+  for (const [label, mxs] of DOMAINS) {
+    for (const [preference, mx] of mxs) records.push({ name: name(label), type: 'MX', data: { preference, exchange: name(mx) } });
+  }
+  records.push({ name: name('nullmx'), type: 'MX', data: { preference: 0, exchange: '.' } });
+  records.push({ name: name('nomx'), type: 'A', data: '127.0.0.2' });
+  return records;
+}
+
+export const DEMO_TARGETS: readonly string[] = [
+  ...DOMAINS.map(([label]) => name(label)),
+  name('nomx'),
+  name('nullmx'),
+  name('missing'),
+];
+
+export async function startDemoLab(): Promise<DemoLab> {
+  const ca = await createCa({ commonName: 'mxready demo CA' });
+  const servers = await Promise.all(HOSTS.map(async (host) => ({ ip: host.ip, ...(await host.build(ca, name(host.label))) })));
+  const lab = await startLab({ servers, records: zoneRecords() });
+  return {
+    targets: DEMO_TARGETS,
+    lab,
+    caPem: ca.certPem,
+    scanOptions: {
+      resolvers: [{ host: lab.dns.host, port: lab.dns.port }],
+      port: lab.port,
+      extraCa: [ca.certPem],
+      allowPrivate: true,
+      timeoutMs: 15_000,
+      dnsTimeoutMs: 2_000,
+    },
+    close: () => lab.close(),
+  };
+}

@@ -1,0 +1,63 @@
+/**
+ * Certificate rules. Under `encrypt` they are warnings (an enforcing client
+ * that does not verify still delivers); `verify` makes them gaps.
+ */
+import type { Finding } from '../../model/report.js';
+import { finding } from '../findings.js';
+import type { AddressRule } from './types.js';
+
+const EXPIRY_ERRORS = new Set(['CERT_HAS_EXPIRED']);
+const NOT_YET_VALID_ERRORS = new Set(['CERT_NOT_YET_VALID']);
+
+export const certificateRule: AddressRule = (facts, policy) => {
+  const { probe } = facts;
+  const context = { host: facts.host, ip: facts.ip, port: facts.port };
+  const where = `${facts.host} [${facts.ip}]:${facts.port}`;
+  if (!probe.tls) return [];
+  const cert = probe.certificate;
+  if (!cert) {
+    const severity = policy.requireTrustedChain ? 'fail' : undefined;
+    return [finding('cert.unreadable', `${where}: no readable certificate`, context, severity)];
+  }
+  const out: Finding[] = [];
+  const expired = cert.daysRemaining < 0 || EXPIRY_ERRORS.has(cert.validationError ?? '');
+  const notYetValid = NOT_YET_VALID_ERRORS.has(cert.validationError ?? '');
+  if (expired) {
+    out.push(
+      finding(
+        'cert.expired',
+        `${where}: certificate expired on ${cert.notAfter.slice(0, 10)}`,
+        context,
+        policy.requireUnexpired ? 'fail' : 'warn',
+      ),
+    );
+  } else if (cert.daysRemaining < policy.expiryWarnDays) {
+    out.push(finding('cert.expiring-soon', `${where}: certificate expires in ${cert.daysRemaining} days (${cert.notAfter.slice(0, 10)})`, context));
+  }
+  if (notYetValid) {
+    out.push(
+      finding('cert.not-yet-valid', `${where}: certificate not valid before ${cert.notBefore.slice(0, 10)}`, context, policy.requireUnexpired ? 'fail' : 'warn'),
+    );
+  }
+  // An expired or not-yet-valid but otherwise good chain is reported once, as such.
+  const dateError = EXPIRY_ERRORS.has(cert.validationError ?? '') || NOT_YET_VALID_ERRORS.has(cert.validationError ?? '');
+  const untrustedForOtherReasons = !cert.trusted && !dateError;
+  if (untrustedForOtherReasons) {
+    const why = cert.selfSigned ? 'self-signed' : (cert.validationError ?? 'unknown reason');
+    out.push(
+      finding('cert.untrusted', `${where}: certificate not trusted (${why})`, context, policy.requireTrustedChain ? 'fail' : 'warn'),
+    );
+  }
+  if (!cert.hostnameMatch) {
+    const names = cert.subjectAltNames.length > 0 ? cert.subjectAltNames.join(', ') : `CN=${cert.commonNames.join(', CN=')}`;
+    out.push(
+      finding(
+        'cert.hostname-mismatch',
+        `${where}: certificate does not name ${facts.host} (it names ${names})`,
+        context,
+        policy.requireHostnameMatch ? 'fail' : 'warn',
+      ),
+    );
+  }
+  return out;
+};

@@ -1,0 +1,161 @@
+/**
+ * The terminal reporter: one row per domain / MX / address with what a mail
+ * administrator needs at a glance, the findings with their ids, and a summary
+ * of how many targets are ready and how much mail would be stuck. Pure: colour
+ * is an option, and every server-supplied string is sanitised before it is
+ * coloured.
+ */
+import { Chalk, type ChalkInstance } from 'chalk';
+import Table from 'cli-table3';
+import type { ProbeResult } from '../model/probe.js';
+import type { AddressReport, Finding, MxReport, Report, TargetReport } from '../model/report.js';
+import { sanitizeText } from '../model/sanitize.js';
+import { isUnassessed } from '../policy/evaluate.js';
+
+export interface TableOptions {
+  /** ANSI colours (only on a TTY, never with NO_COLOR: the CLI decides). */
+  readonly color: boolean;
+}
+
+interface Paint {
+  readonly ok: (s: string) => string;
+  readonly gap: (s: string) => string;
+  readonly warn: (s: string) => string;
+  readonly dim: (s: string) => string;
+  readonly bold: (s: string) => string;
+}
+
+function paints(chalk: ChalkInstance): Paint {
+  return { ok: chalk.green, gap: chalk.red, warn: chalk.yellow, dim: chalk.dim, bold: chalk.bold };
+}
+
+const safe = (text: string): string => sanitizeText(text);
+
+function percent(part: number, whole: number): string {
+  return whole === 0 ? '—' : `${Math.round((part / whole) * 100)}%`;
+}
+
+function targetLabel(target: TargetReport, paint: Paint): string {
+  const status = { pass: paint.ok('PASS'), fail: paint.gap('FAIL'), error: paint.warn('ERROR') }[target.status];
+  const name = target.input === target.domain ? target.domain : `${target.domain}\n${paint.dim(`(${target.input})`)}`;
+  return `${safe(name)}\n${status}`;
+}
+
+function tlsCell(probe: ProbeResult, paint: Paint): string {
+  if (probe.tls) return probe.tls.protocol === 'TLSv1.3' || probe.tls.protocol === 'TLSv1.2' ? probe.tls.protocol : paint.gap(probe.tls.protocol);
+  if (probe.legacyProtocol) return paint.gap(`${probe.legacyProtocol} only`);
+  return paint.dim('—');
+}
+
+function certificateCell(probe: ProbeResult, paint: Paint): string {
+  const cert = probe.certificate;
+  if (!cert) return paint.dim(probe.tls ? 'unreadable' : '—');
+  const parts: string[] = [];
+  if (cert.daysRemaining < 0) parts.push(paint.gap('expired'));
+  if (!cert.trusted && cert.validationError !== 'CERT_HAS_EXPIRED') parts.push(paint.warn(cert.selfSigned ? 'self-signed' : 'untrusted'));
+  if (!cert.hostnameMatch) parts.push(paint.warn('name mismatch'));
+  if (parts.length === 0) parts.push(paint.ok('valid'));
+  parts.push(paint.dim(`${cert.keyType} ${cert.keyBits ?? '?'}, ${cert.daysRemaining}d`));
+  return parts.join('\n');
+}
+
+function addressFindings(target: TargetReport, host: string, ip: string): Finding[] {
+  return target.findings.filter((f) => f.host === host && f.ip === ip);
+}
+
+function resultCell(target: TargetReport, mx: MxReport, address: AddressReport, paint: Paint): string {
+  const findings = addressFindings(target, mx.host, address.ip);
+  const probe = address.probe;
+  if (findings.some((f) => f.severity === 'fail')) return paint.gap(`GAP\n${probe.status}`);
+  if (isUnassessed(probe)) return paint.warn(`not assessed\n${probe.status}`);
+  if (findings.some((f) => f.severity === 'warn')) return paint.ok('meets') + paint.warn(' (warnings)');
+  return paint.ok('meets');
+}
+
+function dnsCell(target: TargetReport, paint: Paint): string {
+  switch (target.dns.mxSource) {
+    case 'null':
+      return paint.dim('null MX: accepts no mail');
+    case 'none':
+      return paint.warn(safe(target.error?.message ?? target.dns.error?.message ?? 'no MX'));
+    default:
+      return paint.warn(safe(target.error?.message ?? 'no address'));
+  }
+}
+
+function rowsFor(target: TargetReport, paint: Paint): unknown[][] {
+  const rows: unknown[][] = [];
+  for (const mx of target.mx) {
+    const mxLabel = target.kind === 'host' ? safe(mx.host) : `${safe(mx.host)} ${paint.dim(`(${mx.preference})`)}`;
+    if (mx.addresses.length === 0) {
+      rows.push([mxLabel, paint.dim('—'), { colSpan: 3, content: paint.warn(safe(mx.error?.message ?? 'no address')) }, paint.warn('no address')]);
+      continue;
+    }
+    for (const address of mx.addresses) {
+      const probe = address.probe;
+      rows.push([
+        mxLabel,
+        `${address.ip.includes(':') ? `[${address.ip}]` : address.ip}:${address.port}`,
+        tlsCell(probe, paint),
+        probe.tls ? safe(probe.tls.cipher.standardName) : paint.dim(probe.starttls ? '—' : 'no STARTTLS'),
+        certificateCell(probe, paint),
+        resultCell(target, mx, address, paint),
+      ]);
+    }
+  }
+  if (rows.length === 0) rows.push([{ colSpan: 6, content: dnsCell(target, paint) }]);
+  const first = rows[0];
+  if (first) first.unshift({ rowSpan: rows.length, content: targetLabel(target, paint) });
+  return rows;
+}
+
+function findingLines(report: Report, paint: Paint): string[] {
+  const lines: string[] = [];
+  const label = { fail: paint.gap('FAIL'), warn: paint.warn('WARN'), info: paint.dim('INFO') };
+  for (const target of report.targets) {
+    if (target.findings.length === 0) continue;
+    lines.push(paint.bold(safe(target.domain)));
+    for (const f of target.findings) lines.push(`  ${label[f.severity]} ${f.id}  ${safe(f.message)}`);
+  }
+  return lines;
+}
+
+function countsLine(record: Readonly<Record<string, number>>): string {
+  const entries = Object.entries(record).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+  return entries.length === 0 ? '—' : entries.map(([k, v]) => `${safe(k)} ×${v}`).join(', ');
+}
+
+function summaryLines(report: Report, paint: Paint): string[] {
+  const s = report.summary;
+  const p = report.policy;
+  const requirements = [
+    `${p.minTlsVersion}+`,
+    p.requireStartTls ? 'STARTTLS' : null,
+    p.requireTrustedChain ? 'trusted chain' : null,
+    p.requireHostnameMatch ? 'name match' : null,
+    p.requireUnexpired ? 'unexpired' : null,
+  ].filter((x) => x !== null);
+  return [
+    `${paint.bold('Policy')}   ${p.name}: requires ${requirements.join(', ')}`,
+    `${paint.bold('Targets')}  ${s.targets}: ${paint.ok(`${s.pass} pass`)}, ${paint.gap(`${s.fail} fail`)}, ${paint.warn(`${s.error} could not be assessed`)}` +
+      `; ${s.stuck === 0 ? '0' : paint.gap(String(s.stuck))} would be stuck (no MX address meets the policy)`,
+    `${paint.bold('Probes')}   ${s.probes} addresses: ${s.tlsProbes} negotiated TLS (${percent(s.tlsProbes, s.probes)}), ` +
+      `${s.tls12OrBetterProbes} TLS 1.2 or better (${percent(s.tls12OrBetterProbes, s.probes)})`,
+    `${paint.bold('Protocols')} ${countsLine(s.byProtocol)}`,
+  ];
+}
+
+export function renderTable(report: Report, options: TableOptions): string {
+  const paint = paints(new Chalk({ level: options.color ? 1 : 0 }));
+  const table = new Table({
+    head: ['Target', 'MX (pref)', 'Address', 'TLS', 'Cipher', 'Certificate', 'Result'].map((h) => paint.bold(h)),
+    style: { head: [], border: [] },
+    wordWrap: false,
+  });
+  for (const target of report.targets) table.push(...(rowsFor(target, paint) as never[]));
+  const findings = findingLines(report, paint);
+  const parts = [table.toString(), ''];
+  if (findings.length > 0) parts.push(paint.bold('Findings'), ...findings, '');
+  parts.push(...summaryLines(report, paint));
+  return `${parts.join('\n')}\n`;
+}

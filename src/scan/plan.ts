@@ -1,0 +1,119 @@
+/**
+ * The planner: resolved targets → unique probes. Pure.
+ *
+ * Every IP:port is probed once per scan and its result shared by every target
+ * that reaches it; the SNI is the first MX name (in input order, then MX order)
+ * that reached the address. Addresses from DNS in guarded ranges are not
+ * probed unless allowPrivate; explicit relay addresses always are.
+ */
+import type { ResolvedHost } from '../dns/types.js';
+import type { MxSource } from '../model/report.js';
+import type { ErrorInfo } from '../model/report.js';
+import type { DnsNote } from '../dns/types.js';
+import { guardedRange } from './guard.js';
+
+export const DEFAULT_MAX_ADDRESSES_PER_MX = 5;
+
+/** One MX entry (or the relay itself) with its addresses, as the planner sees it. */
+export interface PlannedMx {
+  readonly host: string;
+  readonly preference: number;
+  readonly cname?: readonly string[];
+  readonly error?: ErrorInfo;
+  readonly addressesSkipped: number;
+  readonly addresses: readonly PlannedAddress[];
+}
+
+export interface PlannedAddress {
+  readonly ip: string;
+  readonly port: number;
+  /** The probe key (ip|port) when the address is probed; null when the guard refused it. */
+  readonly probeKey: string | null;
+  /** Why the guard refused it, when it did. */
+  readonly refusedRange?: string;
+}
+
+export interface PlannedTarget {
+  readonly input: string;
+  readonly domain: string;
+  readonly kind: 'domain' | 'host';
+  readonly mxSource: MxSource;
+  readonly dnsError?: ErrorInfo;
+  readonly notes: readonly DnsNote[];
+  readonly mx: readonly PlannedMx[];
+}
+
+export interface PlannedProbe {
+  readonly key: string;
+  readonly ip: string;
+  readonly port: number;
+  readonly sni: string | null;
+}
+
+export interface Plan {
+  readonly targets: readonly PlannedTarget[];
+  /** Unique probes, in the order they were first needed. */
+  readonly probes: readonly PlannedProbe[];
+}
+
+/** A resolved target before planning: the resolver's answer in one shape for domains and relays. */
+export interface ResolvedTarget {
+  readonly input: string;
+  readonly domain: string;
+  readonly kind: 'domain' | 'host';
+  readonly mxSource: MxSource;
+  readonly error?: ErrorInfo;
+  readonly notes: readonly DnsNote[];
+  readonly port: number;
+  /** Whether the addresses came from DNS (guarded) or were typed by the user (trusted). */
+  readonly fromDns: boolean;
+  /** True for an IP-literal relay: no SNI, and the name to match is the IP. */
+  readonly ipLiteral: boolean;
+  readonly hosts: readonly (ResolvedHost & { readonly preference: number })[];
+}
+
+export interface PlanOptions {
+  readonly allowPrivate: boolean;
+  readonly maxAddressesPerMx?: number;
+}
+
+export function probeKey(ip: string, port: number): string {
+  return `${ip}|${port}`;
+}
+
+export function planScan(resolved: readonly ResolvedTarget[], options: PlanOptions): Plan {
+  const limit = options.maxAddressesPerMx ?? DEFAULT_MAX_ADDRESSES_PER_MX;
+  const probes = new Map<string, PlannedProbe>();
+
+  const targets = resolved.map((target): PlannedTarget => {
+    const mx = target.hosts.map((host): PlannedMx => {
+      const kept = host.addresses.slice(0, limit);
+      const addresses = kept.map((ip): PlannedAddress => {
+        const range = target.fromDns && !options.allowPrivate ? guardedRange(ip) : null;
+        if (range !== null) return { ip, port: target.port, probeKey: null, refusedRange: range };
+        const key = probeKey(ip, target.port);
+        if (!probes.has(key)) probes.set(key, { key, ip, port: target.port, sni: target.ipLiteral ? null : host.name });
+        return { ip, port: target.port, probeKey: key };
+      });
+      return {
+        host: host.name,
+        preference: host.preference,
+        ...(host.cname && host.cname.length > 0 ? { cname: host.cname } : {}),
+        ...(host.error ? { error: host.error } : {}),
+        addressesSkipped: host.addresses.length - kept.length,
+        addresses,
+      };
+    });
+    return {
+      input: target.input,
+      domain: target.domain,
+      kind: target.kind,
+      mxSource: target.mxSource,
+      ...(target.error ? { dnsError: target.error } : {}),
+      notes: target.notes,
+      mx,
+    };
+  });
+
+  return { targets, probes: [...probes.values()] };
+}

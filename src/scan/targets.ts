@@ -1,0 +1,142 @@
+/**
+ * Target parsing: what the user typed → what to scan. Pure.
+ *
+ *   example.com, Bücher.example     a domain: MX lookup (IDN converted to A-labels)
+ *   user@example.com                the domain part
+ *   mx.example.com:587              a relay: probed as given, no MX lookup
+ *   192.0.2.1, 192.0.2.1:2525       a relay by IPv4 literal
+ *   ::1, [2001:db8::1]:25           a relay by IPv6 literal
+ */
+import { isIP } from 'node:net';
+import { domainToASCII } from 'node:url';
+import { UsageError } from '../errors.js';
+
+export interface DomainTarget {
+  readonly kind: 'domain';
+  readonly input: string;
+  /** A-label form, lower case, no trailing dot. */
+  readonly domain: string;
+}
+
+export interface HostTarget {
+  readonly kind: 'host';
+  readonly input: string;
+  /** Host name (A-label form) or IP literal (no brackets). */
+  readonly host: string;
+  /** The port given, or null for "use --port". */
+  readonly port: number | null;
+  readonly isIp: boolean;
+}
+
+export type Target = DomainTarget | HostTarget;
+
+const LABEL = /^(?!-)[a-z0-9_-]{1,63}(?<!-)$/;
+
+/** Converts a host name to lower-case A-label form, or returns null when it is not a valid name. */
+export function normalizeHostName(name: string): string | null {
+  const trimmed = name.endsWith('.') ? name.slice(0, -1) : name;
+  if (trimmed.length === 0 || /[\s/\\@[\]]/.test(trimmed)) return null;
+  const ascii = domainToASCII(trimmed).toLowerCase();
+  if (ascii === '' || ascii.length > 253) return null;
+  const labels = ascii.split('.');
+  if (labels.length < 1 || !labels.every((label) => LABEL.test(label))) return null;
+  // An all-numeric last label is an IPv4-looking name, never a domain.
+  if (/^[0-9]+$/.test(labels[labels.length - 1] ?? '')) return null;
+  return ascii;
+}
+
+function parsePort(text: string, input: string): number {
+  if (!/^[0-9]{1,5}$/.test(text)) throw new UsageError(`invalid port in target "${input}"`);
+  const port = Number(text);
+  if (port < 1 || port > 65535) throw new UsageError(`port out of range (1-65535) in target "${input}"`);
+  return port;
+}
+
+/** Parses one target; throws UsageError naming it when it is invalid. */
+export function parseTarget(raw: string): Target {
+  const input = raw.trim();
+  if (input === '') throw new UsageError('empty target');
+
+  const bracketed = /^\[([^\]]+)\](?::(.*))?$/.exec(input);
+  if (bracketed) {
+    const ip = bracketed[1] ?? '';
+    if (isIP(ip) !== 6) throw new UsageError(`invalid IPv6 literal in target "${input}"`);
+    const port = bracketed[2] === undefined ? null : parsePort(bracketed[2], input);
+    return { kind: 'host', input, host: ip.toLowerCase(), port, isIp: true };
+  }
+  if (isIP(input) === 6) return { kind: 'host', input, host: input.toLowerCase(), port: null, isIp: true };
+  if (isIP(input) === 4) return { kind: 'host', input, host: input, port: null, isIp: true };
+
+  if (input.includes('@')) {
+    const at = input.lastIndexOf('@');
+    const local = input.slice(0, at);
+    const domain = normalizeHostName(input.slice(at + 1));
+    if (local === '' || domain === null) throw new UsageError(`invalid e-mail address "${input}"`);
+    return { kind: 'domain', input, domain };
+  }
+
+  const colon = input.lastIndexOf(':');
+  if (colon !== -1) {
+    const hostPart = input.slice(0, colon);
+    const port = parsePort(input.slice(colon + 1), input);
+    if (isIP(hostPart) === 4) return { kind: 'host', input, host: hostPart, port, isIp: true };
+    if (isIP(hostPart) === 6) throw new UsageError(`put IPv6 literals in brackets to give a port: "[${hostPart}]:${port}"`);
+    const host = normalizeHostName(hostPart);
+    if (host === null) throw new UsageError(`invalid host name in target "${input}"`);
+    return { kind: 'host', input, host, port, isIp: false };
+  }
+
+  const domain = normalizeHostName(input);
+  if (domain === null) throw new UsageError(`invalid domain "${input}"`);
+  return { kind: 'domain', input, domain };
+}
+
+/** A key under which two inputs are the same scan (case, IDN form, user part and trailing dot ignored). */
+export function targetKey(target: Target): string {
+  return target.kind === 'domain' ? `domain:${target.domain}` : `host:${target.host}:${target.port ?? ''}`;
+}
+
+/** Parses and de-duplicates targets, keeping the first occurrence's order. */
+export function parseTargets(inputs: readonly string[]): Target[] {
+  const seen = new Set<string>();
+  const targets: Target[] = [];
+  for (const input of inputs) {
+    const target = parseTarget(input);
+    const key = targetKey(target);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    targets.push(target);
+  }
+  return targets;
+}
+
+export interface TargetLine {
+  readonly line: number;
+  readonly text: string;
+}
+
+/** Splits a targets file: one a line, '#' starts a comment, blank lines skipped. */
+export function readTargetLines(content: string): TargetLine[] {
+  const lines: TargetLine[] = [];
+  content.split(/\r?\n/).forEach((raw, index) => {
+    const hash = raw.indexOf('#');
+    const text = (hash === -1 ? raw : raw.slice(0, hash)).trim();
+    if (text !== '') lines.push({ line: index + 1, text });
+  });
+  return lines;
+}
+
+/** Parses a targets file's content; errors name the file and line. */
+export function parseTargetFile(content: string, source: string): string[] {
+  const out: string[] = [];
+  for (const { line, text } of readTargetLines(content)) {
+    try {
+      parseTarget(text);
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new UsageError(`${source}:${line}: ${reason}`);
+    }
+    out.push(text);
+  }
+  return out;
+}
