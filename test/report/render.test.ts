@@ -1,0 +1,77 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Report, TargetReport } from '../../src/model/report.js';
+import { PRESETS } from '../../src/policy/presets.js';
+import { parseSavedReport, renderJson, renderTable } from '../../src/report/index.js';
+import { assembleTarget } from '../../src/scan/assemble.js';
+import { planScan, type ResolvedTarget } from '../../src/scan/plan.js';
+import { summarize } from '../../src/scan/summary.js';
+import { failedProbe, okProbe, tlsFacts } from '../helpers/factories.js';
+import type { ProbeResult } from '../../src/model/probe.js';
+
+function resolved(name: string, ips: string[], mxSource: ResolvedTarget['mxSource'] = 'mx'): ResolvedTarget {
+  return {
+    input: name, domain: name, kind: 'domain', mxSource, notes: [], port: 25, fromDns: true, ipLiteral: false,
+    hosts: ips.length === 0 ? [] : [{ name: `mx.${name}`, preference: 10, addresses: ips }],
+  };
+}
+
+function buildReport(): Report {
+  const inputs = [resolved('grün.example', ['8.8.8.1']), resolved('plain.example', ['8.8.8.2']), resolved('old.example', ['8.8.8.3']), resolved('null.example', [], 'null')];
+  const plan = planScan(inputs, { allowPrivate: false });
+  const results = new Map<string, ProbeResult>([
+    ['8.8.8.1|25', okProbe({ banner: 'evil \u001b[31mred\u001b[0m \u0085 banner' })],
+    ['8.8.8.2|25', failedProbe('no-starttls', 'ehlo', 'starttls-not-offered', { banner: 'plain ESMTP', extensions: ['8BITMIME'] })],
+    ['8.8.8.3|25', okProbe({ tls: tlsFacts({ protocol: 'TLSv1.2' }) })],
+  ]);
+  const targets: TargetReport[] = plan.targets.map((t) => assembleTarget(t, results, PRESETS.encrypt));
+  return {
+    schemaVersion: 1, tool: { name: 'mxready', version: '0.0.0-test' }, startedAt: '2026-06-01T00:00:00.000Z', finishedAt: '2026-06-01T00:00:01.000Z',
+    policy: PRESETS.encrypt, targets, summary: summarize(targets),
+  };
+}
+
+describe('summary', () => {
+  it('Given three probed addresses, one without TLS Then the inventory counts them', () => {
+    const { summary } = buildReport();
+    assert.equal(summary.targets, 4);
+    assert.equal(summary.pass, 3);
+    assert.equal(summary.fail, 1);
+    assert.equal(summary.stuck, 1);
+    assert.equal(summary.probes, 3);
+    assert.equal(summary.tlsProbes, 2);
+    assert.equal(summary.tls12OrBetterProbes, 2);
+    assert.deepEqual(summary.byProtocol, { 'TLSv1.3': 1, none: 1, 'TLSv1.2': 1 });
+    assert.deepEqual(summary.byCertificateKey, { 'ec 256': 2, none: 1 });
+  });
+});
+
+describe('renderTable', () => {
+  it('Given a report without colour Then it shows verdicts, finding ids and the summary, with no escape bytes', () => {
+    const text = renderTable(buildReport(), { color: false });
+    assert.match(text, /grün\.example/);
+    assert.match(text, /starttls\.missing/);
+    assert.match(text, /dns\.null-mx/);
+    assert.match(text, /Targets\s+4: 3 pass, 1 fail, 0 could not be assessed; 1 would be stuck/);
+    assert.match(text, /3 addresses: 2 negotiated TLS \(67%\), 2 TLS 1\.2 or better \(67%\)/);
+    assert.doesNotMatch(text, /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/);
+  });
+  it('Given colour Then ANSI codes appear', () => {
+    assert.match(renderTable(buildReport(), { color: true }), /\u001b\[31m/);
+  });
+});
+
+describe('renderJson', () => {
+  it('Given hostile text in a banner Then the JSON escapes ESC and C1 and parses back to the same report', () => {
+    const report = buildReport();
+    const json = renderJson(report);
+    assert.doesNotMatch(json, /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/);
+    assert.deepEqual(JSON.parse(json), JSON.parse(JSON.stringify(report)));
+  });
+  it('Given a saved report When parsed back Then it round-trips; a wrong schema is a usage error', () => {
+    const report = buildReport();
+    assert.deepEqual(parseSavedReport(renderJson(report), 'r.json'), JSON.parse(JSON.stringify(report)));
+    assert.throws(() => parseSavedReport('{"schemaVersion":2}', 'r.json'), /r\.json: unsupported schemaVersion 2/);
+    assert.throws(() => parseSavedReport('not json', 'r.json'), /r\.json: not valid JSON/);
+  });
+});
