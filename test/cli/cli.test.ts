@@ -1,0 +1,302 @@
+/**
+ * End-to-end: the built CLI as a child process against the embedded lab on
+ * loopback (its DNS server and SMTP servers), checking exit codes and JSON.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startDemoLab, type DemoLab } from '../../src/lab/demo.js';
+import type { Report, TargetReport } from '../../src/model/report.js';
+import { runCli } from '../helpers/cli.js';
+import { contractViolations } from '../helpers/contract.js';
+
+let lab: DemoLab;
+let dir: string;
+let labArgs: string[];
+
+before(async () => {
+  lab = await startDemoLab();
+  dir = mkdtempSync(join(tmpdir(), 'mxready-cli-'));
+  const caFile = join(dir, 'ca.pem');
+  writeFileSync(caFile, lab.caPem);
+  labArgs = ['--resolver', `${lab.lab.dns.host}:${lab.lab.dns.port}`, '--port', String(lab.lab.port), '--ca-file', caFile, '--allow-private',
+    '--timeout', '10000', '--dns-timeout', '1000'];
+});
+
+after(async () => {
+  await lab.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const d = (label: string) => `${label}.mxready.test`;
+
+async function scanJson(targets: string[], extra: string[] = []): Promise<{ code: number | null; report: Report; stderr: string }> {
+  const run = await runCli([...targets, ...labArgs, '--format', 'json', ...extra]);
+  let report: Report;
+  try {
+    report = JSON.parse(run.stdout) as Report;
+  } catch {
+    assert.fail(`stdout is not JSON (exit ${run.code}): ${run.stdout.slice(0, 400)} / stderr: ${run.stderr}`);
+  }
+  return { code: run.code, report, stderr: run.stderr };
+}
+
+function target(report: Report, domain: string): TargetReport {
+  const t = report.targets.find((x) => x.domain === domain);
+  assert.ok(t, `no target ${domain}`);
+  return t;
+}
+
+function findingIds(t: TargetReport): string[] {
+  return [...new Set(t.findings.map((f) => f.id))].sort();
+}
+
+describe('mxready scan against the lab', () => {
+  let report: Report;
+  let code: number | null;
+
+  before(async () => {
+    const all = [
+      'modern', 'tls12', 'legacy', 'plaintext', 'busy', 'selfsigned', 'expired', 'wrongname', 'clientcert', 'backup', 'nomx', 'nullmx', 'missing',
+    ].map(d);
+    ({ report, code } = await scanJson(all));
+  });
+
+  it('Given every lab domain When scanned Then the JSON meets the contract in DESIGN.md', () => {
+    assert.deepEqual(contractViolations(report), []);
+    assert.equal(report.targets.length, 13);
+  });
+
+  it('Then the exit code is 1 (gaps exist)', () => {
+    assert.equal(code, 1);
+  });
+
+  const expectations: [string, string, boolean | null, string[], string[]][] = [
+    // domain, status, deliverable, probe statuses, finding ids
+    ['modern', 'pass', true, ['ok'], []],
+    ['tls12', 'pass', true, ['ok'], ['tls.no-tls13']],
+    ['legacy', 'fail', false, ['tls-failed'], ['tls.version.below-minimum']],
+    ['plaintext', 'fail', false, ['no-starttls'], ['starttls.missing']],
+    ['busy', 'fail', false, ['starttls-rejected'], ['starttls.rejected']],
+    ['selfsigned', 'pass', true, ['ok'], ['cert.untrusted']],
+    ['expired', 'pass', true, ['ok'], ['cert.expired']],
+    ['wrongname', 'pass', true, ['ok'], ['cert.hostname-mismatch']],
+    ['clientcert', 'fail', false, ['smtp-rejected'], ['smtp.rejected-after-tls']],
+    ['backup', 'fail', true, ['ok', 'no-starttls'], ['starttls.missing']],
+    ['nomx', 'pass', true, ['ok'], ['dns.implicit-mx']],
+    ['nullmx', 'pass', null, [], ['dns.null-mx']],
+    ['missing', 'error', false, [], ['dns.nxdomain']],
+  ];
+  for (const [label, status, deliverable, probeStatuses, ids] of expectations) {
+    it(`Then ${d(label)} is ${status}, deliverable ${deliverable}, probes ${probeStatuses.join('/') || 'none'}, findings ${ids.join(', ') || 'none'}`, () => {
+      const t = target(report, d(label));
+      assert.equal(t.status, status);
+      assert.equal(t.deliverable, deliverable);
+      assert.deepEqual(t.mx.flatMap((m) => m.addresses.map((a) => a.probe.status)), probeStatuses);
+      assert.deepEqual(findingIds(t), ids.sort());
+    });
+  }
+
+  it('Then the TLS 1.3 host reports its protocol, cipher, pinned group and a trusted, matching certificate', () => {
+    const probe = target(report, d('modern')).mx[0]?.addresses[0]?.probe;
+    assert.equal(probe?.tls?.protocol, 'TLSv1.3');
+    assert.match(probe?.tls?.cipher.standardName ?? '', /^TLS_(AES|CHACHA20)_/);
+    assert.deepEqual(probe?.tls?.keyExchange, { type: 'ECDH', group: 'X25519', bits: 253 });
+    assert.equal(probe?.certificate?.trusted, true);
+    assert.equal(probe?.certificate?.hostnameMatch, true);
+    assert.equal(probe?.certificate?.subject, 'CN=mx.modern.mxready.test');
+    assert.equal(probe?.certificate?.issuer, 'CN=mxready demo CA');
+    assert.ok((probe?.extensionsAfterTls ?? []).length > 0);
+    assert.ok(probe?.extensions.includes('STARTTLS'));
+  });
+
+  it('Then the TLS 1.2-only host reports an ECDHE suite by its OpenSSL and IANA names and RSA 2048', () => {
+    const probe = target(report, d('tls12')).mx[0]?.addresses[0]?.probe;
+    assert.equal(probe?.tls?.protocol, 'TLSv1.2');
+    assert.match(probe?.tls?.cipher.name ?? '', /^ECDHE-RSA-/);
+    assert.match(probe?.tls?.cipher.standardName ?? '', /^TLS_ECDHE_RSA_WITH_/);
+    assert.equal(probe?.tls?.keyExchange.group, 'P-256');
+    assert.equal(probe?.certificate?.keyType, 'rsa');
+    assert.equal(probe?.certificate?.keyBits, 2048);
+  });
+
+  it('Then the TLS 1.0-only host is tls-failed and names the version it does speak', () => {
+    const probe = target(report, d('legacy')).mx[0]?.addresses[0]?.probe;
+    assert.equal(probe?.error?.phase, 'tls');
+    assert.equal(probe?.legacyProtocol, 'TLSv1');
+  });
+
+  it('Then the implicit-MX domain shares the modern host\'s probe but matches its own name', () => {
+    const nomx = target(report, d('nomx'));
+    assert.equal(nomx.dns.mxSource, 'implicit');
+    assert.equal(nomx.mx[0]?.host, d('nomx'));
+    assert.equal(nomx.mx[0]?.addresses[0]?.probe.certificate?.hostnameMatch, true);
+    assert.equal(nomx.mx[0]?.addresses[0]?.probe.sni, 'mx.modern.mxready.test');
+  });
+
+  it('Then MX hosts are sorted by preference', () => {
+    assert.deepEqual(target(report, d('backup')).mx.map((m) => m.preference), [10, 20]);
+  });
+
+  it('Then NXDOMAIN is an error with dns.error.code nxdomain', () => {
+    const t = target(report, d('missing'));
+    assert.equal(t.dns.mxSource, 'none');
+    assert.equal(t.dns.error?.code, 'nxdomain');
+    assert.equal(t.error?.code, 'nxdomain');
+  });
+
+  it('Then the 421 inside TLS keeps the TLS facts gathered before it', () => {
+    const probe = target(report, d('clientcert')).mx[0]?.addresses[0]?.probe;
+    assert.equal(probe?.error?.phase, 'ehlo-after-tls');
+    assert.equal(probe?.tls?.protocol, 'TLSv1.3');
+    assert.equal(probe?.error?.reply?.code, 421);
+  });
+
+  it('Then findings carry TLS-RPT result types where one applies', () => {
+    const f = target(report, d('plaintext')).findings.find((x) => x.id === 'starttls.missing');
+    assert.equal(f?.resultType, 'starttls-not-supported');
+    const m = target(report, d('wrongname')).findings.find((x) => x.id === 'cert.hostname-mismatch');
+    assert.equal(m?.resultType, 'certificate-host-mismatch');
+  });
+
+  it('Then the summary counts each unique address once', () => {
+    // 9 SMTP hosts; the implicit MX and the backup domain reuse two of them.
+    assert.equal(report.summary.probes, 9);
+    assert.equal(report.summary.targets, 13);
+    assert.equal(report.summary.pass + report.summary.fail + report.summary.error, 13);
+  });
+});
+
+describe('exit codes', () => {
+  it('Given a passing domain Then 0', async () => {
+    assert.equal((await runCli([d('modern'), ...labArgs])).code, 0);
+  });
+  it('Given a failing domain Then 1', async () => {
+    assert.equal((await runCli([d('plaintext'), ...labArgs])).code, 1);
+  });
+  it('Given an unresolvable domain Then 3', async () => {
+    assert.equal((await runCli([d('missing'), ...labArgs])).code, 3);
+  });
+  const usage: [string, string[], RegExp][] = [
+    ['an unknown flag', [d('modern'), '--bogus'], /unknown option '--bogus'/],
+    ['a bad format', [d('modern'), '--format', 'xml'], /xml/],
+    ['a bad port', [d('modern'), '--port', '99999'], /--port must be between 1 and 65535/],
+    ['a bad target', ['exa mple.com'], /invalid domain "exa mple.com"/],
+    ['no target', ['scan'], /no targets given/],
+    ['a bad policy', [d('modern'), '--policy', 'nope'], /unknown policy "nope"/],
+    ['a bad --min-tls', [d('modern'), '--min-tls', '2.0'], /invalid TLS version "2.0"/],
+    ['a bad resolver', [d('modern'), '--resolver', 'dns.example'], /invalid resolver "dns.example"/],
+    ['a missing CA file', [d('modern'), '--ca-file', '/nonexistent/ca.pem'], /cannot read --ca-file \/nonexistent\/ca\.pem: no such file/],
+    ['a missing targets file', ['-f', '/nonexistent/list'], /cannot read \/nonexistent\/list: no such file/],
+  ];
+  for (const [name, args, message] of usage) {
+    it(`Given ${name} Then 2, one line on stderr, nothing on stdout`, async () => {
+      // A loopback resolver that answers nothing: should validation ever let one through, no query leaves the machine.
+      const run = await runCli([...args, '--resolver', '127.0.0.1:9', '--dns-timeout', '100']);
+      assert.equal(run.code, 2, run.stderr);
+      assert.match(run.stderr, message);
+      assert.equal(run.stderr.trim().split('\n').length, 1, run.stderr);
+      assert.equal(run.stdout, '');
+    });
+  }
+  it('Given --help Then 0 and the exit codes are documented', async () => {
+    const run = await runCli(['--help']);
+    assert.equal(run.code, 0);
+    assert.match(run.stdout, /Exit codes:/);
+    assert.match(run.stdout, /3 +no gap found, but some target could not be assessed/);
+  });
+});
+
+describe('inputs and outputs', () => {
+  it('Given a targets file with comments and a duplicate Then each target is scanned once', async () => {
+    const file = join(dir, 'targets.txt');
+    writeFileSync(file, `# lab\n${d('modern')}\n\npostmaster@${d('modern')}  # same domain\n${d('tls12')}\n`);
+    const { code, report } = await scanJson([], ['-f', file]);
+    assert.equal(code, 0);
+    assert.deepEqual(report.targets.map((t) => t.input), [d('modern'), d('tls12')]);
+  });
+
+  it('Given targets on stdin Then they are read', async () => {
+    const run = await runCli(['-f', '-', ...labArgs, '--format', 'json'], { input: `${d('tls12')}\n` });
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal((JSON.parse(run.stdout) as Report).targets[0]?.domain, d('tls12'));
+  });
+
+  it('Given a bad line in a targets file Then exit 2 naming the file and line', async () => {
+    const file = join(dir, 'bad.txt');
+    writeFileSync(file, `${d('modern')}\nnot a domain\n`);
+    const run = await runCli(['-f', file, ...labArgs]);
+    assert.equal(run.code, 2);
+    assert.match(run.stderr, /bad\.txt:2: invalid domain "not a domain"/);
+  });
+
+  it('Given --json PATH Then the file holds the report, and `report PATH` re-renders it with the same exit code', async () => {
+    const path = join(dir, 'saved.json');
+    const scanRun = await runCli([d('plaintext'), d('modern'), ...labArgs, '--json', path]);
+    assert.equal(scanRun.code, 1);
+    assert.match(scanRun.stdout, /starttls\.missing/);
+    const saved = JSON.parse(readFileSync(path, 'utf8')) as Report;
+    assert.deepEqual(contractViolations(saved), []);
+    assert.deepEqual(readdirSync(dir).filter((n) => n.endsWith('.tmp')), [], 'no temporary file left behind');
+    const table = await runCli(['report', path]);
+    assert.equal(table.code, 1);
+    assert.match(table.stdout, /starttls\.missing/);
+    const json = await runCli(['report', path, '--format', 'json']);
+    assert.deepEqual(JSON.parse(json.stdout), saved);
+  });
+
+  it('Given a file that is not a report Then `report` exits 2', async () => {
+    const path = join(dir, 'junk.json');
+    writeFileSync(path, '{"hello": 1}');
+    const run = await runCli(['report', path]);
+    assert.equal(run.code, 2);
+    assert.match(run.stderr, /not an mxready report|unsupported schemaVersion/);
+  });
+
+  it('Given the table on a pipe Then there is no colour and the finding ids show', async () => {
+    const run = await runCli([d('legacy'), ...labArgs]);
+    assert.equal(run.code, 1);
+    assert.doesNotMatch(run.stdout, /\u001b\[/);
+    assert.match(run.stdout, /tls\.version\.below-minimum/);
+    assert.match(run.stdout, /TLSv1 only/);
+  });
+
+  it('Given a relay as IP:port Then it is probed as given, without SNI or MX lookup', async () => {
+    const { code, report } = await scanJson([`127.0.0.2:${lab.lab.port}`]);
+    const t = report.targets[0];
+    assert.equal(t?.kind, 'host');
+    assert.equal(t?.mx[0]?.addresses[0]?.probe.status, 'ok');
+    assert.equal(t?.mx[0]?.addresses[0]?.probe.sni, null);
+    // The certificate names the MX host, not the IP: a warning under encrypt.
+    assert.equal(code, 0);
+  });
+
+  it('Given the verify policy Then a self-signed host fails', async () => {
+    const { code, report } = await scanJson([d('selfsigned')], ['--policy', 'verify']);
+    assert.equal(code, 1);
+    assert.equal(report.policy.name, 'verify');
+    assert.equal(target(report, d('selfsigned')).findings.find((f) => f.id === 'cert.untrusted')?.severity, 'fail');
+  });
+
+  it('Given --min-tls 1.0 Then the TLS 1.0 host passes the encrypt policy', async () => {
+    const { code, report } = await scanJson([d('legacy')], ['--min-tls', '1.0']);
+    assert.equal(code, 0);
+    assert.equal(target(report, d('legacy')).mx[0]?.addresses[0]?.probe.tls?.protocol, 'TLSv1');
+  });
+});
+
+describe('address guard', () => {
+  it('Given lab answers on loopback without --allow-private Then nothing is dialled and the target cannot be assessed', async () => {
+    const before = lab.lab.smtp.reduce((n, s) => n + s.sessions, 0);
+    const args = labArgs.filter((a) => a !== '--allow-private');
+    const run = await runCli([d('modern'), ...args, '--format', 'json']);
+    assert.equal(run.code, 3);
+    const report = JSON.parse(run.stdout) as Report;
+    const probe = report.targets[0]?.mx[0]?.addresses[0]?.probe;
+    assert.equal(probe?.status, 'refused-private');
+    assert.equal(report.targets[0]?.findings[0]?.id, 'address.private');
+    assert.equal(lab.lab.smtp.reduce((n, s) => n + s.sessions, 0), before);
+  });
+});
