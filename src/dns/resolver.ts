@@ -1,0 +1,260 @@
+/**
+ * The resolver: domain → MX list (explicit, implicit per RFC 5321 §5.1, or
+ * null per RFC 7505) → addresses (A then AAAA), following CNAMEs with a bound.
+ * DNS outcomes are data: "no records" (NXDOMAIN, NODATA, null MX) stays apart
+ * from "lookup failed" (SERVFAIL, timeout, malformed answer).
+ */
+import net from 'node:net';
+import type { ErrorCode } from '../errors.js';
+import type { ErrorInfo } from '../model/report.js';
+import { normaliseName } from './client.js';
+import type {
+  DnsClient,
+  DnsNote,
+  DnsRecord,
+  DomainResolution,
+  QueryType,
+  ResolvedHost,
+  ResolvedMx,
+  Resolver,
+} from './types.js';
+
+const DEFAULT_MAX_CNAME_CHAIN = 8;
+/** At most this many MX hosts of one domain are resolved (lowest preferences first). */
+export const MAX_MX_HOSTS = 10;
+
+export interface ResolverOptions {
+  /** Longest CNAME chain followed before giving up with `cname-loop` (default 8). */
+  readonly maxCnameChain?: number;
+}
+
+/** Build a resolver over a DNS client. The client's cache makes repeated names cheap. */
+export function createResolver(client: DnsClient, options: ResolverOptions = {}): Resolver {
+  const maxChain = options.maxCnameChain ?? DEFAULT_MAX_CNAME_CHAIN;
+  const follow = (name: string, type: QueryType): Promise<ChainResult> => followChain(client, name, type, maxChain);
+
+  async function resolveHost(input: string): Promise<ResolvedHost> {
+    const name = normaliseName(input);
+    const [v4, v6] = await Promise.all([follow(name, 'A'), follow(name, 'AAAA')]);
+    const addresses = unique([...addressesOf(v4, net.isIPv4), ...addressesOf(v6, net.isIPv6)]);
+    const chain = v4.chain.length >= v6.chain.length ? v4.chain : v6.chain;
+    const host: ResolvedHost = { name, addresses, ...(chain.length > 0 ? { cname: chain } : {}) };
+    if (addresses.length > 0) return host;
+    return { ...host, error: hostError(name, chain, v4, v6) };
+  }
+
+  async function resolveDomain(input: string): Promise<DomainResolution> {
+    const domain = normaliseName(input);
+    const mx = await follow(domain, 'MX');
+    if (!mx.ok) return noMail(domain, mx.error, []);
+    if (mx.records.length === 0) return implicitMx(domain, await resolveHost(domain));
+    return explicitMx(domain, mx.records, resolveHost);
+  }
+
+  return { resolveDomain, resolveHost };
+}
+
+// ---------------------------------------------------------------- CNAME chains
+
+/** Records of the asked type at the end of the alias chain (empty: NODATA), or why there are none. */
+type ChainResult =
+  | { readonly ok: true; readonly records: readonly DnsRecord[]; readonly chain: readonly string[] }
+  | { readonly ok: false; readonly error: ErrorInfo; readonly chain: readonly string[] };
+
+/**
+ * Ask for `type` at `name`, following CNAMEs in the answer and, when the
+ * answer's chain stops at an alias without records, asking again for its
+ * target. A name seen twice, or more than `maxChain` aliases, is `cname-loop`.
+ */
+async function followChain(client: DnsClient, name: string, type: QueryType, maxChain: number): Promise<ChainResult> {
+  const chain: string[] = [];
+  const seen = new Set<string>([name]);
+  let current = name;
+  for (;;) {
+    const result = await client.query(current, type);
+    if (!result.ok) return { ok: false, error: result.error, chain };
+    const walked = walkAnswer(result.answers, current, type);
+    for (const alias of walked.aliases) {
+      if (seen.has(alias)) return loop(chain, `the CNAME chain of ${name} loops back to ${alias}`);
+      seen.add(alias);
+      chain.push(alias);
+      if (chain.length > maxChain) return loop(chain, `the CNAME chain of ${name} is longer than ${maxChain}`);
+    }
+    const last = walked.aliases.at(-1);
+    if (walked.records.length > 0 || last === undefined) return { ok: true, records: walked.records, chain };
+    current = last;
+  }
+}
+
+function loop(chain: readonly string[], message: string): ChainResult {
+  return { ok: false, error: { code: 'cname-loop', message }, chain };
+}
+
+/**
+ * Walk one answer section from `start`: the records of `type` owned by the
+ * current name, else its CNAME target, and so on. Stops at the first repeated
+ * name (the caller reports the loop) or where the section says no more.
+ */
+export function walkAnswer(
+  answers: readonly DnsRecord[],
+  start: string,
+  type: string,
+): { readonly records: readonly DnsRecord[]; readonly aliases: readonly string[] } {
+  const aliases: string[] = [];
+  const visited = new Set<string>([start]);
+  let current = start;
+  for (;;) {
+    const records = answers.filter((r) => r.name === current && r.type === type);
+    if (records.length > 0) return { records, aliases };
+    const cname = answers.find((r) => r.name === current && r.type === 'CNAME');
+    if (cname === undefined || typeof cname.data !== 'string') return { records: [], aliases };
+    const target = normaliseName(cname.data);
+    aliases.push(target);
+    if (visited.has(target)) return { records: [], aliases };
+    visited.add(target);
+    current = target;
+  }
+}
+
+// ---------------------------------------------------------------- hosts
+
+function addressesOf(result: ChainResult, isFamily: (ip: string) => boolean): string[] {
+  if (!result.ok) return [];
+  return result.records.map((r) => r.data).filter((d): d is string => typeof d === 'string' && isFamily(d));
+}
+
+function unique<T>(items: readonly T[]): T[] {
+  return [...new Set(items)];
+}
+
+/**
+ * Why a host has no address. A definite answer (NXDOMAIN, a CNAME loop) comes
+ * first, then a failed lookup (we cannot say there is none), then NODATA.
+ */
+function hostError(name: string, chain: readonly string[], v4: ChainResult, v6: ChainResult): ErrorInfo {
+  const errors = [v4, v6].flatMap((r) => (r.ok ? [] : [r.error]));
+  const byCode = (code: string): ErrorInfo | undefined => errors.find((e) => e.code === code);
+  const first = byCode('nxdomain') ?? byCode('cname-loop') ?? errors[0];
+  if (first !== undefined) return first;
+  const alias = chain.length > 0 ? ` (an alias of ${chain.at(-1)})` : '';
+  return { code: 'no-address' satisfies ErrorCode, message: `${name}${alias} has no A or AAAA record` };
+}
+
+// ---------------------------------------------------------------- domains
+
+function noMail(domain: string, error: ErrorInfo, notes: readonly DnsNote[]): DomainResolution {
+  return { domain, mxSource: 'none', mx: [], error, notes };
+}
+
+/** RFC 5321 §5.1: no MX record, so the domain itself is the mail host, at preference 0. */
+function implicitMx(domain: string, host: ResolvedHost): DomainResolution {
+  if (host.addresses.length > 0) {
+    return { domain, mxSource: 'implicit', mx: [{ ...host, preference: 0 }], notes: [] };
+  }
+  const cause = host.error;
+  if (cause === undefined || cause.code === 'no-address') {
+    const error = {
+      code: 'no-address' satisfies ErrorCode,
+      message: `${domain} has no MX record and no A or AAAA address to fall back on (RFC 5321 §5.1)`,
+    };
+    return noMail(domain, error, []);
+  }
+  return noMail(domain, { code: cause.code, message: `${domain} has no MX record, and its address lookup failed: ${cause.message}` }, []);
+}
+
+interface MxEntry {
+  readonly exchange: string;
+  readonly preference: number;
+}
+
+/** MX records → null MX, or the hosts sorted, de-duplicated, capped and resolved. */
+async function explicitMx(
+  domain: string,
+  records: readonly DnsRecord[],
+  resolveHost: (name: string) => Promise<ResolvedHost>,
+): Promise<DomainResolution> {
+  const entries = records.flatMap(toMxEntry);
+  if (entries.length === 0) {
+    return noMail(domain, { code: 'dns-malformed' satisfies ErrorCode, message: `the MX records of ${domain} could not be read` }, []);
+  }
+  const hosts = entries.filter((e) => !isNullExchange(e.exchange));
+  if (hosts.length === 0) return { domain, mxSource: 'null', mx: [], notes: [] };
+
+  const notes: DnsNote[] = [];
+  if (hosts.length < entries.length) {
+    notes.push({
+      id: 'dns.null-mx.mixed',
+      message: `${domain} publishes a null MX (RFC 7505) beside other MX records; the null entry is ignored`,
+    });
+  }
+  const ordered = dedupeByExchange(sortByPreference(hosts));
+  const kept = ordered.slice(0, MAX_MX_HOSTS);
+  if (ordered.length > kept.length) {
+    notes.push({
+      id: 'dns.mx.truncated',
+      message: `${domain} has ${ordered.length} MX hosts; only the ${MAX_MX_HOSTS} most preferred are resolved`,
+    });
+  }
+  const resolved = await Promise.all(kept.map((entry) => resolveMxHost(entry, resolveHost)));
+  const mx = resolved.map((r) => r.mx);
+  notes.push(...resolved.flatMap((r) => r.notes));
+  if (mx.every((host) => host.addresses.length === 0)) {
+    const error = { code: 'no-mx-address' satisfies ErrorCode, message: `no MX host of ${domain} has an A or AAAA address` };
+    return { domain, mxSource: 'mx', mx, error, notes };
+  }
+  return { domain, mxSource: 'mx', mx, notes };
+}
+
+function toMxEntry(record: DnsRecord): MxEntry[] {
+  const data = record.data as { preference?: unknown; exchange?: unknown } | null;
+  if (typeof data !== 'object' || data === null || typeof data.exchange !== 'string') return [];
+  const preference = typeof data.preference === 'number' ? data.preference : 0;
+  return [{ exchange: normaliseName(data.exchange), preference }];
+}
+
+/** The RFC 7505 null MX exchange: the root name (decoded as "." or ""). */
+function isNullExchange(exchange: string): boolean {
+  return exchange === '.' || exchange === '';
+}
+
+function sortByPreference(entries: readonly MxEntry[]): MxEntry[] {
+  return [...entries].sort((a, b) => a.preference - b.preference); // Array.prototype.sort is stable
+}
+
+/** Keep the first (most preferred) entry for each exchange. */
+function dedupeByExchange(entries: readonly MxEntry[]): MxEntry[] {
+  const seen = new Set<string>();
+  return entries.filter((e) => (seen.has(e.exchange) ? false : (seen.add(e.exchange), true)));
+}
+
+/** Resolve one MX host as a name (always), with the notes it deserves. */
+async function resolveMxHost(
+  entry: MxEntry,
+  resolveHost: (name: string) => Promise<ResolvedHost>,
+): Promise<{ readonly mx: ResolvedMx; readonly notes: readonly DnsNote[] }> {
+  const host = await resolveHost(entry.exchange);
+  const name = entry.exchange;
+  const notes: DnsNote[] = [];
+  if (net.isIP(name) !== 0) {
+    notes.push({
+      id: 'dns.mx.ip-literal',
+      message: `MX host ${name} looks like an IP address; an MX names a host (RFC 5321 §5.1), so it was looked up as a name`,
+      host: name,
+    });
+  }
+  if (host.cname !== undefined) {
+    notes.push({
+      id: 'dns.mx.cname',
+      message: `MX host ${name} is an alias (CNAME → ${host.cname.join(' → ')}); an MX must name a host directly (RFC 2181 §10.3)`,
+      host: name,
+    });
+  }
+  if (host.addresses.length === 0) {
+    notes.push({
+      id: 'dns.mx.no-address',
+      message: `MX host ${name} has no usable address: ${host.error?.message ?? 'no A or AAAA record'}`,
+      host: name,
+    });
+  }
+  return { mx: { ...host, preference: entry.preference }, notes };
+}
