@@ -43,6 +43,7 @@ export const ERROR_CODES = {
   'tls-handshake-failed': 'the TLS handshake failed',
   'tls-timeout': 'the TLS handshake did not finish in time',
   'tls-version-unsupported': 'the server would not negotiate any version the policy allows',
+  'certificate-malformed': 'the server certificate could not be parsed as X.509 DER',
   // after tls
   'ehlo-after-tls-rejected': 'the server refused EHLO inside TLS',
   // scan
