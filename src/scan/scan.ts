@@ -7,6 +7,7 @@
  * the embedded lab in tests. Nothing here prints; progress goes to an observer.
  */
 import { getServers } from 'node:dns';
+import { setMaxListeners } from 'node:events';
 import { isIP } from 'node:net';
 import { rootCertificates } from 'node:tls';
 import { createDnsClient } from '../dns/client.js';
@@ -204,6 +205,8 @@ export async function scan(inputs: readonly string[], options: ScanOptions = {},
   const now = deps.now ?? (() => new Date());
   const emit = deps.onEvent ?? (() => undefined);
   const startedAt = now().toISOString();
+  // Every in-flight probe listens on the caller's signal.
+  if (options.signal) setMaxListeners(concurrency + 16, options.signal);
 
   const dnsClient = deps.resolver ? null : createDnsClient({ servers: options.resolvers ?? systemResolvers(), timeoutMs: dnsTimeoutMs });
   const resolver = deps.resolver ?? createResolver(dnsClient!);

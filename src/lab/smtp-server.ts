@@ -1,0 +1,274 @@
+/**
+ * A real, configurable SMTP server on loopback for the demo and the tests. It
+ * speaks just enough SMTP to be probed (EHLO, HELO, STARTTLS, NOOP, RSET, QUIT;
+ * everything else 502, MAIL included, so it can never relay), and can misbehave
+ * on purpose: refuse the greeting, EHLO or STARTTLS, inject plaintext after the
+ * 220 to STARTTLS, refuse the session inside TLS, speak only old TLS versions.
+ */
+import { createServer as createTcpServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import {
+  createSecureContext,
+  createServer as createTlsServer,
+  TLSSocket,
+  type SecureContext,
+  type SecureVersion,
+} from 'node:tls';
+
+export interface LabTlsOptions {
+  readonly key: string;
+  /** The certificate chain, leaf first (PEM). */
+  readonly cert: string;
+  readonly minVersion?: SecureVersion;
+  readonly maxVersion?: SecureVersion;
+  readonly ciphers?: string;
+  readonly ecdhCurve?: string;
+  readonly requestCert?: boolean;
+  readonly ca?: string[];
+}
+
+export interface LabSmtpOptions {
+  /** Default 127.0.0.1 (any 127.x.y.z works on Linux). */
+  readonly host?: string;
+  /** Default 0 (an ephemeral port). */
+  readonly port?: number;
+  /** Used in the banner and the EHLO reply. */
+  readonly hostname: string;
+  /** Lines of the greeting (default [`${hostname} ESMTP mxready-lab`]). */
+  readonly greeting?: string[];
+  /** Default 220; 421 closes after the greeting, 554 answers 503 to all but QUIT. */
+  readonly greetingCode?: number;
+  /** Advertise (and accept) STARTTLS; needs `tls`. */
+  readonly starttls: boolean;
+  readonly tls?: LabTlsOptions;
+  /** TLS from the first byte (port 465 style); needs `tls`. */
+  readonly implicitTls?: boolean;
+  /** Extra EHLO lines (default PIPELINING, SIZE 10240000, 8BITMIME, ENHANCEDSTATUSCODES). */
+  readonly extensions?: string[];
+  /** Answer STARTTLS with this reply (e.g. '454 4.7.0 TLS not available') instead of 220. */
+  readonly starttlsReply?: string;
+  /** Plaintext written in the same write as the 220 to STARTTLS (the RFC 3207 §6 test). */
+  readonly injectAfterStarttls?: string;
+  /** Answer the EHLO inside TLS with this reply; a 421 then closes the connection. */
+  readonly ehloAfterTlsReply?: string;
+  /** Answer EHLO with this reply (e.g. '502 5.5.2 EHLO not implemented'); HELO is still accepted. */
+  readonly ehloReply?: string;
+}
+
+export interface LabSmtpServer {
+  readonly host: string;
+  readonly port: number;
+  /** Connections accepted so far. */
+  readonly sessions: number;
+  /** Stops listening and destroys every open session. */
+  close(): Promise<void>;
+}
+
+const DEFAULT_EXTENSIONS = ['PIPELINING', 'SIZE 10240000', '8BITMIME', 'ENHANCEDSTATUSCODES'];
+/** Longest command line the server buffers; past it the client is told so and disconnected. */
+const MAX_COMMAND_BYTES = 4096;
+const LEGACY_VERSIONS: readonly SecureVersion[] = ['TLSv1', 'TLSv1.1'];
+
+/** Starts a server and resolves once it listens. */
+export async function startSmtpServer(options: LabSmtpOptions): Promise<LabSmtpServer> {
+  if ((options.starttls || options.implicitTls === true) && options.tls === undefined) {
+    throw new TypeError('startSmtpServer: starttls and implicitTls need tls options');
+  }
+  const context = options.tls === undefined ? null : createSecureContext(secureContextOptions(options.tls));
+  const open = new Map<Socket, Promise<void>>();
+  let sessions = 0;
+  const track = (socket: Socket): void => {
+    sessions += 1;
+    const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+    open.set(socket, closed);
+    void closed.then(() => open.delete(socket));
+    socket.on('error', () => socket.destroy());
+  };
+  const tlsOptions = options.tls;
+  const server: Server =
+    options.implicitTls === true && tlsOptions !== undefined
+      ? createTlsServer({ ...secureContextOptions(tlsOptions), ...clientCertOptions(tlsOptions) }, (socket) =>
+          serveSession(socket, options, context, true),
+        )
+      : createTcpServer((socket) => serveSession(socket, options, context, false));
+  server.on('connection', track);
+  server.on('tlsClientError', (_error: Error, socket: Socket) => socket.destroy());
+  const host = options.host ?? '127.0.0.1';
+  await listen(server, host, options.port ?? 0);
+  return {
+    host,
+    port: (server.address() as AddressInfo).port,
+    get sessions() {
+      return sessions;
+    },
+    close: async () => {
+      const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+      const sessionsClosed = [...open.values()];
+      for (const socket of open.keys()) socket.destroy();
+      await Promise.all([stopped, ...sessionsClosed]);
+    },
+  };
+}
+
+function listen(server: Server, host: string, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+/** TLS 1.0/1.1 need security level 0 with OpenSSL 3; supplied when the caller did not choose ciphers. */
+export function secureContextOptions(tls: LabTlsOptions): Parameters<typeof createSecureContext>[0] {
+  const legacy = [tls.minVersion, tls.maxVersion].some((v) => v !== undefined && LEGACY_VERSIONS.includes(v));
+  const maxLegacy = tls.maxVersion !== undefined && LEGACY_VERSIONS.includes(tls.maxVersion);
+  return {
+    key: tls.key,
+    cert: tls.cert,
+    ...(tls.minVersion !== undefined ? { minVersion: tls.minVersion } : maxLegacy ? { minVersion: 'TLSv1' as const } : {}),
+    ...(tls.maxVersion !== undefined ? { maxVersion: tls.maxVersion } : {}),
+    ...(tls.ciphers !== undefined ? { ciphers: tls.ciphers } : legacy ? { ciphers: 'DEFAULT@SECLEVEL=0' } : {}),
+    ...(tls.ecdhCurve !== undefined ? { ecdhCurve: tls.ecdhCurve } : {}),
+    ...(tls.ca !== undefined ? { ca: tls.ca } : {}),
+  };
+}
+
+function clientCertOptions(tls: LabTlsOptions | undefined): { requestCert: boolean; rejectUnauthorized: false } {
+  return { requestCert: tls?.requestCert === true, rejectUnauthorized: false };
+}
+
+/** One connection: a line reader feeding a tiny command loop. */
+function serveSession(socket: Socket, options: LabSmtpOptions, context: SecureContext | null, inTls: boolean): void {
+  const session = new LabSession(socket, options, context, inTls);
+  session.start();
+}
+
+class LabSession {
+  #socket: Socket;
+  #buffer = '';
+  #inTls: boolean;
+  readonly #options: LabSmtpOptions;
+  readonly #context: SecureContext | null;
+
+  constructor(socket: Socket, options: LabSmtpOptions, context: SecureContext | null, inTls: boolean) {
+    this.#socket = socket;
+    this.#options = options;
+    this.#context = context;
+    this.#inTls = inTls;
+  }
+
+  start(): void {
+    this.#listen(this.#socket);
+    const code = this.#options.greetingCode ?? 220;
+    const lines = this.#options.greeting ?? [`${this.#options.hostname} ESMTP mxready-lab`];
+    this.#write(multiline(code, lines));
+    if (code === 421) this.#socket.end();
+  }
+
+  #listen(socket: Socket): void {
+    socket.on('data', this.#onData);
+    socket.on('error', () => socket.destroy());
+  }
+
+  readonly #onData = (chunk: Buffer): void => {
+    this.#buffer += chunk.toString('latin1');
+    for (let lf = this.#buffer.indexOf('\n'); lf >= 0 && !this.#socket.destroyed; lf = this.#buffer.indexOf('\n')) {
+      const line = this.#buffer.slice(0, lf).replace(/\r$/, '');
+      this.#buffer = this.#buffer.slice(lf + 1);
+      if (this.#handle(line) === 'stop') return;
+    }
+    if (this.#buffer.length > MAX_COMMAND_BYTES) {
+      this.#buffer = '';
+      this.#write('500 5.5.6 Line too long\r\n');
+      this.#socket.end();
+    }
+  };
+
+  /** Answers one command line; 'stop' when the rest of the buffer must not be read (TLS starts, or the session ends). */
+  #handle(line: string): 'go' | 'stop' {
+    const [verbRaw = '', ...rest] = line.split(' ');
+    const verb = verbRaw.toUpperCase();
+    const argument = rest.join(' ');
+    if ((this.#options.greetingCode ?? 220) !== 220 && verb !== 'QUIT') {
+      this.#write('503 5.5.1 No service\r\n');
+      return 'go';
+    }
+    switch (verb) {
+      case 'EHLO':
+        return this.#ehlo(argument);
+      case 'HELO':
+        this.#write(`250 ${this.#options.hostname}\r\n`);
+        return 'go';
+      case 'STARTTLS':
+        return this.#starttls();
+      case 'NOOP':
+      case 'RSET':
+        this.#write('250 2.0.0 OK\r\n');
+        return 'go';
+      case 'QUIT':
+        this.#write('221 2.0.0 Bye\r\n');
+        this.#socket.end();
+        return 'stop';
+      default:
+        this.#write('502 5.5.2 Command not implemented\r\n');
+        return 'go';
+    }
+  }
+
+  #ehlo(argument: string): 'go' | 'stop' {
+    const override = this.#inTls ? this.#options.ehloAfterTlsReply : this.#options.ehloReply;
+    if (override !== undefined) {
+      this.#write(withCrlf(override));
+      if (override.startsWith('421')) {
+        this.#socket.end();
+        return 'stop';
+      }
+      return 'go';
+    }
+    const offerTls = this.#options.starttls && !this.#inTls;
+    const extensions = [...(this.#options.extensions ?? DEFAULT_EXTENSIONS), ...(offerTls ? ['STARTTLS'] : [])];
+    this.#write(multiline(250, [`${this.#options.hostname} greets ${argument || 'you'}`, ...extensions]));
+    return 'go';
+  }
+
+  #starttls(): 'go' | 'stop' {
+    if (this.#inTls || !this.#options.starttls || this.#context === null) {
+      this.#write(this.#inTls ? '503 5.5.1 TLS already active\r\n' : '502 5.5.2 Command not implemented\r\n');
+      return 'go';
+    }
+    if (this.#options.starttlsReply !== undefined) {
+      this.#write(withCrlf(this.#options.starttlsReply));
+      return 'go';
+    }
+    this.#write(`220 2.0.0 Ready to start TLS\r\n${this.#options.injectAfterStarttls ?? ''}`);
+    this.#upgrade(this.#context);
+    return 'stop';
+  }
+
+  /** Server side of STARTTLS: whatever the client sent after STARTTLS in plaintext is dropped. */
+  #upgrade(context: SecureContext): void {
+    const plain = this.#socket;
+    plain.off('data', this.#onData);
+    this.#buffer = '';
+    const secure = new TLSSocket(plain, { isServer: true, secureContext: context, ...clientCertOptions(this.#options.tls) });
+    this.#socket = secure;
+    this.#inTls = true;
+    secure.on('close', () => plain.destroy());
+    this.#listen(secure);
+  }
+
+  #write(text: string): void {
+    if (this.#socket.writable) this.#socket.write(text, 'latin1');
+  }
+}
+
+/** "250-first\r\n250-second\r\n250 last\r\n". */
+function multiline(code: number, lines: readonly string[]): string {
+  const all = lines.length === 0 ? [''] : lines;
+  return all.map((line, i) => `${code}${i === all.length - 1 ? ' ' : '-'}${line}\r\n`).join('');
+}
+
+function withCrlf(reply: string): string {
+  return reply.endsWith('\n') ? reply : `${reply}\r\n`;
+}

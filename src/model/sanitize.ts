@@ -1,0 +1,86 @@
+/**
+ * Text that came from the network, made safe to store, print and render.
+ *
+ * Bytes are decoded as UTF-8; a byte that does not start a valid sequence is
+ * shown as `\xNN`. Control characters are escaped so a hostile banner cannot
+ * move the cursor, clear the screen or forge lines in a terminal or a log:
+ * C0 controls except TAB and DEL become `\xNN`, C1 controls become `\u00NN`
+ * (so an invalid byte 0x85 and the code point U+0085 stay distinguishable),
+ * and lone UTF-16 surrogates (strings only) become `\uXXXX`.
+ * Every other character, non-ASCII included, is kept as is.
+ */
+
+const TAB = 0x09;
+const DEL = 0x7f;
+
+/** Decodes (when given bytes) and escapes control characters; see the module comment. */
+export function sanitizeText(input: string | Buffer): string {
+  return typeof input === 'string' ? sanitizeString(input) : sanitizeUtf8(input);
+}
+
+function hex(value: number, width: number): string {
+  return value.toString(16).toUpperCase().padStart(width, '0');
+}
+
+/** The printable form of one code point. */
+function escapeCodePoint(cp: number): string {
+  if ((cp < 0x20 && cp !== TAB) || cp === DEL) return `\\x${hex(cp, 2)}`;
+  if (cp >= 0x80 && cp <= 0x9f) return `\\u${hex(cp, 4)}`;
+  if (cp >= 0xd800 && cp <= 0xdfff) return `\\u${hex(cp, 4)}`;
+  return String.fromCodePoint(cp);
+}
+
+function sanitizeString(input: string): string {
+  let out = '';
+  // for…of walks code points; a lone surrogate comes through on its own.
+  for (const ch of input) out += escapeCodePoint(ch.codePointAt(0) ?? 0);
+  return out;
+}
+
+function sanitizeUtf8(bytes: Buffer): string {
+  let out = '';
+  let i = 0;
+  while (i < bytes.length) {
+    const decoded = decodeAt(bytes, i);
+    if (decoded === null) {
+      out += `\\x${hex(bytes[i] ?? 0, 2)}`;
+      i += 1;
+    } else {
+      out += escapeCodePoint(decoded.cp);
+      i += decoded.length;
+    }
+  }
+  return out;
+}
+
+/**
+ * The valid range of the second byte of a sequence, by lead byte (RFC 3629 §4):
+ * it excludes overlong forms, surrogates and code points above U+10FFFF.
+ */
+function sequenceShape(lead: number): { length: number; min: number; max: number } | null {
+  if (lead >= 0xc2 && lead <= 0xdf) return { length: 2, min: 0x80, max: 0xbf };
+  if (lead === 0xe0) return { length: 3, min: 0xa0, max: 0xbf };
+  if (lead === 0xed) return { length: 3, min: 0x80, max: 0x9f };
+  if (lead >= 0xe1 && lead <= 0xef) return { length: 3, min: 0x80, max: 0xbf };
+  if (lead === 0xf0) return { length: 4, min: 0x90, max: 0xbf };
+  if (lead >= 0xf1 && lead <= 0xf3) return { length: 4, min: 0x80, max: 0xbf };
+  if (lead === 0xf4) return { length: 4, min: 0x80, max: 0x8f };
+  return null;
+}
+
+/** One well-formed UTF-8 sequence at `at`, or null when the byte there does not start one. */
+function decodeAt(bytes: Buffer, at: number): { cp: number; length: number } | null {
+  const lead = bytes[at] ?? 0;
+  if (lead < 0x80) return { cp: lead, length: 1 };
+  const shape = sequenceShape(lead);
+  if (shape === null || at + shape.length > bytes.length) return null;
+  const second = bytes[at + 1] ?? 0;
+  if (second < shape.min || second > shape.max) return null;
+  let cp = lead & (0xff >> (shape.length + 1));
+  for (let k = 1; k < shape.length; k += 1) {
+    const next = bytes[at + k] ?? 0;
+    if ((next & 0xc0) !== 0x80) return null;
+    cp = (cp << 6) | (next & 0x3f);
+  }
+  return { cp, length: shape.length };
+}

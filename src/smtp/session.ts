@@ -1,0 +1,279 @@
+/**
+ * One SMTP session to one IP:port, as a sequence of "send this, expect that
+ * reply next" steps, each under its own deadline (src/smtp/deadline.ts):
+ *
+ *   STARTTLS:  connect → greeting → EHLO (HELO if refused) → STARTTLS → 220
+ *              → discard buffered plaintext → TLS → EHLO inside TLS → QUIT
+ *   implicit:  connect → TLS → greeting → EHLO → QUIT
+ *
+ * The session records what it observes in a SessionFacts as it goes and throws
+ * a ScanError naming the phase when it cannot go on, so whatever was seen before
+ * the failure is kept. It judges nothing and closes nothing: the caller owns the
+ * sockets (`track`) and destroys them on every path.
+ */
+import type { Socket } from 'node:net';
+import type { SecureVersion, TLSSocket } from 'node:tls';
+import { ScanError, type ErrorCode } from '../errors.js';
+import type { CertificateFacts, Phase, TlsFacts } from '../model/probe.js';
+import type { ProbeDeps, ProbeOptions, ProbeTarget } from '../probe/types.js';
+import { upgradeTls } from '../tls/upgrade.js';
+import { abortable, type ProbeDeadline } from './deadline.js';
+import { extensionLines, hasStartTls, parseEhlo } from './ehlo.js';
+import { atPhase, describeReply, SmtpReplyError } from './failure.js';
+import type { SmtpReply } from './reply-parser.js';
+import { ReplyReader } from './reply-reader.js';
+
+/** What a session needs from the probe around it. */
+export interface SessionEnv {
+  readonly target: ProbeTarget;
+  readonly options: ProbeOptions;
+  readonly deps: ProbeDeps;
+  readonly deadline: ProbeDeadline;
+  /** Monotonic milliseconds since the probe started. */
+  readonly elapsed: () => number;
+  /** Registers a socket (TCP or TLS) for the probe to destroy when it ends. */
+  readonly track: (socket: Socket) => void;
+}
+
+/** Which TLS versions to offer, and how far to go. */
+export interface SessionPlan {
+  readonly minVersion: SecureVersion;
+  readonly maxVersion: SecureVersion;
+  /** Send QUIT right after the handshake (the legacy-version check needs nothing more). */
+  readonly stopAfterTls: boolean;
+}
+
+/** What the session observed, filled in as it goes; kept whatever the outcome. */
+export interface SessionFacts {
+  connectMs: number | null;
+  greetingMs: number | null;
+  tlsMs: number | null;
+  banner: string | null;
+  extensions: readonly string[];
+  starttls: boolean;
+  extensionsAfterTls?: readonly string[];
+  tlsMode?: 'starttls' | 'implicit';
+  tls?: TlsFacts;
+  certificate?: CertificateFacts;
+  plaintextDiscardedBytes?: number;
+}
+
+export function emptyFacts(): SessionFacts {
+  return { connectMs: null, greetingMs: null, tlsMs: null, banner: null, extensions: [], starttls: false };
+}
+
+/** Runs the whole session. Rejects with a ScanError (with its phase) when the session cannot complete. */
+export async function runSession(env: SessionEnv, plan: SessionPlan, facts: SessionFacts): Promise<void> {
+  assertHeloName(env.options.heloName);
+  const socket = await connectTcp(env);
+  facts.connectMs = env.elapsed();
+  if (env.target.implicitTls === true) await implicitTlsSession(env, plan, facts, socket);
+  else await startTlsSession(env, plan, facts, socket);
+}
+
+async function startTlsSession(env: SessionEnv, plan: SessionPlan, facts: SessionFacts, socket: Socket): Promise<void> {
+  const plain = new ReplyReader(socket);
+  await readGreeting(env, plain, facts);
+  const hello = await plaintextHello(env, plain);
+  facts.extensions = hello.extensions;
+  facts.starttls = hello.starttls;
+  if (hello.ehloRefusal !== null) {
+    plain.send('QUIT');
+    throw new SmtpReplyError(
+      'starttls-not-offered',
+      `EHLO was refused (${describeReply(hello.ehloRefusal)}); the session went on with HELO, which cannot offer STARTTLS`,
+      'ehlo',
+      hello.ehloRefusal,
+    );
+  }
+  if (!hello.starttls) {
+    plain.send('QUIT');
+    throw new ScanError('starttls-not-offered', 'the EHLO reply does not advertise STARTTLS', { phase: 'ehlo' });
+  }
+  facts.tlsMode = 'starttls';
+  const answer = await command(env, plain, 'STARTTLS', 'starttls');
+  if (answer.code !== 220) {
+    plain.send('QUIT');
+    throw new SmtpReplyError('starttls-rejected', `STARTTLS was answered ${describeReply(answer)}`, 'starttls', answer);
+  }
+  // RFC 3207 §6: nothing received before the handshake may be taken as a reply after it.
+  facts.plaintextDiscardedBytes = plain.release();
+  const secure = await handshake(env, plan, facts, socket);
+  if (plan.stopAfterTls) return quitOver(secure);
+  const reader = new ReplyReader(secure);
+  const ehlo = await helloInsideTls(env, reader);
+  facts.extensionsAfterTls = extensionLines(ehlo);
+  reader.send('QUIT');
+}
+
+async function implicitTlsSession(env: SessionEnv, plan: SessionPlan, facts: SessionFacts, socket: Socket): Promise<void> {
+  facts.tlsMode = 'implicit';
+  const secure = await handshake(env, plan, facts, socket);
+  if (plan.stopAfterTls) return quitOver(secure);
+  const reader = new ReplyReader(secure);
+  await readGreeting(env, reader, facts);
+  const ehlo = await helloInsideTls(env, reader);
+  // The only EHLO is inside TLS: it is both the first EHLO and the EHLO after TLS.
+  facts.extensions = extensionLines(ehlo);
+  facts.extensionsAfterTls = facts.extensions;
+  facts.starttls = hasStartTls(parseEhlo(ehlo));
+  reader.send('QUIT');
+}
+
+/** QUIT is best effort: written, never waited for. */
+function quitOver(socket: Socket): void {
+  if (socket.writable) socket.write('QUIT\r\n');
+}
+
+/** The name goes into a command line: printable ASCII without spaces, or it is a bug upstream. */
+function assertHeloName(name: string): void {
+  if (!/^[\x21-\x7e]{1,255}$/.test(name)) throw new TypeError(`invalid EHLO name: ${JSON.stringify(name)}`);
+}
+
+// ── connect ──
+
+async function connectTcp(env: SessionEnv): Promise<Socket> {
+  const { ip, port } = env.target;
+  if (env.deadline.signal.aborted) throw atPhase(env.deadline.signal.reason, 'connect');
+  const socket = env.deps.connect(ip, port);
+  env.track(socket);
+  socket.on('error', () => undefined); // every error is handled where it matters; none may crash the process
+  const ms = env.options.timeouts.connectMs;
+  const phase = env.deadline.phase(ms, () => connectTimeout(ip, port, `within ${ms} ms`));
+  try {
+    await abortable<void>(phase.signal, (resolve, reject) => {
+      if (!socket.pending) {
+        resolve();
+        return () => undefined;
+      }
+      const onConnect = (): void => resolve();
+      const onError = (error: NodeJS.ErrnoException): void => reject(connectFailure(error, ip, port));
+      socket.once('connect', onConnect);
+      socket.once('error', onError);
+      return () => {
+        socket.off('connect', onConnect);
+        socket.off('error', onError);
+      };
+    });
+  } catch (error) {
+    // Before the connection is up, running out of probe time is a connect timeout, unless the scan was interrupted.
+    if (error instanceof ScanError && error.code === 'probe-timeout' && !env.deadline.interrupted) {
+      throw connectTimeout(ip, port, 'before the probe deadline');
+    }
+    throw atPhase(error, 'connect');
+  } finally {
+    phase.dispose();
+  }
+  return socket;
+}
+
+function connectTimeout(ip: string, port: number, when: string): ScanError {
+  return new ScanError('connect-timeout', `no TCP connection to ${ip}:${port} ${when}`, { phase: 'connect', retryable: true });
+}
+
+const UNREACHABLE = new Set(['EHOSTUNREACH', 'ENETUNREACH', 'EHOSTDOWN', 'ENETDOWN']);
+
+/** A socket error while connecting, by errno. */
+export function connectFailure(error: NodeJS.ErrnoException, ip: string, port: number): ScanError {
+  const errno = error.code ?? 'unknown';
+  const options = { phase: 'connect' as const, retryable: true, cause: error };
+  if (errno === 'ECONNREFUSED') return new ScanError('connect-refused', `connection to ${ip}:${port} refused (ECONNREFUSED)`, options);
+  if (UNREACHABLE.has(errno)) return new ScanError('connect-unreachable', `${ip}:${port} is unreachable (${errno})`, options);
+  if (errno === 'ETIMEDOUT') return connectTimeout(ip, port, '(ETIMEDOUT)');
+  return new ScanError('connect-error', `connection to ${ip}:${port} failed: ${error.message}`, options);
+}
+
+// ── replies ──
+
+async function readGreeting(env: SessionEnv, reader: ReplyReader, facts: SessionFacts): Promise<void> {
+  const ms = env.options.timeouts.greetingMs;
+  const onTimeout = (): ScanError => new ScanError('greeting-timeout', `no complete greeting within ${ms} ms`, { phase: 'greeting' });
+  const reply = await expectReply(env, reader, 'greeting', ms, onTimeout);
+  facts.greetingMs = env.elapsed();
+  facts.banner = reply.lines.join('\n');
+  if (reply.code === 220) return;
+  if (isRejection(reply)) reader.send('QUIT');
+  throw refusal(reply, 'greeting-rejected', 'greeting', 'the greeting');
+}
+
+/** Sends a command and expects its reply within the command deadline. */
+async function command(env: SessionEnv, reader: ReplyReader, line: string, phase: Phase): Promise<SmtpReply> {
+  const ms = env.options.timeouts.commandMs;
+  const verb = line.split(' ')[0] ?? line;
+  reader.send(line);
+  return expectReply(env, reader, phase, ms, () => new ScanError('command-timeout', `no complete reply to ${verb} within ${ms} ms`, { phase }));
+}
+
+async function expectReply(env: SessionEnv, reader: ReplyReader, phase: Phase, ms: number, onTimeout: () => ScanError): Promise<SmtpReply> {
+  const deadline = env.deadline.phase(ms, onTimeout);
+  try {
+    return await reader.read(phase, deadline.signal);
+  } finally {
+    deadline.dispose();
+  }
+}
+
+interface PlaintextHello {
+  readonly extensions: readonly string[];
+  readonly starttls: boolean;
+  /** The EHLO refusal when the session went on with HELO. */
+  readonly ehloRefusal: SmtpReply | null;
+}
+
+/** EHLO, and HELO when EHLO gets a 5xx (RFC 5321 §4.1.4); a HELO session has no extensions. */
+async function plaintextHello(env: SessionEnv, reader: ReplyReader): Promise<PlaintextHello> {
+  const ehlo = await command(env, reader, `EHLO ${env.options.heloName}`, 'ehlo');
+  if (ehlo.code === 250) return { extensions: extensionLines(ehlo), starttls: hasStartTls(parseEhlo(ehlo)), ehloRefusal: null };
+  if (ehlo.code < 500 || ehlo.code > 599) throw refusalAndQuit(reader, ehlo, 'ehlo-rejected', 'ehlo', 'EHLO');
+  const helo = await command(env, reader, `HELO ${env.options.heloName}`, 'ehlo');
+  if (helo.code === 250) return { extensions: [], starttls: false, ehloRefusal: ehlo };
+  throw refusalAndQuit(reader, helo, 'ehlo-rejected', 'ehlo', 'HELO, after EHLO was refused,');
+}
+
+/** EHLO inside TLS: a 4xx/5xx here is the server refusing the session after the handshake. */
+async function helloInsideTls(env: SessionEnv, reader: ReplyReader): Promise<SmtpReply> {
+  const ehlo = await command(env, reader, `EHLO ${env.options.heloName}`, 'ehlo-after-tls');
+  if (ehlo.code === 250) return ehlo;
+  throw refusalAndQuit(reader, ehlo, 'ehlo-after-tls-rejected', 'ehlo-after-tls', 'EHLO inside TLS');
+}
+
+function isRejection(reply: SmtpReply): boolean {
+  return reply.code >= 400 && reply.code <= 599;
+}
+
+/** A 4xx/5xx is a refusal with `code`; any other unexpected code breaks the protocol. */
+function refusal(reply: SmtpReply, code: ErrorCode, phase: Phase, what: string): SmtpReplyError {
+  if (isRejection(reply)) return new SmtpReplyError(code, `${what} was refused: ${describeReply(reply)}`, phase, reply);
+  return new SmtpReplyError('reply-malformed', `${what} got an unexpected reply: ${describeReply(reply)}`, phase, reply);
+}
+
+function refusalAndQuit(reader: ReplyReader, reply: SmtpReply, code: ErrorCode, phase: Phase, what: string): SmtpReplyError {
+  reader.send('QUIT');
+  return refusal(reply, code, phase, what);
+}
+
+// ── TLS ──
+
+async function handshake(env: SessionEnv, plan: SessionPlan, facts: SessionFacts, socket: Socket): Promise<TLSSocket> {
+  const ms = env.options.timeouts.tlsMs;
+  const deadline = env.deadline.phase(ms, () => new ScanError('tls-timeout', `no TLS handshake within ${ms} ms`, { phase: 'tls' }));
+  try {
+    const upgrade = await upgradeTls(socket, {
+      sni: env.target.sni,
+      minVersion: plan.minVersion,
+      maxVersion: plan.maxVersion,
+      trustAnchors: env.options.trustAnchors,
+      signal: deadline.signal,
+      wallClock: env.deps.wallClock,
+      onSocket: env.track,
+    });
+    facts.tlsMs = env.elapsed();
+    facts.tls = upgrade.tls;
+    if (upgrade.certificate !== undefined) facts.certificate = upgrade.certificate;
+    return upgrade.socket;
+  } catch (error) {
+    throw atPhase(error, 'tls');
+  } finally {
+    deadline.dispose();
+  }
+}

@@ -1,0 +1,45 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { sanitizeText } from '../../src/model/sanitize.js';
+
+describe('sanitizeText', () => {
+  const cases: ReadonlyArray<{ name: string; input: string | Buffer; expected: string }> = [
+    { name: 'plain ASCII is kept', input: 'mx.example.com ESMTP ready', expected: 'mx.example.com ESMTP ready' },
+    { name: 'TAB is kept', input: 'a\tb', expected: 'a\tb' },
+    { name: 'an ANSI escape sequence is defused', input: '\x1b[31mred\x1b[0m', expected: '\\x1B[31mred\\x1B[0m' },
+    { name: 'CR, LF and NUL are escaped', input: 'a\r\nb\0', expected: 'a\\x0D\\x0Ab\\x00' },
+    { name: 'DEL is escaped', input: 'a\x7fb', expected: 'a\\x7Fb' },
+    { name: 'a C1 control in a string is escaped as \\u00NN', input: 'a\u0085b\u009b', expected: 'a\\u0085b\\u009B' },
+    { name: 'a lone surrogate in a string is escaped', input: 'a\ud800b', expected: 'a\\uD800b' },
+    { name: 'non-ASCII text is kept (string)', input: 'Grüße aus Köln — 東京 😀', expected: 'Grüße aus Köln — 東京 😀' },
+    { name: 'non-ASCII text is kept (UTF-8 bytes)', input: Buffer.from('Grüße 東京 😀', 'utf8'), expected: 'Grüße 東京 😀' },
+    { name: 'a C1 control encoded in UTF-8 is escaped as \\u00NN', input: Buffer.from([0x61, 0xc2, 0x85]), expected: 'a\\u0085' },
+    { name: 'a stray continuation byte becomes \\xNN', input: Buffer.from([0x61, 0x80, 0x62]), expected: 'a\\x80b' },
+    { name: 'a Latin-1 byte becomes \\xNN', input: Buffer.from([0x47, 0x72, 0xfc, 0xdf, 0x65]), expected: 'Gr\\xFC\\xDFe' },
+    { name: 'an overlong encoding is rejected byte by byte', input: Buffer.from([0xc0, 0x80]), expected: '\\xC0\\x80' },
+    { name: 'an encoded surrogate is rejected', input: Buffer.from([0xed, 0xa0, 0x80]), expected: '\\xED\\xA0\\x80' },
+    { name: 'a truncated sequence at the end is rejected', input: Buffer.from([0x61, 0xe2, 0x82]), expected: 'a\\xE2\\x82' },
+    { name: 'a code point above U+10FFFF is rejected', input: Buffer.from([0xf4, 0x90, 0x80, 0x80]), expected: '\\xF4\\x90\\x80\\x80' },
+    { name: 'an ESC in bytes is escaped', input: Buffer.from('\x1b]0;title\x07', 'latin1'), expected: '\\x1B]0;title\\x07' },
+    { name: 'empty input', input: Buffer.alloc(0), expected: '' },
+  ];
+
+  for (const { name, input, expected } of cases) {
+    it(name, () => {
+      // Given untrusted text, When it is sanitised, Then it reads as expected
+      assert.equal(sanitizeText(input), expected);
+    });
+  }
+
+  it('never lets a control character through, whatever the bytes', () => {
+    // Given every single byte and every pair of a lead byte and a following byte
+    for (let a = 0; a < 256; a += 1) {
+      for (const b of [0x00, 0x1b, 0x41, 0x80, 0x85, 0x9b, 0xbf, 0xc2]) {
+        // When sanitised
+        const text = sanitizeText(Buffer.from([a, b]));
+        // Then no C0 (but TAB), DEL or C1 character remains
+        assert.doesNotMatch(text, /[\x00-\x08\x0a-\x1f\x7f-\x9f]/, `bytes ${a} ${b} gave ${JSON.stringify(text)}`);
+      }
+    }
+  });
+});
