@@ -1,28 +1,12 @@
 /**
- * One benchmark run: starts a lab (DNS + N SMTP hosts on 127.0.2.x), scans M
- * domains spread over them with the built library, prints one JSON line.
- * The lab runs in this process too, so the figures include the servers' side.
+ * One benchmark run in a fresh process: scans M domains of the lab (started
+ * by bench.mjs in another process) with the built library, samples its own
+ * memory, prints one JSON line.
  */
-import { createCa } from '../dist/lab/certs.js';
-import { startLab } from '../dist/lab/lab.js';
 import { scan } from '../dist/index.js';
 
-const [concurrency, hosts, domains] = process.argv.slice(2).map(Number);
-
-const ca = await createCa({ commonName: 'bench CA' });
-const servers = [];
-const records = [];
-for (let i = 0; i < hosts; i += 1) {
-  const hostname = `mx${i}.bench.test`;
-  const cert = await ca.issue({ commonName: hostname, dnsNames: [hostname] });
-  const ip = `127.0.2.${i + 1}`;
-  servers.push({ ip, hostname, starttls: true, tls: { key: cert.keyPem, cert: cert.chainPem, ecdhCurve: 'X25519' } });
-  records.push({ name: hostname, type: 'A', data: ip });
-}
-for (let i = 0; i < domains; i += 1) {
-  records.push({ name: `d${i}.bench.test`, type: 'MX', data: { preference: 10, exchange: `mx${i % hosts}.bench.test` } });
-}
-const lab = await startLab({ servers, records });
+const [concurrency, domains] = process.argv.slice(2, 4).map(Number);
+const lab = JSON.parse(process.argv[4]);
 
 let peakRss = process.memoryUsage().rss;
 let peakHeap = process.memoryUsage().heapUsed;
@@ -30,15 +14,15 @@ const sampler = setInterval(() => {
   const m = process.memoryUsage();
   peakRss = Math.max(peakRss, m.rss);
   peakHeap = Math.max(peakHeap, m.heapUsed);
-}, 10);
+}, 5);
 
 const started = performance.now();
 const report = await scan(
   Array.from({ length: domains }, (_, i) => `d${i}.bench.test`),
   {
-    resolvers: [{ host: lab.dns.host, port: lab.dns.port }],
+    resolvers: [lab.dns],
     port: lab.port,
-    extraCa: [ca.certPem],
+    extraCa: [lab.caPem],
     allowPrivate: true,
     concurrency,
     perHost: 2,
@@ -47,7 +31,6 @@ const report = await scan(
 );
 const seconds = (performance.now() - started) / 1000;
 clearInterval(sampler);
-await lab.close();
 if (report.summary.pass !== domains) {
   console.error(`expected every domain to pass, got ${JSON.stringify(report.summary)}`);
   process.exit(1);

@@ -52,6 +52,8 @@ export interface LabSmtpOptions {
   readonly ehloAfterTlsReply?: string;
   /** Answer EHLO with this reply (e.g. '502 5.5.2 EHLO not implemented'); HELO is still accepted. */
   readonly ehloReply?: string;
+  /** Wait this long before greeting, as a real server across a network does (the benchmark uses it). */
+  readonly greetingDelayMs?: number;
 }
 
 export interface LabSmtpServer {
@@ -160,6 +162,17 @@ class LabSession {
 
   start(): void {
     this.#listen(this.#socket);
+    const delay = this.#options.greetingDelayMs ?? 0;
+    if (delay <= 0) {
+      this.#greet();
+      return;
+    }
+    const timer = setTimeout(() => this.#greet(), delay);
+    this.#socket.once('close', () => clearTimeout(timer));
+  }
+
+  #greet(): void {
+    if (this.#socket.destroyed) return;
     const code = this.#options.greetingCode ?? 220;
     const lines = this.#options.greeting ?? [`${this.#options.hostname} ESMTP mxready-lab`];
     this.#write(multiline(code, lines));

@@ -4,7 +4,15 @@
  * on the certificate: trust and name match are recorded as facts (DESIGN.md).
  */
 import { isIP, type Socket } from 'node:net';
-import { connect as tlsConnect, type ConnectionOptions, type PeerCertificate, type SecureVersion, type TLSSocket } from 'node:tls';
+import {
+  connect as tlsConnect,
+  createSecureContext,
+  type ConnectionOptions,
+  type PeerCertificate,
+  type SecureContext,
+  type SecureVersion,
+  type TLSSocket,
+} from 'node:tls';
 import { ScanError } from '../errors.js';
 import type { CertificateFacts, KeyExchangeFacts, TlsFacts } from '../model/probe.js';
 import { abortable } from '../smtp/deadline.js';
@@ -75,16 +83,44 @@ export async function upgradeTls(socket: Socket, options: TlsUpgradeOptions): Pr
   }
 }
 
+/**
+ * Secure contexts, memoised per trust-anchor list (one list per scan) and offer.
+ * Building a context parses every anchor (Node's ~140 roots): done once per scan
+ * instead of once per handshake, which otherwise dominates a scan's CPU time.
+ */
+const CONTEXTS = new WeakMap<readonly string[], Map<string, SecureContext>>();
+
+function secureContextFor(trustAnchors: readonly string[], minVersion: SecureVersion, maxVersion: SecureVersion): SecureContext {
+  let byOffer = CONTEXTS.get(trustAnchors);
+  if (!byOffer) {
+    byOffer = new Map();
+    CONTEXTS.set(trustAnchors, byOffer);
+  }
+  const key = `${minVersion}-${maxVersion}`;
+  let context = byOffer.get(key);
+  if (!context) {
+    context = createSecureContext({
+      ca: [...trustAnchors],
+      minVersion,
+      maxVersion,
+      ...(versionRank(minVersion) < versionRank('TLSv1.2') ? { ciphers: LEGACY_CIPHERS } : {}),
+    });
+    byOffer.set(key, context);
+  }
+  return context;
+}
+
 /** Options for tls.connect: everything offered, nothing rejected on the spot. */
 export function connectionOptions(
   socket: Socket,
   options: Pick<TlsUpgradeOptions, 'sni' | 'minVersion' | 'maxVersion' | 'trustAnchors'>,
 ): ConnectionOptions {
+  const maxVersion = options.maxVersion ?? 'TLSv1.3';
   const result: ConnectionOptions = {
     socket,
     minVersion: options.minVersion,
-    maxVersion: options.maxVersion ?? 'TLSv1.3',
-    ca: [...options.trustAnchors],
+    maxVersion,
+    secureContext: secureContextFor(options.trustAnchors, options.minVersion, maxVersion),
     rejectUnauthorized: false,
     checkServerIdentity: () => undefined,
   };

@@ -69,8 +69,15 @@ describe('connectionOptions', () => {
     assert.equal(options.rejectUnauthorized, false);
     assert.equal(options.checkServerIdentity?.('mx.example.com', {} as never), undefined);
     assert.equal(options.maxVersion, 'TLSv1.3');
-    assert.deepEqual(options.ca, ['PEM']);
+    assert.ok(options.secureContext, 'trust anchors go in a secure context');
     assert.equal(options.ciphers, undefined);
+  });
+
+  it('builds one secure context per trust-anchor list and offer, not one per handshake', () => {
+    const first = connectionOptions(new Socket(), { ...base, sni: 'a.example' }).secureContext;
+    assert.equal(connectionOptions(new Socket(), { ...base, sni: 'b.example' }).secureContext, first);
+    assert.notEqual(connectionOptions(new Socket(), { ...base, sni: null, minVersion: 'TLSv1' }).secureContext, first);
+    assert.notEqual(connectionOptions(new Socket(), { ...base, trustAnchors: ['PEM'], sni: null }).secureContext, first);
   });
 
   for (const sni of [null, '192.0.2.1', '2001:db8::1']) {
