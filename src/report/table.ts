@@ -41,9 +41,15 @@ function targetLabel(target: TargetReport, paint: Paint): string {
   return `${safe(name)}\n${status}`;
 }
 
+/** Protocol over cipher (OpenSSL's name: the short one; the JSON has both). */
 function tlsCell(probe: ProbeResult, paint: Paint): string {
-  if (probe.tls) return probe.tls.protocol === 'TLSv1.3' || probe.tls.protocol === 'TLSv1.2' ? probe.tls.protocol : paint.gap(probe.tls.protocol);
+  if (probe.tls) {
+    const modern = probe.tls.protocol === 'TLSv1.3' || probe.tls.protocol === 'TLSv1.2';
+    return `${modern ? probe.tls.protocol : paint.gap(probe.tls.protocol)}\n${paint.dim(safe(probe.tls.cipher.name))}`;
+  }
   if (probe.legacyProtocol) return paint.gap(`${probe.legacyProtocol} only`);
+  if (probe.status === 'no-starttls') return paint.gap('no STARTTLS');
+  if (probe.status === 'starttls-rejected') return paint.gap('STARTTLS refused');
   return paint.dim('—');
 }
 
@@ -88,22 +94,16 @@ function rowsFor(target: TargetReport, paint: Paint): unknown[][] {
   for (const mx of target.mx) {
     const mxLabel = target.kind === 'host' ? safe(mx.host) : `${safe(mx.host)} ${paint.dim(`(${mx.preference})`)}`;
     if (mx.addresses.length === 0) {
-      rows.push([mxLabel, paint.dim('—'), { colSpan: 3, content: paint.warn(safe(mx.error?.message ?? 'no address')) }, paint.warn('no address')]);
+      rows.push([`${mxLabel}\n${paint.dim('no address')}`, { colSpan: 2, content: paint.warn(safe(mx.error?.message ?? 'no address')) }, paint.warn('not assessed')]);
       continue;
     }
     for (const address of mx.addresses) {
       const probe = address.probe;
-      rows.push([
-        mxLabel,
-        `${address.ip.includes(':') ? `[${address.ip}]` : address.ip}:${address.port}`,
-        tlsCell(probe, paint),
-        probe.tls ? safe(probe.tls.cipher.standardName) : paint.dim(probe.starttls ? '—' : 'no STARTTLS'),
-        certificateCell(probe, paint),
-        resultCell(target, mx, address, paint),
-      ]);
+      const where = `${address.ip.includes(':') ? `[${address.ip}]` : address.ip}:${address.port}`;
+      rows.push([`${mxLabel}\n${paint.dim(where)}`, tlsCell(probe, paint), certificateCell(probe, paint), resultCell(target, mx, address, paint)]);
     }
   }
-  if (rows.length === 0) rows.push([{ colSpan: 6, content: dnsCell(target, paint) }]);
+  if (rows.length === 0) rows.push([{ colSpan: 4, content: dnsCell(target, paint) }]);
   const first = rows[0];
   if (first) first.unshift({ rowSpan: rows.length, content: targetLabel(target, paint) });
   return rows;
@@ -148,7 +148,7 @@ function summaryLines(report: Report, paint: Paint): string[] {
 export function renderTable(report: Report, options: TableOptions): string {
   const paint = paints(new Chalk({ level: options.color ? 1 : 0 }));
   const table = new Table({
-    head: ['Target', 'MX (pref)', 'Address', 'TLS', 'Cipher', 'Certificate', 'Result'].map((h) => paint.bold(h)),
+    head: ['Target', 'MX (preference) / address', 'TLS / cipher', 'Certificate', 'Result'].map((h) => paint.bold(h)),
     style: { head: [], border: [] },
     wordWrap: false,
   });

@@ -41,9 +41,11 @@ function dnsFindings(target: PlannedTarget): Finding[] {
   const out: Finding[] = [];
   const error = target.dnsError;
   if (error) {
-    if (error.code === 'nxdomain') out.push(finding('dns.nxdomain', `${target.domain}: ${error.message}`));
-    else if (error.code === 'no-address' || error.code === 'no-mx-address') out.push(finding('dns.no-address', `${target.domain}: ${error.message}`));
-    else out.push(finding('dns.lookup-failed', `${target.domain}: ${error.message} (${error.code})`));
+    // Resolver messages usually name the domain already.
+    const text = error.message.includes(target.domain) ? error.message : `${target.domain}: ${error.message}`;
+    if (error.code === 'nxdomain') out.push(finding('dns.nxdomain', text));
+    else if (error.code === 'no-address' || error.code === 'no-mx-address') out.push(finding('dns.no-address', text));
+    else out.push(finding('dns.lookup-failed', `${text} (${error.code})`));
   }
   if (target.mxSource === 'null') out.push(finding('dns.null-mx', `${target.domain} publishes a null MX: it accepts no mail`));
   if (target.mxSource === 'implicit') out.push(finding('dns.implicit-mx', `${target.domain} has no MX record; its own address is used`));

@@ -1,0 +1,125 @@
+# test/interop/lib.sh — shared settings and helpers of the interop tier's scripts.
+# Sourced by setup.sh, teardown.sh and run.sh; it defines things and runs nothing.
+#
+# Everything the tier starts binds to 127.0.0.0/8 only:
+#   127.0.53.1:53        nsd, authoritative for the zone interop.test
+#   127.0.25.11 .. .20   Postfix, one smtpd service per address (port 25)
+#   127.0.25.31 .. .36   Exim (unpacked beside Postfix), one daemon on all its addresses
+# test/interop/README.md describes each host and what mxready should make of it.
+
+# The state folder: certificates, configurations, spools, logs and pid files.
+# Everything the tier writes outside the package manager's own files lives here.
+INTEROP_STATE="${MXREADY_INTEROP_STATE:-/tmp/mxready-interop}"
+# A marker that says "this folder is ours"; teardown and setup refuse to wipe a folder without it.
+INTEROP_MARKER="$INTEROP_STATE/.mxready-interop"
+
+INTEROP_ZONE="interop.test"
+INTEROP_DNS_ADDR="127.0.53.1"
+INTEROP_DNS_PORT="53"
+
+# Where the unpacked Exim lives (apt-get download + dpkg -x; never installed with dpkg -i,
+# because exim4-daemon-light and postfix conflict on Debian).
+INTEROP_EXIM_ROOT="$INTEROP_STATE/exim-pkg"
+INTEROP_EXIM_BIN="$INTEROP_EXIM_ROOT/usr/sbin/exim4"
+# Exim's Debian build has its run-time user compiled in.
+INTEROP_EXIM_USER="Debian-exim"
+
+# The Postfix hosts: name, address, certificate, TLS protocols, OpenSSL profile.
+#   certificate: a file pair under $INTEROP_STATE/pki (NAME.crt with its chain, NAME.key), or "none"
+#   protocols:   Postfix's smtpd_tls_protocols syntax ("none" = no STARTTLS at all)
+#   profile:     "default" = Debian's OpenSSL settings (security level 2);
+#                "legacy"  = an OpenSSL config at security level 0, which TLS 1.0/1.1 and
+#                            an RSA-1024 key need with OpenSSL 3
+INTEROP_POSTFIX_HOSTS=(
+  # name          address       certificate   protocols              profile
+  "pf-modern      127.0.25.11   pf-modern     >=TLSv1.2              default"
+  "pf-tls12       127.0.25.12   pf-tls12      >=TLSv1.2,<=TLSv1.2    default"
+  "pf-tls11       127.0.25.13   pf-tls11      >=TLSv1,<=TLSv1.1      legacy"
+  "pf-tls10       127.0.25.14   pf-tls10      >=TLSv1,<=TLSv1        legacy"
+  "pf-plain       127.0.25.15   none          none                   default"
+  "pf-selfsigned  127.0.25.16   pf-selfsigned >=TLSv1.2              default"
+  "pf-expired     127.0.25.17   pf-expired    >=TLSv1.2              default"
+  "pf-wrongname   127.0.25.18   pf-wrongname  >=TLSv1.2              default"
+  "pf-rsa1024     127.0.25.19   pf-rsa1024    >=TLSv1.2              legacy"
+  "pf-ecdsa       127.0.25.20   pf-ecdsa      >=TLSv1.2              default"
+)
+
+# The Exim hosts: name, address, certificate, GnuTLS priority string, greeting.
+#   priority: Exim's tls_require_ciphers (a GnuTLS priority string), "none" = no STARTTLS
+#   greeting: "standard" or "multiline" (a three-line 220 greeting)
+INTEROP_EXIM_HOSTS=(
+  # name        address       certificate  priority                                   greeting
+  "ex-modern    127.0.25.31   ex-modern    NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2  standard"
+  "ex-tls12     127.0.25.32   ex-tls12     NORMAL:-VERS-ALL:+VERS-TLS1.2               standard"
+  "ex-banner    127.0.25.33   ex-banner    NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2  multiline"
+  "ex-ecdsa     127.0.25.34   ex-ecdsa     NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2  standard"
+  "ex-plain     127.0.25.35   none         none                                       standard"
+  "ex-tls10     127.0.25.36   ex-tls10     NORMAL:-VERS-ALL:+VERS-TLS1.0               standard"
+)
+
+# ---------------------------------------------------------------------------
+# Helpers
+
+log() { printf 'interop: %s\n' "$*" >&2; }
+die() {
+  printf 'interop: FAILED: %s\n' "$*" >&2
+  exit 1
+}
+
+# field N LINE: the Nth whitespace-separated field of a table line (1-based).
+field() {
+  local n="$1"
+  shift
+  # shellcheck disable=SC2086 # word splitting is the point
+  set -- $*
+  printf '%s' "${!n}"
+}
+
+# is_listening ADDR PORT [tcp|udp]: whether something listens there (from ss, no connection made).
+is_listening() {
+  local addr="$1" port="$2" proto="${3:-tcp}" flag="-ltn"
+  [ "$proto" = udp ] && flag="-lun"
+  ss -H "$flag" "src $addr" "sport = :$port" 2>/dev/null | grep -q .
+}
+
+# wait_listening ADDR PORT PROTO WHAT: waits (at most 20 s) until ADDR:PORT listens, else dies.
+wait_listening() {
+  local addr="$1" port="$2" proto="$3" what="$4" i
+  for i in $(seq 1 100); do
+    is_listening "$addr" "$port" "$proto" && return 0
+    sleep 0.2
+  done
+  die "$what does not listen on $addr:$port/$proto after 20 s"
+}
+
+# pid_alive PIDFILE PATTERN: prints the pid from PIDFILE when that process is alive and its
+# command line contains PATTERN (so a recycled pid is never mistaken for ours).
+pid_alive() {
+  local file="$1" pattern="$2" pid
+  [ -r "$file" ] || return 1
+  pid="$(tr -dc '0-9' <"$file" | head -c 12)"
+  [ -n "$pid" ] && [ -r "/proc/$pid/cmdline" ] || return 1
+  tr '\0' ' ' <"/proc/$pid/cmdline" | grep -qF -- "$pattern" || return 1
+  printf '%s' "$pid"
+}
+
+# stop_pidfile PIDFILE PATTERN WHAT: TERM, then (after 10 s) KILL, the process PIDFILE names,
+# only if it is ours (pid_alive). Quiet when there is nothing to stop.
+stop_pidfile() {
+  local file="$1" pattern="$2" what="$3" pid i
+  pid="$(pid_alive "$file" "$pattern")" || {
+    rm -f "$file"
+    return 0
+  }
+  log "stopping $what (pid $pid)"
+  kill -TERM "$pid" 2>/dev/null || true
+  for i in $(seq 1 50); do
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.2
+  done
+  if kill -0 "$pid" 2>/dev/null; then
+    log "$what (pid $pid) ignored TERM for 10 s; killing it"
+    kill -KILL "$pid" 2>/dev/null || true
+  fi
+  rm -f "$file"
+}
