@@ -166,6 +166,31 @@ async function resolveTarget(target: Target, resolver: Resolver, port: number): 
   };
 }
 
+function bugMessage(bug: unknown): string {
+  return `mxready bug: ${bug instanceof Error ? `${bug.name}: ${bug.message}` : String(bug)}`;
+}
+
+/** A bug while resolving one target stays with that target: it becomes an internal error, the scan goes on. */
+function internalErrorTarget(target: Target, port: number, bug: unknown): ResolvedTarget {
+  return {
+    input: target.input,
+    domain: target.kind === 'domain' ? target.domain : target.host,
+    kind: target.kind,
+    mxSource: 'none',
+    error: { code: 'internal-error', message: bugMessage(bug) },
+    notes: [],
+    port,
+    fromDns: true,
+    ipLiteral: false,
+    hosts: [],
+  };
+}
+
+function internalErrorReport(input: string, domain: string, kind: 'domain' | 'host', bug: unknown): TargetReport {
+  const error = { code: 'internal-error', message: bugMessage(bug) };
+  return { input, domain, kind, status: 'error', error, deliverable: false, dns: { mxSource: 'none' }, mx: [], findings: [] };
+}
+
 /** Runs fn over items with at most `limit` at once, keeping input order in the result. */
 async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
   const out = new Array<R>(items.length);
@@ -214,7 +239,7 @@ export async function scan(inputs: readonly string[], options: ScanOptions = {},
     let resolvedCount = 0;
     const resolved = await mapLimited(targets, Math.max(concurrency, 8), async (target) => {
       if (options.signal?.aborted) return null;
-      const result = await resolveTarget(target, resolver, port);
+      const result = await resolveTarget(target, resolver, port).catch((bug: unknown) => internalErrorTarget(target, port, bug));
       resolvedCount += 1;
       emit({ type: 'resolved', done: resolvedCount, total: targets.length });
       return result;
@@ -253,7 +278,11 @@ export async function scan(inputs: readonly string[], options: ScanOptions = {},
     const reports: TargetReport[] = targets.map((target) => {
       const planned = byInput.get(target.input);
       if (!planned) return notScannedTarget(target.input, target.kind === 'domain' ? target.domain : target.host, target.kind);
-      return assembleTarget(planned, results, policy);
+      try {
+        return assembleTarget(planned, results, policy);
+      } catch (bug) {
+        return internalErrorReport(planned.input, planned.domain, planned.kind, bug);
+      }
     });
     return {
       schemaVersion: SCHEMA_VERSION,

@@ -3,7 +3,7 @@
 #
 # Everything the tier starts binds to 127.0.0.0/8 only:
 #   127.0.53.1:53        nsd, authoritative for the zone interop.test
-#   127.0.25.11 .. .20   Postfix, one smtpd service per address (port 25)
+#   127.0.25.11 .. .22   Postfix, one smtpd service per address (port 25)
 #   127.0.25.31 .. .36   Exim (unpacked beside Postfix), one daemon on all its addresses
 # test/interop/README.md describes each host and what mxready should make of it.
 
@@ -24,6 +24,9 @@ INTEROP_EXIM_BIN="$INTEROP_EXIM_ROOT/usr/sbin/exim4"
 # Exim's Debian build has its run-time user compiled in.
 INTEROP_EXIM_USER="Debian-exim"
 
+# Each MX host NAME is NAME.mx.interop.test in the zone, and the domain NAME.interop.test
+# has it as its only MX.
+#
 # The Postfix hosts: name, address, certificate, TLS protocols, OpenSSL profile.
 #   certificate: a file pair under $INTEROP_STATE/pki (NAME.crt with its chain, NAME.key), or "none"
 #   protocols:   Postfix's smtpd_tls_protocols syntax ("none" = no STARTTLS at all)
@@ -42,6 +45,8 @@ INTEROP_POSTFIX_HOSTS=(
   "pf-wrongname   127.0.25.18   pf-wrongname  >=TLSv1.2              default"
   "pf-rsa1024     127.0.25.19   pf-rsa1024    >=TLSv1.2              legacy"
   "pf-ecdsa       127.0.25.20   pf-ecdsa      >=TLSv1.2              default"
+  "pf-future      127.0.25.21   pf-future     >=TLSv1.2              default"
+  "pf-chain       127.0.25.22   pf-chain      >=TLSv1.2              default"
 )
 
 # The Exim hosts: name, address, certificate, GnuTLS priority string, greeting.
@@ -64,15 +69,6 @@ log() { printf 'interop: %s\n' "$*" >&2; }
 die() {
   printf 'interop: FAILED: %s\n' "$*" >&2
   exit 1
-}
-
-# field N LINE: the Nth whitespace-separated field of a table line (1-based).
-field() {
-  local n="$1"
-  shift
-  # shellcheck disable=SC2086 # word splitting is the point
-  set -- $*
-  printf '%s' "${!n}"
 }
 
 # is_listening ADDR PORT [tcp|udp]: whether something listens there (from ss, no connection made).
