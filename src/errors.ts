@@ -48,6 +48,7 @@ export const ERROR_CODES = {
   'ehlo-after-tls-rejected': 'the server refused EHLO inside TLS',
   // scan
   'not-scanned': 'the scan stopped before this target was assessed',
+  'interrupted': 'the probe was cut short because the scan was interrupted (SIGINT/SIGTERM)',
   'internal-error': 'a bug in mxready',
 } as const;
 

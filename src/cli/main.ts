@@ -136,10 +136,13 @@ function emitReport(report: Report, format: Format, jsonPath: string | undefined
 }
 
 /** Interrupts: the first SIGINT/SIGTERM stops the scan (a report is still written); the code tells which. */
-function watchSignals(controller: AbortController): { code: () => number | null; dispose: () => void } {
+function watchSignals(controller: AbortController, stderr: NodeJS.WritableStream): { code: () => number | null; dispose: () => void } {
   let code: number | null = null;
   const onSignal = (signal: NodeJS.Signals) => {
     code = signal === 'SIGINT' ? EXIT.sigint : EXIT.sigterm;
+    stderr.write(
+      `\nmxready: ${signal}: no new probes; in-flight ones get ${DEFAULTS.graceMs / 1000} s, then the report of what finished is written (again to quit at once)\n`,
+    );
     controller.abort(new Error(`interrupted by ${signal}`));
   };
   process.once('SIGINT', onSignal);
@@ -177,7 +180,7 @@ function addScanOptions(command: Command): Command {
 async function runScan(args: string[], opts: ScanCliOptions, io: CliIo): Promise<number> {
   const format = parseFormat(opts.format);
   const controller = new AbortController();
-  const signals = watchSignals(controller);
+  const signals = watchSignals(controller, io.stderr);
   try {
     const options = await buildScanOptions(opts, controller.signal);
     const inputs = await gatherTargets(args, opts.file ?? [], io);

@@ -146,6 +146,7 @@ export function statusFor(code: string, phase: Phase): ProbeStatus {
     case 'command-timeout':
     case 'probe-timeout':
     case 'tls-timeout':
+    case 'interrupted':
       return 'timeout';
     case 'greeting-rejected':
     case 'ehlo-rejected':

@@ -21,7 +21,7 @@ import { probe as defaultProbe } from '../probe/probe.js';
 import type { ProbeOptions, ProbeTarget, ProbeTimeouts } from '../probe/types.js';
 import { TOOL } from '../version.js';
 import { assembleTarget, notScannedTarget } from './assemble.js';
-import { planScan, type ResolvedTarget } from './plan.js';
+import { planScan, type PlannedTarget, type ResolvedTarget } from './plan.js';
 import { createScheduler } from './scheduler.js';
 import { summarize } from './summary.js';
 import { parseTargets, type Target } from './targets.js';
@@ -50,8 +50,14 @@ export interface ScanOptions {
   readonly implicitTls?: boolean;
   /** After a version failure, name the older version a server speaks (one more session; default true). */
   readonly legacyCheck?: boolean;
-  /** Stops the scan: unfinished targets end as not-scanned. */
+  /**
+   * Stops the scan: no new lookup or probe starts, in-flight ones may finish
+   * within `graceMs` and are then cut; every target not finished ends as
+   * status error, code not-scanned.
+   */
   readonly signal?: AbortSignal;
+  /** How long in-flight work may go on after `signal` aborts (default 5000). */
+  readonly graceMs?: number;
 }
 
 export type ScanEvent =
@@ -76,7 +82,46 @@ export const DEFAULTS = {
   connectMs: 10_000,
   commandMs: 30_000,
   tlsMs: 30_000,
+  graceMs: 5_000,
 } as const;
+
+/**
+ * The signal that cuts in-flight work: it aborts `graceMs` after `stop` does.
+ * Without a stop signal it never aborts.
+ */
+function graceSignal(stop: AbortSignal | undefined, graceMs: number): { cut: AbortSignal; dispose: () => void } {
+  const controller = new AbortController();
+  if (!stop) return { cut: controller.signal, dispose: () => undefined };
+  let timer: NodeJS.Timeout | undefined;
+  const onStop = () => {
+    timer = setTimeout(() => controller.abort(stop.reason), graceMs);
+  };
+  if (stop.aborted) onStop();
+  else stop.addEventListener('abort', onStop, { once: true });
+  return {
+    cut: controller.signal,
+    dispose: () => {
+      clearTimeout(timer);
+      stop.removeEventListener('abort', onStop);
+    },
+  };
+}
+
+/** A probe that never started because the scan was stopped. */
+function notStartedResult(): ProbeResult {
+  return {
+    status: 'timeout',
+    banner: null,
+    extensions: [],
+    starttls: false,
+    error: { phase: 'connect', code: 'interrupted', message: 'not started: the scan was interrupted' },
+    timings: { connectMs: null, greetingMs: null, tlsMs: null, totalMs: 0 },
+  };
+}
+
+function wasInterrupted(target: PlannedTarget, results: ReadonlyMap<string, ProbeResult>): boolean {
+  return target.mx.some((mx) => mx.addresses.some((a) => a.probeKey !== null && results.get(a.probeKey)?.error?.code === 'interrupted'));
+}
 
 /** Phase deadlines: each capped by the probe deadline; the greeting may take all of it (RFC 5321 §4.5.3.2). */
 export function phaseTimeouts(probeMs: number): ProbeTimeouts {
@@ -230,16 +275,22 @@ export async function scan(inputs: readonly string[], options: ScanOptions = {},
   const now = deps.now ?? (() => new Date());
   const emit = deps.onEvent ?? (() => undefined);
   const startedAt = now().toISOString();
-  // Every in-flight probe listens on the caller's signal.
-  if (options.signal) setMaxListeners(concurrency + 16, options.signal);
+  const stop = options.signal;
+  const { cut, dispose: disposeGrace } = graceSignal(stop, options.graceMs ?? DEFAULTS.graceMs);
+  // Every in-flight probe listens on the cut signal.
+  setMaxListeners(concurrency + 16, cut);
 
   const dnsClient = deps.resolver ? null : createDnsClient({ servers: options.resolvers ?? systemResolvers(), timeoutMs: dnsTimeoutMs });
   const resolver = deps.resolver ?? createResolver(dnsClient!);
+  // Cutting in-flight work ends pending lookups at once (they resolve as errors, reported not-scanned).
+  const closeDns = () => dnsClient?.close();
+  cut.addEventListener('abort', closeDns, { once: true });
   try {
     let resolvedCount = 0;
     const resolved = await mapLimited(targets, Math.max(concurrency, 8), async (target) => {
-      if (options.signal?.aborted) return null;
+      if (stop?.aborted) return null;
       const result = await resolveTarget(target, resolver, port).catch((bug: unknown) => internalErrorTarget(target, port, bug));
+      if (cut.aborted) return null;
       resolvedCount += 1;
       emit({ type: 'resolved', done: resolvedCount, total: targets.length });
       return result;
@@ -255,7 +306,7 @@ export async function scan(inputs: readonly string[], options: ScanOptions = {},
       minTlsVersion: policy.minTlsVersion,
       trustAnchors: [...rootCertificates, ...(options.extraCa ?? [])],
       legacyCheck: (options.legacyCheck ?? true) && versionBelow(policy.minTlsVersion) !== null,
-      ...(options.signal ? { signal: options.signal } : {}),
+      signal: cut,
     };
     let probed = 0;
     const plannedByKey = new Map(plan.probes.map((p) => [p.key, p]));
@@ -264,8 +315,10 @@ export async function scan(inputs: readonly string[], options: ScanOptions = {},
       plan.probes.map((p) => ({
         key: p.key,
         address: p.ip,
-        run: () =>
-          probeFn({ ip: p.ip, port: p.port, sni: p.sni, implicitTls: options.implicitTls === true || p.port === 465 }, probeOptions),
+        run: async () =>
+          stop?.aborted
+            ? notStartedResult()
+            : probeFn({ ip: p.ip, port: p.port, sni: p.sni, implicitTls: options.implicitTls === true || p.port === 465 }, probeOptions),
       })),
       (key, result) => {
         probed += 1;
@@ -277,7 +330,9 @@ export async function scan(inputs: readonly string[], options: ScanOptions = {},
     const byInput = new Map(plan.targets.map((t) => [t.input, t]));
     const reports: TargetReport[] = targets.map((target) => {
       const planned = byInput.get(target.input);
-      if (!planned) return notScannedTarget(target.input, target.kind === 'domain' ? target.domain : target.host, target.kind);
+      if (!planned || wasInterrupted(planned, results)) {
+        return notScannedTarget(target.input, target.kind === 'domain' ? target.domain : target.host, target.kind);
+      }
       try {
         return assembleTarget(planned, results, policy);
       } catch (bug) {
@@ -294,6 +349,8 @@ export async function scan(inputs: readonly string[], options: ScanOptions = {},
       summary: summarize(reports),
     };
   } finally {
+    cut.removeEventListener('abort', closeDns);
+    disposeGrace();
     dnsClient?.close();
   }
 }

@@ -91,7 +91,7 @@ export class ProbeDeadline {
 
   readonly #onInterrupt = (): void => {
     this.#interrupted = true;
-    this.#abort(new ScanError('probe-timeout', 'scan interrupted'));
+    this.#abort(new ScanError('interrupted', 'scan interrupted'));
   };
 
   #abort(reason: ScanError): void {

@@ -157,7 +157,7 @@ async function connectTcp(env: SessionEnv): Promise<Socket> {
     });
   } catch (error) {
     // Before the connection is up, running out of probe time is a connect timeout, unless the scan was interrupted.
-    if (error instanceof ScanError && error.code === 'probe-timeout' && !env.deadline.interrupted) {
+    if (error instanceof ScanError && error.code === 'probe-timeout') {
       throw connectTimeout(ip, port, 'before the probe deadline');
     }
     throw atPhase(error, 'connect');

@@ -358,7 +358,7 @@ describe('probe: connections and deadlines', () => {
         setTimeout(() => controller.abort(), 100);
         const result = await probe(target(server.port), probeOptions({ signal: controller.signal, timeouts: { greetingMs: 3000 } }));
         assert.equal(result.status, 'timeout');
-        assert.equal(result.error?.code, 'probe-timeout');
+        assert.equal(result.error?.code, 'interrupted');
         assert.equal(result.error?.message, 'scan interrupted');
         assert.ok(performance.now() - started < 400);
       },

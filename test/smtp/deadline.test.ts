@@ -35,6 +35,7 @@ describe('ProbeDeadline', () => {
     controller.abort();
     assert.equal(deadline.signal.aborted, true);
     assert.equal((deadline.signal.reason as ScanError).message, 'scan interrupted');
+    assert.equal((deadline.signal.reason as ScanError).code, 'interrupted');
     assert.equal(deadline.interrupted, true);
     deadline.dispose();
   });

@@ -1,0 +1,547 @@
+#!/usr/bin/env bash
+# test/interop/setup.sh — installs, configures and starts the interop tier's real servers:
+# nsd (authoritative DNS), Postfix and Exim, all on loopback addresses only.
+#
+#   bash test/interop/setup.sh        (as root, on Debian 12)
+#
+# Idempotent: it first stops whatever an earlier run of this script left running (by pid
+# file, nothing else), wipes its state folder ($MXREADY_INTEROP_STATE, default
+# /tmp/mxready-interop) except the unpacked Exim package, and builds everything anew.
+# Packages are installed only when missing. Any failure is fatal and loud: this tier
+# never skips. test/interop/teardown.sh stops the servers; packages stay installed.
+set -euo pipefail
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source=lib.sh
+. "$HERE/lib.sh"
+
+[ "$(id -u)" = 0 ] || die "setup.sh must run as root (it installs packages and binds port 25 and 53)"
+command -v apt-get >/dev/null || die "setup.sh needs a Debian system (apt-get not found)"
+
+export DEBIAN_FRONTEND=noninteractive
+APT_OPTS=(-y -q --no-install-recommends -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold)
+
+# ---------------------------------------------------------------------------
+# 0. Stop what an earlier run left behind, and start from an empty state folder.
+
+bash "$HERE/teardown.sh"
+
+if [ -e "$INTEROP_STATE" ] && [ ! -e "$INTEROP_MARKER" ]; then
+  die "$INTEROP_STATE exists but was not made by this script; move it away or set MXREADY_INTEROP_STATE"
+fi
+mkdir -p "$INTEROP_STATE"
+chmod 755 "$INTEROP_STATE"
+touch "$INTEROP_MARKER"
+# Everything but the unpacked Exim package (kept so a second run needs no download).
+find "$INTEROP_STATE" -mindepth 1 -maxdepth 1 ! -name exim-pkg ! -name "$(basename "$INTEROP_MARKER")" -exec rm -rf {} +
+
+# ---------------------------------------------------------------------------
+# 1. Packages. Postfix, nsd, dig and openssl from Debian; Exim downloaded and unpacked
+#    beside Postfix (exim4-daemon-light and postfix conflict as packages).
+
+APT_UPDATED=no
+apt_update_once() {
+  if [ "$APT_UPDATED" = no ]; then
+    log "apt-get update"
+    timeout 300 apt-get update -q >"$INTEROP_STATE/apt-update.log" 2>&1 ||
+      { cat "$INTEROP_STATE/apt-update.log" >&2; die "apt-get update failed"; }
+    APT_UPDATED=yes
+  fi
+}
+
+# The packages (name → a command that proves it is usable).
+PACKAGES=(postfix nsd dnsutils openssl ca-certificates iproute2)
+missing=()
+for pkg in "${PACKAGES[@]}"; do
+  status="$(dpkg-query -W -f='${db:Status-Status}' "$pkg" 2>/dev/null || true)"
+  [ "$status" = installed ] || missing+=("$pkg")
+done
+
+# Keep package maintainer scripts from starting services during the install: nsd's
+# would listen on every interface. policy-rc.d is only added (and removed) when absent.
+with_no_service_starts() {
+  local added=no rc=0
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\n# added by mxready test/interop/setup.sh during apt-get install\nexit 101\n' >/usr/sbin/policy-rc.d
+    chmod 755 /usr/sbin/policy-rc.d
+    added=yes
+  fi
+  "$@" || rc=$?
+  [ "$added" = yes ] && rm -f /usr/sbin/policy-rc.d
+  return "$rc"
+}
+
+if [ "${#missing[@]}" -gt 0 ]; then
+  apt_update_once
+  # Postfix asks what kind of mail system this is; "No configuration" writes no main.cf
+  # and starts nothing. We run Postfix with our own configuration folder.
+  echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
+  log "apt-get install ${missing[*]}"
+  with_no_service_starts timeout 600 apt-get install "${APT_OPTS[@]}" "${missing[@]}" \
+    >"$INTEROP_STATE/apt-install.log" 2>&1 ||
+    { tail -40 "$INTEROP_STATE/apt-install.log" >&2; die "apt-get install ${missing[*]} failed"; }
+fi
+for tool in postfix postconf nsd nsd-checkconf nsd-checkzone dig openssl ss; do
+  command -v "$tool" >/dev/null || die "$tool is missing after the install"
+done
+
+# Exim: apt-get download + dpkg -x into $INTEROP_EXIM_ROOT. Its shared libraries are
+# ordinary packages without conflicts, installed from the .deb's Depends field.
+exim_usable() { [ -x "$INTEROP_EXIM_BIN" ] && ldd "$INTEROP_EXIM_BIN" 2>/dev/null | grep -q 'libgnutls' && ! ldd "$INTEROP_EXIM_BIN" | grep -q 'not found'; }
+if ! exim_usable; then
+  apt_update_once
+  rm -rf "$INTEROP_EXIM_ROOT" "$INTEROP_STATE/exim-download"
+  mkdir -p "$INTEROP_STATE/exim-download"
+  log "apt-get download exim4-daemon-light"
+  # apt-get download writes into the current folder; _apt cannot write to it, hence -o.
+  (cd "$INTEROP_STATE/exim-download" &&
+    timeout 300 apt-get download -q -o APT::Sandbox::User=root exim4-daemon-light) >"$INTEROP_STATE/exim-download.log" 2>&1 ||
+    { cat "$INTEROP_STATE/exim-download.log" >&2; die "apt-get download exim4-daemon-light failed"; }
+  deb="$(ls "$INTEROP_STATE"/exim-download/exim4-daemon-light_*.deb)"
+  # Depends: "exim4-base (>= 4.96), debconf (>= 0.5) | debconf-2.0, libc6 (>= 2.34), ..."
+  # → the library packages only (exim4-base and debconf are not needed to run the daemon).
+  libs="$(dpkg-deb -f "$deb" Depends | tr ',' '\n' | sed -e 's/|.*//' -e 's/(.*)//' -e 's/[[:space:]]//g' |
+    grep -E '^lib' | sort -u | tr '\n' ' ')"
+  log "apt-get install Exim's libraries: $libs"
+  # shellcheck disable=SC2086 # one word per package
+  with_no_service_starts timeout 600 apt-get install "${APT_OPTS[@]}" --no-upgrade $libs >>"$INTEROP_STATE/apt-install.log" 2>&1 ||
+    { tail -40 "$INTEROP_STATE/apt-install.log" >&2; die "apt-get install of Exim's libraries failed"; }
+  dpkg -x "$deb" "$INTEROP_EXIM_ROOT"
+  rm -rf "$INTEROP_STATE/exim-download"
+  exim_usable || die "the unpacked Exim at $INTEROP_EXIM_BIN cannot run (ldd: $(ldd "$INTEROP_EXIM_BIN" 2>&1 | grep 'not found' | tr '\n' ' '))"
+fi
+# Exim's Debian build has its user compiled in; the exim4-base package would create it.
+if ! getent passwd "$INTEROP_EXIM_USER" >/dev/null; then
+  log "creating the system user $INTEROP_EXIM_USER for Exim"
+  useradd --system --user-group --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin "$INTEROP_EXIM_USER"
+fi
+getent passwd postfix >/dev/null || die "the postfix package did not create the user postfix"
+
+# Nothing else may hold the addresses we are about to bind.
+busy=()
+is_listening "$INTEROP_DNS_ADDR" "$INTEROP_DNS_PORT" udp && busy+=("$INTEROP_DNS_ADDR:$INTEROP_DNS_PORT/udp")
+is_listening "$INTEROP_DNS_ADDR" "$INTEROP_DNS_PORT" tcp && busy+=("$INTEROP_DNS_ADDR:$INTEROP_DNS_PORT/tcp")
+for line in "${INTEROP_POSTFIX_HOSTS[@]}" "${INTEROP_EXIM_HOSTS[@]}"; do
+  read -r _ addr _ <<<"$line"
+  is_listening "$addr" 25 tcp && busy+=("$addr:25")
+done
+[ "${#busy[@]}" -eq 0 ] || die "already in use by something this script did not start: ${busy[*]} (ss -ltnup shows what)"
+
+# ---------------------------------------------------------------------------
+# 2. Certificates: a root CA (the --ca-file), an issuing CA under it, and one leaf per
+#    host. The servers send leaf + issuing CA, as real ones send leaf + intermediates.
+
+PKI="$INTEROP_STATE/pki"
+mkdir -p "$PKI/db/new"
+touch "$PKI/db/index.txt"
+echo 1000 >"$PKI/db/serial"
+
+# openssl wants UTCTime strings (YYMMDDHHMMSSZ) for -startdate/-enddate.
+utc() { date -u -d "$1" +%y%m%d%H%M%SZ; }
+# Valid certificates end at an odd time of day, so the test compares real instants.
+VALID_FROM="$(utc '-1 day')"
+VALID_UNTIL="$(utc "$(date -u -d '+397 days' +%Y-%m-%d) 13:37:42")"
+
+cat >"$PKI/openssl.cnf" <<EOF
+# The interop tier's own OpenSSL configuration: nothing from /etc/ssl/openssl.cnf applies.
+[ req ]
+distinguished_name = req_dn
+string_mask = utf8only
+utf8 = yes
+[ req_dn ]
+
+[ ca ]
+default_ca = issuing_ca
+
+# The root signs the issuing CA; the issuing CA signs every leaf but the self-signed one.
+[ root_ca ]
+dir = $PKI/db
+database = \$dir/index.txt
+new_certs_dir = \$dir/new
+serial = \$dir/serial
+certificate = $PKI/root-ca.crt
+private_key = $PKI/root-ca.key
+default_md = sha256
+policy = policy_any
+preserve = yes
+unique_subject = no
+email_in_dn = no
+copy_extensions = none
+
+[ issuing_ca ]
+dir = $PKI/db
+database = \$dir/index.txt
+new_certs_dir = \$dir/new
+serial = \$dir/serial
+certificate = $PKI/issuing-ca.crt
+private_key = $PKI/issuing-ca.key
+default_md = sha256
+policy = policy_any
+preserve = yes
+unique_subject = no
+email_in_dn = no
+copy_extensions = none
+
+[ policy_any ]
+countryName = optional
+stateOrProvinceName = optional
+localityName = optional
+organizationName = optional
+organizationalUnitName = optional
+commonName = optional
+
+[ root_ext ]
+basicConstraints = critical, CA:true
+keyUsage = critical, keyCertSign, cRLSign
+subjectKeyIdentifier = hash
+
+[ issuing_ext ]
+basicConstraints = critical, CA:true, pathlen:0
+keyUsage = critical, keyCertSign, cRLSign
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+
+# A self-signed server certificate as "openssl req -x509 -subj /CN=host" makes one: no SAN.
+[ selfsigned_ext ]
+basicConstraints = critical, CA:false
+keyUsage = critical, digitalSignature, keyEncipherment
+extendedKeyUsage = serverAuth
+subjectKeyIdentifier = hash
+EOF
+OSSL_CNF="$PKI/openssl.cnf"
+
+# newkey FILE SPEC: a private key; SPEC is rsa:BITS or ec:CURVE.
+newkey() {
+  case "$2" in
+    rsa:*) openssl genpkey -algorithm RSA -pkeyopt "rsa_keygen_bits:${2#rsa:}" -out "$1" 2>/dev/null ;;
+    ec:*) openssl genpkey -algorithm EC -pkeyopt "ec_paramgen_curve:${2#ec:}" -pkeyopt ec_param_enc:named_curve -out "$1" 2>/dev/null ;;
+    *) die "newkey: unknown key spec $2" ;;
+  esac
+}
+
+log "making the test CA and host certificates in $PKI"
+newkey "$PKI/root-ca.key" rsa:2048
+openssl req -new -x509 -config "$OSSL_CNF" -key "$PKI/root-ca.key" -days 3650 -sha256 \
+  -subj "/C=ZZ/O=mxready interop/CN=mxready interop Root CA" -extensions root_ext -out "$PKI/root-ca.crt"
+newkey "$PKI/issuing-ca.key" rsa:2048
+openssl req -new -config "$OSSL_CNF" -key "$PKI/issuing-ca.key" \
+  -subj "/C=ZZ/O=mxready interop/CN=mxready interop Issuing CA 1" -out "$PKI/issuing-ca.csr"
+openssl ca -batch -notext -config "$OSSL_CNF" -name root_ca -extensions issuing_ext \
+  -startdate "$VALID_FROM" -enddate "$(utc '+5 years')" -in "$PKI/issuing-ca.csr" -out "$PKI/issuing-ca.crt" 2>"$PKI/ca.log" ||
+  { cat "$PKI/ca.log" >&2; die "signing the issuing CA failed"; }
+
+# leaf NAME KEYSPEC SUBJECT SANS FROM UNTIL [chain|nochain]
+#   NAME.key, NAME.leaf.crt, and NAME.crt = the leaf followed by the issuing CA (or the
+#   leaf alone with "nochain"). SANS is a subjectAltName value ("DNS:a, DNS:b").
+leaf() {
+  local name="$1" spec="$2" subject="$3" sans="$4" from="$5" until="$6" chain="${7:-chain}" usage
+  newkey "$PKI/$name.key" "$spec"
+  usage="digitalSignature, keyEncipherment"
+  [ "${spec%%:*}" = ec ] && usage="digitalSignature"
+  cat >"$PKI/$name.ext" <<EOF
+[ leaf_ext ]
+basicConstraints = critical, CA:false
+keyUsage = critical, $usage
+extendedKeyUsage = serverAuth
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+subjectAltName = $sans
+EOF
+  openssl req -new -config "$OSSL_CNF" -utf8 -multivalue-rdn -key "$PKI/$name.key" -subj "$subject" -out "$PKI/$name.csr"
+  openssl ca -batch -notext -config "$OSSL_CNF" -name issuing_ca -extfile "$PKI/$name.ext" -extensions leaf_ext \
+    -startdate "$from" -enddate "$until" -in "$PKI/$name.csr" -out "$PKI/$name.leaf.crt" 2>"$PKI/ca.log" ||
+    { cat "$PKI/ca.log" >&2; die "signing the certificate $name failed"; }
+  if [ "$chain" = chain ]; then
+    cat "$PKI/$name.leaf.crt" "$PKI/issuing-ca.crt" >"$PKI/$name.crt"
+  else
+    cp "$PKI/$name.leaf.crt" "$PKI/$name.crt"
+  fi
+}
+
+Z="$INTEROP_ZONE"
+MX="mx.$Z"
+# The modern Postfix host's certificate has a rich subject (a comma to escape, a UTF-8
+# value, a multi-valued RDN) so the subjects are compared RDN by RDN, and names the
+# other MX names that reach its address: the implicit-MX domain and the CNAME alias.
+leaf pf-modern rsa:2048 "/C=ZZ/ST=Loopback State/L=Zürich/O=mxready interop, Postfix/OU=Mail+OU=TLS/CN=pf-modern.$MX" \
+  "DNS:pf-modern.$MX, DNS:implicit.$Z, DNS:alias.$MX" "$VALID_FROM" "$VALID_UNTIL"
+leaf pf-tls12 rsa:2048 "/O=mxready interop/CN=pf-tls12.$MX" "DNS:pf-tls12.$MX" "$VALID_FROM" "$VALID_UNTIL"
+leaf pf-tls11 rsa:2048 "/O=mxready interop/CN=pf-tls11.$MX" "DNS:pf-tls11.$MX" "$VALID_FROM" "$VALID_UNTIL"
+leaf pf-tls10 rsa:2048 "/O=mxready interop/CN=pf-tls10.$MX" "DNS:pf-tls10.$MX" "$VALID_FROM" "$VALID_UNTIL"
+leaf pf-expired rsa:2048 "/O=mxready interop/CN=pf-expired.$MX" "DNS:pf-expired.$MX" "$(utc '-400 days')" "$(utc '-30 days')"
+leaf pf-future rsa:2048 "/O=mxready interop/CN=pf-future.$MX" "DNS:pf-future.$MX" "$(utc '+30 days')" "$(utc '+400 days')"
+leaf pf-wrongname rsa:2048 "/O=mxready interop/CN=www.elsewhere.example" "DNS:www.elsewhere.example, DNS:elsewhere.example" "$VALID_FROM" "$VALID_UNTIL"
+leaf pf-rsa1024 rsa:1024 "/O=mxready interop/CN=pf-rsa1024.$MX" "DNS:pf-rsa1024.$MX" "$VALID_FROM" "$VALID_UNTIL"
+leaf pf-ecdsa ec:P-256 "/O=mxready interop/OU=ECDSA/CN=pf-ecdsa.$MX" "DNS:pf-ecdsa.$MX" "$VALID_FROM" "$VALID_UNTIL"
+leaf pf-chain rsa:2048 "/O=mxready interop/CN=pf-chain.$MX" "DNS:pf-chain.$MX" "$VALID_FROM" "$VALID_UNTIL" nochain
+# Self-signed, CN only (no SAN), as quick self-made server certificates often are.
+newkey "$PKI/pf-selfsigned.key" rsa:2048
+openssl req -new -x509 -config "$OSSL_CNF" -key "$PKI/pf-selfsigned.key" -days 365 -sha256 \
+  -subj "/CN=pf-selfsigned.$MX" -extensions selfsigned_ext -out "$PKI/pf-selfsigned.crt"
+# Exim's hosts.
+leaf ex-modern rsa:2048 "/C=ZZ/O=mxready interop/OU=Exim/CN=ex-modern.$MX" "DNS:ex-modern.$MX" "$VALID_FROM" "$VALID_UNTIL"
+leaf ex-tls12 rsa:2048 "/O=mxready interop/OU=Exim/CN=ex-tls12.$MX" "DNS:ex-tls12.$MX" "$VALID_FROM" "$VALID_UNTIL"
+leaf ex-banner rsa:2048 "/O=mxready interop/OU=Exim/CN=ex-banner.$MX" "DNS:ex-banner.$MX" "$VALID_FROM" "$VALID_UNTIL"
+# A wildcard name: *.mx.interop.test covers ex-ecdsa.mx.interop.test.
+leaf ex-ecdsa ec:P-256 "/O=mxready interop/OU=Exim/CN=*.$MX" "DNS:*.$MX" "$VALID_FROM" "$VALID_UNTIL"
+leaf ex-tls10 rsa:2048 "/O=mxready interop/OU=Exim/CN=ex-tls10.$MX" "DNS:ex-tls10.$MX" "$VALID_FROM" "$VALID_UNTIL"
+chmod 644 "$PKI"/*.crt
+chmod 640 "$PKI"/*.key
+chgrp "$INTEROP_EXIM_USER" "$PKI"/ex-*.key # Exim reads its keys after dropping root
+
+# ---------------------------------------------------------------------------
+# 3. DNS: nsd, authoritative for interop.test, on 127.0.53.1:53 (UDP and TCP).
+
+NSD="$INTEROP_STATE/nsd"
+mkdir -p "$NSD"
+{
+  cat <<EOF
+; The interop tier's zone. Written by test/interop/setup.sh; README.md explains each name.
+\$ORIGIN $Z.
+\$TTL 300
+@                 SOA   ns.$Z. hostmaster.$Z. 1 3600 600 86400 300
+@                 NS    ns.$Z.
+ns                A     $INTEROP_DNS_ADDR
+
+; One MX host per server set-up, and a domain of the same label with it as its MX.
+EOF
+  for line in "${INTEROP_POSTFIX_HOSTS[@]}" "${INTEROP_EXIM_HOSTS[@]}"; do
+    read -r name addr _ <<<"$line"
+    printf '%-17s A     %s\n' "$name.mx" "$addr"
+    printf '%-17s MX    10 %s.mx.%s.\n' "$name" "$name" "$Z"
+  done
+  cat <<EOF
+
+; Several MX, listed out of preference order: mxready must sort them (RFC 5321 §5.1).
+multi             MX    30 pf-tls12.mx.$Z.
+multi             MX    10 pf-modern.mx.$Z.
+multi             MX    20 ex-modern.mx.$Z.
+; A good primary and a backup without STARTTLS: a gap, yet mail still flows.
+fallback          MX    10 pf-modern.mx.$Z.
+fallback          MX    20 pf-plain.mx.$Z.
+; RFC 7505 null MX: accepts no mail.
+nullmx            MX    0 .
+; No MX at all: the domain's own address is the implicit MX (RFC 5321 §5.1).
+implicit          A     127.0.25.11
+; An MX that names a CNAME (RFC 2181 §10.3 forbids it; mail still follows it).
+cname             MX    10 alias.mx.$Z.
+alias.mx          CNAME pf-modern.mx.$Z.
+; The only MX host exists but has no address: nothing to probe.
+noaddr            MX    10 void.mx.$Z.
+void.mx           TXT   "this name has no address"
+; One MX host does not exist at all, the other one works.
+partial           MX    10 gone.mx.$Z.
+partial           MX    20 ex-modern.mx.$Z.
+; nx.$Z does not exist: NXDOMAIN.
+EOF
+} >"$NSD/$Z.zone"
+
+cat >"$NSD/nsd.conf" <<EOF
+# nsd for the interop tier: loopback only, no privilege drop, no chroot, no control socket.
+server:
+  ip-address: $INTEROP_DNS_ADDR@$INTEROP_DNS_PORT
+  do-ip4: yes
+  do-ip6: no
+  username: ""
+  chroot: ""
+  zonesdir: "$NSD"
+  zonelistfile: "$NSD/zone.list"
+  database: ""
+  xfrdfile: "$NSD/xfrd.state"
+  xfrdir: "$NSD"
+  pidfile: "$NSD/nsd.pid"
+  logfile: "$NSD/nsd.log"
+  server-count: 1
+  hide-version: yes
+  verbosity: 1
+remote-control:
+  control-enable: no
+zone:
+  name: "$Z"
+  zonefile: "$Z.zone"
+EOF
+nsd-checkconf "$NSD/nsd.conf" || die "nsd-checkconf rejected $NSD/nsd.conf"
+nsd-checkzone "$Z" "$NSD/$Z.zone" >/dev/null || die "nsd-checkzone rejected $NSD/$Z.zone"
+log "starting nsd on $INTEROP_DNS_ADDR:$INTEROP_DNS_PORT"
+nsd -c "$NSD/nsd.conf" || die "nsd did not start (see $NSD/nsd.log)"
+wait_listening "$INTEROP_DNS_ADDR" "$INTEROP_DNS_PORT" udp nsd
+wait_listening "$INTEROP_DNS_ADDR" "$INTEROP_DNS_PORT" tcp nsd
+
+# ---------------------------------------------------------------------------
+# 4. Postfix: our own configuration folder (postfix -c), one smtpd per address.
+
+PF="$INTEROP_STATE/postfix"
+mkdir -p "$PF/queue" "$PF/data"
+chown postfix "$PF/data"
+
+# OpenSSL at security level 0, for the hosts that offer TLS 1.0/1.1 or hold an RSA-1024
+# key (OpenSSL 3 refuses both at levels 1 and 2; Debian builds it with level 2).
+cat >"$PF/openssl-legacy.cnf" <<'EOF'
+openssl_conf = legacy_init
+[ legacy_init ]
+ssl_conf = legacy_ssl
+[ legacy_ssl ]
+system_default = legacy_tls
+[ legacy_tls ]
+CipherString = DEFAULT@SECLEVEL=0
+MinProtocol = TLSv1
+EOF
+
+cat >"$PF/main.cf" <<EOF
+# Postfix for the interop tier. It never delivers anything: mxready sends EHLO,
+# STARTTLS, EHLO and QUIT, never MAIL FROM.
+compatibility_level = 3.6
+queue_directory = $PF/queue
+data_directory = $PF/data
+mail_owner = postfix
+setgid_group = postdrop
+myhostname = postfix.mx.$Z
+mydestination =
+mynetworks = 127.0.0.0/8
+inet_interfaces = loopback-only
+inet_protocols = ipv4
+alias_maps =
+alias_database =
+local_recipient_maps =
+smtpd_relay_restrictions = reject
+biff = no
+# No DNS or reverse lookups of clients: the tier never queries a resolver.
+smtpd_peername_lookup = no
+smtp_dns_support_level = disabled
+# Logs to a file of our own (through postlogd), not to syslog.
+maillog_file = $PF/postfix.log
+maillog_file_prefixes = $PF
+# TLS defaults for every smtpd service; master.cf overrides them per address.
+smtpd_tls_security_level = may
+smtpd_tls_loglevel = 1
+smtpd_tls_session_cache_database =
+smtpd_tls_received_header = no
+EOF
+
+# The services every Postfix needs, then one smtpd per host.
+cat >"$PF/master.cf" <<'EOF'
+# service     type   private unpriv chroot wakeup maxproc command
+postlog       unix-dgram n   -      n      -      1       postlogd
+tlsmgr        unix   -       -      n      1000?  1       tlsmgr
+cleanup       unix   n       -      n      -      0       cleanup
+qmgr          unix   n       -      n      300    1       qmgr
+rewrite       unix   -       -      n      -      -       trivial-rewrite
+bounce        unix   -       -      n      -      0       bounce
+defer         unix   -       -      n      -      0       bounce
+trace         unix   -       -      n      -      0       bounce
+verify        unix   -       -      n      -      1       verify
+flush         unix   n       -      n      1000?  0       flush
+proxymap      unix   -       -      n      -      -       proxymap
+anvil         unix   -       -      n      -      1       anvil
+scache        unix   -       -      n      -      1       scache
+error         unix   -       -      n      -      -       error
+discard       unix   -       -      n      -      -       discard
+EOF
+for line in "${INTEROP_POSTFIX_HOSTS[@]}"; do
+  read -r name addr cert protocols profile <<<"$line"
+  {
+    printf '\n# %s\n%s:smtp inet n - n - - smtpd\n' "$name" "$addr"
+    printf '  -o syslog_name=postfix/%s\n' "$name"
+    printf '  -o myhostname=%s.mx.%s\n' "$name" "$Z"
+    printf '  -o { smtpd_banner = $myhostname ESMTP Postfix (mxready interop %s) }\n' "$name"
+    if [ "$protocols" = none ]; then
+      printf '  -o smtpd_tls_security_level=none\n'
+    else
+      printf '  -o smtpd_tls_security_level=may\n'
+      printf '  -o smtpd_tls_cert_file=%s/%s.crt\n  -o smtpd_tls_key_file=%s/%s.key\n' "$PKI" "$cert" "$PKI" "$cert"
+      printf '  -o { smtpd_tls_protocols = %s }\n' "${protocols//,/, }"
+      printf '  -o { smtpd_tls_mandatory_protocols = %s }\n' "${protocols//,/, }"
+    fi
+    if [ "$profile" = legacy ]; then
+      printf '  -o tls_config_file=%s/openssl-legacy.cnf\n' "$PF"
+    fi
+  } >>"$PF/master.cf"
+done
+
+log "checking and starting Postfix ($PF)"
+postfix -c "$PF" check >"$PF/check.log" 2>&1 || { cat "$PF/check.log" >&2; die "postfix check failed"; }
+postfix -c "$PF" start >"$PF/start.log" 2>&1 || { cat "$PF/start.log" >&2; die "postfix start failed (see $PF/postfix.log)"; }
+for line in "${INTEROP_POSTFIX_HOSTS[@]}"; do
+  read -r name addr _ <<<"$line"
+  wait_listening "$addr" 25 tcp "Postfix ($name)"
+done
+
+# ---------------------------------------------------------------------------
+# 5. Exim (GnuTLS): one daemon, every Exim address; per-address certificate, GnuTLS
+#    priority string and greeting, chosen from the address the client connected to.
+
+EX="$INTEROP_STATE/exim"
+mkdir -p "$EX/spool" "$EX/log"
+chown -R "$INTEROP_EXIM_USER:$INTEROP_EXIM_USER" "$EX/spool" "$EX/log"
+
+interfaces=()
+: >"$EX/certificates"
+: >"$EX/keys"
+: >"$EX/priorities"
+: >"$EX/hostnames"
+starttls_off=()
+banner_expr='$smtp_active_hostname ESMTP Exim $version_number (mxready interop)'
+for line in "${INTEROP_EXIM_HOSTS[@]}"; do
+  read -r name addr cert priority greeting <<<"$line"
+  interfaces+=("$addr")
+  printf '%s: %s.mx.%s\n' "$addr" "$name" "$Z" >>"$EX/hostnames"
+  if [ "$priority" = none ]; then
+    starttls_off+=("$addr")
+  else
+    printf '%s: %s/%s.crt\n' "$addr" "$PKI" "$cert" >>"$EX/certificates"
+    printf '%s: %s/%s.key\n' "$addr" "$PKI" "$cert" >>"$EX/keys"
+    printf '%s: %s\n' "$addr" "$priority" >>"$EX/priorities"
+  fi
+  if [ "$greeting" = multiline ]; then
+    # A three-line 220 greeting: Exim turns each \n into a continuation line (220-).
+    banner_expr="\${if eq{\$received_ip_address}{$addr}{$name.mx.$Z ESMTP Exim \$version_number (mxready interop)\\nThis greeting has three lines, as RFC 5321 allows.\\nmxready must read all of them before EHLO.}{$banner_expr}}"
+  fi
+done
+
+cat >"$EX/exim.conf" <<EOF
+# Exim for the interop tier (GnuTLS build from Debian, unpacked, run with -C).
+# It never accepts mail: every RCPT is refused. No DNS lookups of any kind.
+primary_hostname = exim.mx.$Z
+local_interfaces = <; $(printf '%s.25 ; ' "${interfaces[@]}" | sed 's/ ; $//')
+daemon_smtp_ports = 25
+smtp_active_hostname = \${lookup{\$received_ip_address}lsearch{$EX/hostnames}{\$value}{\$primary_hostname}}
+smtp_banner = $banner_expr
+spool_directory = $EX/spool
+log_file_path = $EX/log/%slog
+pid_file_path = $EX/exim.pid
+keep_environment =
+host_lookup =
+rfc1413_hosts =
+acl_smtp_rcpt = acl_rcpt
+acl_smtp_mail = acl_rcpt
+# STARTTLS everywhere but on the addresses whose host has none.
+tls_advertise_hosts = \${if match_ip{\$received_ip_address}{<; $(IFS=';'; echo "${starttls_off[*]:-0.0.0.0}")}{}{*}}
+tls_certificate = \${lookup{\$received_ip_address}lsearch{$EX/certificates}}
+tls_privatekey = \${lookup{\$received_ip_address}lsearch{$EX/keys}}
+tls_require_ciphers = \${lookup{\$received_ip_address}lsearch{$EX/priorities}{\$value}{NORMAL}}
+log_selector = +tls_cipher +tls_peerdn +received_recipients +smtp_connection
+
+begin acl
+acl_rcpt:
+  deny message = mxready interop accepts no mail
+EOF
+chmod 644 "$EX/exim.conf" "$EX/hostnames" "$EX/certificates" "$EX/keys" "$EX/priorities"
+
+log "checking and starting Exim ($EX)"
+"$INTEROP_EXIM_BIN" -C "$EX/exim.conf" -bV >"$EX/check.log" 2>&1 || { cat "$EX/check.log" >&2; die "Exim rejected $EX/exim.conf"; }
+"$INTEROP_EXIM_BIN" -C "$EX/exim.conf" -bd >"$EX/start.log" 2>&1 || { cat "$EX/start.log" >&2; die "Exim did not start"; }
+for line in "${INTEROP_EXIM_HOSTS[@]}"; do
+  read -r name addr _ <<<"$line"
+  wait_listening "$addr" 25 tcp "Exim ($name)"
+done
+
+# ---------------------------------------------------------------------------
+# 6. What the test needs to know.
+
+cat >"$INTEROP_STATE/interop.env" <<EOF
+MXREADY_INTEROP_STATE=$INTEROP_STATE
+MXREADY_INTEROP_RESOLVER=$INTEROP_DNS_ADDR:$INTEROP_DNS_PORT
+MXREADY_INTEROP_CA_FILE=$PKI/root-ca.crt
+MXREADY_INTEROP_ZONE=$Z
+EOF
+log "up: nsd $INTEROP_DNS_ADDR:$INTEROP_DNS_PORT, Postfix ${#INTEROP_POSTFIX_HOSTS[@]} hosts, Exim ${#INTEROP_EXIM_HOSTS[@]} hosts (state in $INTEROP_STATE)"
