@@ -9,6 +9,7 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { readFileSync } from 'node:fs';
 import { UsageError } from '../errors.js';
+import { sanitizeText } from '../model/sanitize.js';
 import type { Report } from '../model/report.js';
 import { resolvePolicy } from '../policy/presets.js';
 import { FORMATS, parseFormat, parseSavedReport, render, type Format } from '../report/index.js';
@@ -272,16 +273,18 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
     await program.parseAsync([...argv], { from: 'user' });
     return code;
   } catch (error) {
+    // Messages may echo what the user typed or a file held: sanitised, one line.
+    const line = (text: string) => sanitizeText(text.replace(/\s*\n\s*/g, ' ').trim());
     if (error instanceof CommanderError) {
       if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return EXIT.ok;
-      io.stderr.write(`mxready: ${error.message.replace(/^error: /, '').trim()} (see mxready --help)\n`);
+      io.stderr.write(`mxready: ${line(error.message.replace(/^error: /, ''))} (see mxready --help)\n`);
       return EXIT.usage;
     }
     if (error instanceof UsageError) {
-      io.stderr.write(`mxready: ${error.message}\n`);
+      io.stderr.write(`mxready: ${line(error.message)}\n`);
       return EXIT.usage;
     }
-    io.stderr.write(`mxready: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    io.stderr.write(`mxready: internal error: ${sanitizeText(error instanceof Error ? (error.stack ?? error.message) : String(error))}\n`);
     return 70;
   }
 }

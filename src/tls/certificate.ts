@@ -5,6 +5,7 @@
  * (src/tls/der.ts) rather than trusting what a given Node version exposes; Node
  * is used only for the SHA-256 digest and to check a self-signature.
  */
+import { sanitizeText } from '../model/sanitize.js';
 import { createHash, X509Certificate } from 'node:crypto';
 import { isIP } from 'node:net';
 import type { CertificateFacts, ChainCertificate } from '../model/probe.js';
@@ -136,7 +137,7 @@ function parseTbs(tbs: DerReader): Omit<ParsedCertificate, 'signatureAlgorithm'>
     notAfter,
     ...key,
     subjectAltNames: extensions === null ? [] : readSubjectAltNames(tbs, extensions),
-    commonNames: subjectAttributes.flat().filter((a) => a.oid === OID_COMMON_NAME && a.text !== null).map((a) => a.text ?? ''),
+    commonNames: subjectAttributes.flat().filter((a) => a.oid === OID_COMMON_NAME && a.text !== null).map((a) => sanitizeText(a.text ?? '')),
   };
 }
 
@@ -360,6 +361,8 @@ export function escapeRfc4514(value: string): string {
     const ch = value.charAt(i);
     const code = ch.charCodeAt(0);
     if (code < 0x20 || code === 0x7f) out += `\\${code.toString(16).toUpperCase().padStart(2, '0')}`;
+    // C1 controls: hex-escaped as their UTF-8 bytes (RFC 4514 §2.4), so no terminal acts on them.
+    else if (code >= 0x80 && code <= 0x9f) out += `\\C2\\${code.toString(16).toUpperCase()}`;
     else if ('"+,;<>\\'.includes(ch)) out += `\\${ch}`;
     else if ((i === 0 && (ch === ' ' || ch === '#')) || (i === last && ch === ' ')) out += `\\${ch}`;
     else out += ch;
@@ -478,9 +481,9 @@ function formatGeneralName(parent: DerReader, name: DerElement): string | null {
       return `othername:${decodeOid(other.expect(Tag.OBJECT_IDENTIFIER).value)}`;
     }
     case 1:
-      return `email:${name.value.toString('latin1')}`;
+      return `email:${sanitizeText(name.value)}`;
     case 2:
-      return `DNS:${name.value.toString('latin1')}`;
+      return `DNS:${sanitizeText(name.value)}`;
     case 4: {
       const inner = parent.children(name);
       const dn = inner.expect(Tag.SEQUENCE);
@@ -488,7 +491,7 @@ function formatGeneralName(parent: DerReader, name: DerElement): string | null {
       return `DirName:${formatAttributes(parseName(inner, dn))}`;
     }
     case 6:
-      return `URI:${name.value.toString('latin1')}`;
+      return `URI:${sanitizeText(name.value)}`;
     case 7:
       return `IP:${formatIpAddress(name.value)}`;
     case 8:

@@ -75,7 +75,9 @@ die() {
 is_listening() {
   local addr="$1" port="$2" proto="${3:-tcp}" flag="-ltn"
   [ "$proto" = udp ] && flag="-lun"
-  ss -H "$flag" "src $addr" "sport = :$port" 2>/dev/null | grep -q .
+  local out
+  out="$(ss -H "$flag" "src $addr" "sport = :$port" 2>/dev/null)" || return 1
+  [ -n "$out" ]
 }
 
 # wait_listening ADDR PORT PROTO WHAT: waits (at most 20 s) until ADDR:PORT listens, else dies.
@@ -91,11 +93,12 @@ wait_listening() {
 # pid_alive PIDFILE PATTERN: prints the pid from PIDFILE when that process is alive and its
 # command line contains PATTERN (so a recycled pid is never mistaken for ours).
 pid_alive() {
-  local file="$1" pattern="$2" pid
+  local file="$1" pattern="$2" pid cmdline
   [ -r "$file" ] || return 1
-  pid="$(tr -dc '0-9' <"$file" | head -c 12)"
-  [ -n "$pid" ] && [ -r "/proc/$pid/cmdline" ] || return 1
-  tr '\0' ' ' <"/proc/$pid/cmdline" | grep -qF -- "$pattern" || return 1
+  pid="$(tr -dc '0-9' <"$file")"
+  [ -n "$pid" ] && [ "${#pid}" -le 10 ] && [ -r "/proc/$pid/cmdline" ] || return 1
+  cmdline="$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null)" || return 1
+  [[ "$cmdline" == *"$pattern"* ]] || return 1
   printf '%s' "$pid"
 }
 

@@ -87,7 +87,12 @@ done
 
 # Exim: apt-get download + dpkg -x into $INTEROP_EXIM_ROOT. Its shared libraries are
 # ordinary packages without conflicts, installed from the .deb's Depends field.
-exim_usable() { [ -x "$INTEROP_EXIM_BIN" ] && ldd "$INTEROP_EXIM_BIN" 2>/dev/null | grep -q 'libgnutls' && ! ldd "$INTEROP_EXIM_BIN" | grep -q 'not found'; }
+exim_usable() {
+  local libs
+  [ -x "$INTEROP_EXIM_BIN" ] || return 1
+  libs="$(ldd "$INTEROP_EXIM_BIN" 2>&1)" || return 1
+  [[ "$libs" == *libgnutls* && "$libs" != *"not found"* ]]
+}
 if ! exim_usable; then
   apt_update_once
   rm -rf "$INTEROP_EXIM_ROOT" "$INTEROP_STATE/exim-download"
@@ -138,6 +143,11 @@ echo 1000 >"$PKI/db/serial"
 
 # openssl wants UTCTime strings (YYMMDDHHMMSSZ) for -startdate/-enddate.
 utc() { date -u -d "$1" +%y%m%d%H%M%SZ; }
+# days_until YYMMDDHHMMSSZ: whole days from now to that instant (for openssl x509 -days).
+days_until() {
+  local t="$1"
+  echo $((($(date -u -d "20${t:0:2}-${t:2:2}-${t:4:2} ${t:6:2}:${t:8:2}:${t:10:2}" +%s) - $(date -u +%s)) / 86400))
+}
 # Valid certificates end at an odd time of day, so the test compares real instants.
 VALID_FROM="$(utc '-1 day')"
 VALID_UNTIL="$(utc "$(date -u -d '+397 days' +%Y-%m-%d) 13:37:42")"
@@ -248,9 +258,18 @@ authorityKeyIdentifier = keyid
 subjectAltName = $sans
 EOF
   openssl req -new -config "$OSSL_CNF" -utf8 -multivalue-rdn -key "$PKI/$name.key" -subj "$subject" -out "$PKI/$name.csr"
-  openssl ca -batch -notext -config "$OSSL_CNF" -name issuing_ca -extfile "$PKI/$name.ext" -extensions leaf_ext \
-    -startdate "$from" -enddate "$until" -in "$PKI/$name.csr" -out "$PKI/$name.leaf.crt" 2>"$PKI/ca.log" ||
-    { cat "$PKI/ca.log" >&2; die "signing the certificate $name failed"; }
+  if [[ "$subject" == *+* ]]; then
+    # "openssl ca" splits a multi-valued RDN into single ones; "openssl x509 -req" keeps the
+    # subject as requested but only knows -days (from now on), not a start and end date.
+    openssl x509 -req -in "$PKI/$name.csr" -CA "$PKI/issuing-ca.crt" -CAkey "$PKI/issuing-ca.key" \
+      -set_serial "0x$(openssl rand -hex 8)" -sha256 -days "$(days_until "$until")" \
+      -extfile "$PKI/$name.ext" -extensions leaf_ext -out "$PKI/$name.leaf.crt" 2>"$PKI/ca.log" ||
+      { cat "$PKI/ca.log" >&2; die "signing the certificate $name failed"; }
+  else
+    openssl ca -batch -notext -config "$OSSL_CNF" -name issuing_ca -extfile "$PKI/$name.ext" -extensions leaf_ext \
+      -startdate "$from" -enddate "$until" -in "$PKI/$name.csr" -out "$PKI/$name.leaf.crt" 2>"$PKI/ca.log" ||
+      { cat "$PKI/ca.log" >&2; die "signing the certificate $name failed"; }
+  fi
   if [ "$chain" = chain ]; then
     cat "$PKI/$name.leaf.crt" "$PKI/issuing-ca.crt" >"$PKI/$name.crt"
   else
@@ -370,9 +389,12 @@ wait_listening "$INTEROP_DNS_ADDR" "$INTEROP_DNS_PORT" tcp nsd
 # ---------------------------------------------------------------------------
 # 4. Postfix: our own configuration folder (postfix -c), one smtpd per address.
 
+# The configuration folder holds only configuration: postfix-script checks that everything
+# below it belongs to root, which the queue and data folders (owned by postfix) do not.
 PF="$INTEROP_STATE/postfix"
-mkdir -p "$PF/queue" "$PF/data"
-chown postfix "$PF/data"
+PF_VAR="$INTEROP_STATE/postfix-var"
+mkdir -p "$PF" "$PF_VAR/queue" "$PF_VAR/data" "$PF_VAR/log"
+chown postfix "$PF_VAR/data"
 
 # OpenSSL at security level 0, for the hosts that offer TLS 1.0/1.1 or hold an RSA-1024
 # key (OpenSSL 3 refuses both at levels 1 and 2; Debian builds it with level 2).
@@ -391,8 +413,8 @@ cat >"$PF/main.cf" <<EOF
 # Postfix for the interop tier. It never delivers anything: mxready sends EHLO,
 # STARTTLS, EHLO and QUIT, never MAIL FROM.
 compatibility_level = 3.6
-queue_directory = $PF/queue
-data_directory = $PF/data
+queue_directory = $PF_VAR/queue
+data_directory = $PF_VAR/data
 mail_owner = postfix
 setgid_group = postdrop
 myhostname = postfix.mx.$Z
@@ -409,8 +431,8 @@ biff = no
 smtpd_peername_lookup = no
 smtp_dns_support_level = disabled
 # Logs to a file of our own (through postlogd), not to syslog.
-maillog_file = $PF/postfix.log
-maillog_file_prefixes = $PF
+maillog_file = $PF_VAR/log/postfix.log
+maillog_file_prefixes = $PF_VAR/log
 # TLS defaults for every smtpd service; master.cf overrides them per address.
 smtpd_tls_security_level = may
 smtpd_tls_loglevel = 1
@@ -460,7 +482,7 @@ done
 
 log "checking and starting Postfix ($PF)"
 postfix -c "$PF" check >"$PF/check.log" 2>&1 || { cat "$PF/check.log" >&2; die "postfix check failed"; }
-postfix -c "$PF" start >"$PF/start.log" 2>&1 || { cat "$PF/start.log" >&2; die "postfix start failed (see $PF/postfix.log)"; }
+postfix -c "$PF" start >"$PF/start.log" 2>&1 || { cat "$PF/start.log" >&2; die "postfix start failed (see $PF_VAR/log/postfix.log)"; }
 for line in "${INTEROP_POSTFIX_HOSTS[@]}"; do
   read -r name addr _ <<<"$line"
   wait_listening "$addr" 25 tcp "Postfix ($name)"
