@@ -455,6 +455,17 @@ function inspectMessage(msg: Buffer, id: number, question: Question): Inspection
   return { kind: 'response', packet: decoded };
 }
 
+/**
+ * The decode path of every message the client receives, as a pure function:
+ * a decoded packet or the reason it is malformed. Never throws, whatever the
+ * bytes (property-tested).
+ */
+export function decodeDnsMessage(msg: Buffer): { readonly ok: true; readonly packet: dnsPacket.DecodedPacket } | { readonly ok: false; readonly reason: string } {
+  if (msg.length < HEADER_BYTES) return { ok: false, reason: `${msg.length}-byte message, shorter than a header` };
+  const decoded = decodeChecked(msg);
+  return typeof decoded === 'string' ? { ok: false, reason: decoded } : { ok: true, packet: decoded };
+}
+
 /** Check the structure ourselves, then decode with dns-packet; either failing gives a reason. */
 function decodeChecked(msg: Buffer): dnsPacket.DecodedPacket | string {
   const structure = checkStructure(msg);
