@@ -5,6 +5,6 @@ export { render, renderJson, renderTable, parseSavedReport, FORMATS, type Format
 export { PRESETS, resolvePolicy, type Policy } from './policy/presets.js';
 export { FINDINGS, type FindingId } from './policy/findings.js';
 export { ScanError, UsageError, ERROR_CODES, type ErrorCode } from './errors.js';
-export { exitCodeFor } from './cli/main.js';
+export { exitCodeFor, EXIT } from './policy/exit-code.js';
 export type * from './model/report.js';
 export type * from './model/probe.js';

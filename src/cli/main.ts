@@ -11,6 +11,7 @@ import { readFileSync } from 'node:fs';
 import { UsageError } from '../errors.js';
 import { sanitizeText } from '../model/sanitize.js';
 import type { Report } from '../model/report.js';
+import { EXIT, exitCodeFor } from '../policy/exit-code.js';
 import { resolvePolicy } from '../policy/presets.js';
 import { FORMATS, parseFormat, parseSavedReport, render, type Format } from '../report/index.js';
 import { DEFAULTS, parseServerAddress, scan, type ScanEvent, type ScanOptions } from '../scan/scan.js';
@@ -26,7 +27,7 @@ export interface CliIo {
   readonly env: NodeJS.ProcessEnv;
 }
 
-export const EXIT = { ok: 0, gap: 1, usage: 2, unassessed: 3, sigint: 130, sigterm: 143 } as const;
+export { EXIT, exitCodeFor };
 
 const EXIT_CODES_HELP = `
 Exit codes:
@@ -43,12 +44,6 @@ Targets:
 
 mxready sends EHLO, STARTTLS, EHLO again inside TLS, and QUIT. Never MAIL FROM.`;
 
-/** The exit code a report calls for. */
-export function exitCodeFor(report: Report): number {
-  if (report.targets.some((t) => t.status === 'fail')) return EXIT.gap;
-  if (report.targets.some((t) => t.status === 'error')) return EXIT.unassessed;
-  return EXIT.ok;
-}
 
 function integer(name: string, min: number, max: number) {
   return (value: string): number => {
@@ -285,7 +280,7 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
       return EXIT.usage;
     }
     io.stderr.write(`mxready: internal error: ${sanitizeText(error instanceof Error ? (error.stack ?? error.message) : String(error))}\n`);
-    return 70;
+    return EXIT.internal;
   }
 }
 

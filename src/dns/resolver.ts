@@ -39,7 +39,12 @@ export function createResolver(client: DnsClient, options: ResolverOptions = {})
     const addresses = unique([...addressesOf(v4, net.isIPv4), ...addressesOf(v6, net.isIPv6)]);
     const chain = v4.chain.length >= v6.chain.length ? v4.chain : v6.chain;
     const host: ResolvedHost = { name, addresses, ...(chain.length > 0 ? { cname: chain } : {}) };
-    if (addresses.length > 0) return host;
+    if (addresses.length > 0) {
+      const failed = [v4, v6].find((r): r is Extract<ChainResult, { ok: false }> => !r.ok && r.error.code !== 'nxdomain');
+      if (!failed) return host;
+      const family = failed === v4 ? 'A' : 'AAAA';
+      return { ...host, partialError: { code: failed.error.code, message: `the ${family} lookup of ${name} failed (${failed.error.message})` } };
+    }
     return { ...host, error: hostError(name, chain, v4, v6) };
   }
 

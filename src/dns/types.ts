@@ -68,6 +68,8 @@ export interface ResolvedHost {
   readonly cname?: readonly string[];
   /** Set when there are no addresses (no-address, nxdomain, servfail, dns-timeout, cname-loop, ...). */
   readonly error?: ErrorInfo;
+  /** Set when addresses were found but the lookup of one family (A or AAAA) failed: addresses may be missing. */
+  readonly partialError?: ErrorInfo;
 }
 
 export interface ResolvedMx extends ResolvedHost {

@@ -105,7 +105,7 @@ export interface Summary {
   readonly stuck: number;
   /** Unique IP:port probes made (or attempted). */
   readonly probes: number;
-  /** Probes that completed a TLS handshake. */
+  /** Probes that completed a TLS handshake (in the main session or, for old-version-only servers, the legacy check). */
   readonly tlsProbes: number;
   /** Probes that negotiated TLS 1.2 or better. */
   readonly tls12OrBetterProbes: number;

@@ -57,11 +57,24 @@ function dnsFindings(target: PlannedTarget): Finding[] {
     if (mx.error && !target.notes.some((n) => n.id === 'dns.mx.no-address' && n.host === mx.host)) {
       out.push(finding('dns.mx.no-address', `${mx.host}: ${mx.error.message}`, { host: mx.host }));
     }
+    if (mx.error && isTemporaryDnsError(mx.error)) {
+      out.push(finding('dns.lookup-failed', `${mx.host}: ${mx.error.message} (${mx.error.code}); its addresses are not assessed`, { host: mx.host }));
+    }
+    if (mx.partialError) {
+      out.push(finding('dns.lookup-failed', `${mx.host}: ${mx.partialError.message}; only the other family's addresses were probed`, { host: mx.host }));
+    }
     if (mx.addressesSkipped > 0) {
       out.push(finding('dns.addresses.truncated', `${mx.host}: ${mx.addressesSkipped} more addresses not probed`, { host: mx.host }));
     }
   }
   return out;
+}
+
+/** DNS outcomes that say nothing about the name (it may well have addresses): SERVFAIL, timeout, … */
+const TEMPORARY_DNS_CODES = new Set(['servfail', 'refused', 'dns-timeout', 'dns-malformed', 'dns-error', 'internal-error']);
+
+export function isTemporaryDnsError(error: ErrorInfo): boolean {
+  return TEMPORARY_DNS_CODES.has(error.code);
 }
 
 interface Outcome {
@@ -94,6 +107,12 @@ export function assembleTarget(target: PlannedTarget, results: ReadonlyMap<strin
   const findings = dnsFindings(target);
   const outcomes: Outcome[] = [];
   const mx = target.mx.map((entry) => assembleMx(entry, results, policy, outcomes, findings));
+  // An MX host whose lookup failed (not "has no address", but "could not be asked") leaves the target not assessed.
+  for (const entry of target.mx) {
+    if (entry.error && isTemporaryDnsError(entry.error)) {
+      outcomes.push({ outcome: 'unassessed', error: { code: entry.error.code, message: `${entry.host}: ${entry.error.message}` } });
+    }
+  }
   const hasAddress = target.mx.some((entry) => entry.addresses.length > 0);
   const error: ErrorInfo | undefined =
     target.dnsError ??

@@ -48,22 +48,44 @@ function blockListOf(range: Range): BlockList {
 
 const LISTS = GUARDED_RANGES.map((range) => ({ range, list: blockListOf(range) }));
 
-/** IPv4 embedded in an IPv4-mapped (::ffff:a.b.c.d) or IPv4-compatible IPv6 address, if any. */
-function embeddedIpv4(ip: string): string | null {
-  const mapped = /^(?:0{0,4}:){0,5}(?:ffff:)?((?:\d{1,3}\.){3}\d{1,3})$/i.exec(ip.replace(/^::/, '0:'));
-  if (mapped && mapped[1] && isIP(mapped[1]) === 4) return mapped[1];
-  const hexMapped = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/i.exec(ip);
-  if (hexMapped) {
-    const high = parseInt(hexMapped[1] ?? '0', 16);
-    const low = parseInt(hexMapped[2] ?? '0', 16);
-    return `${high >> 8}.${high & 255}.${low >> 8}.${low & 255}`;
+/** The eight 16-bit groups of an IPv6 literal (any spelling: "::", a trailing dotted quad), or null. */
+export function ipv6Groups(ip: string): number[] | null {
+  if (isIP(ip) !== 6) return null;
+  let text = ip.toLowerCase();
+  const quad = /(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(text);
+  if (quad) {
+    const [a, b, c, d] = quad.slice(1).map(Number) as [number, number, number, number];
+    text = `${text.slice(0, quad.index)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
   }
-  return null;
+  const [head = '', tail] = text.split('::');
+  const parse = (part: string) => (part === '' ? [] : part.split(':').map((g) => parseInt(g, 16)));
+  const left = parse(head);
+  const right = tail === undefined ? [] : parse(tail);
+  const groups = tail === undefined ? left : [...left, ...new Array<number>(8 - left.length - right.length).fill(0), ...right];
+  return groups.length === 8 && groups.every((g) => Number.isInteger(g) && g >= 0 && g <= 0xffff) ? groups : null;
 }
 
 /**
- * Why an address is refused, or null when it may be dialled. IPv4-mapped IPv6
- * addresses are judged by the IPv4 address they carry.
+ * The IPv4 address an IPv6 address carries and would reach: IPv4-mapped
+ * (::ffff:0:0/96), IPv4-compatible (::/96, deprecated but dialable) and the
+ * NAT64 well-known prefix (64:ff9b::/96). Null for any other address.
+ */
+function embeddedIpv4(ip: string): string | null {
+  const g = ipv6Groups(ip);
+  if (!g) return null;
+  const zeroHead = g.slice(0, 5).every((x) => x === 0);
+  const mapped = zeroHead && g[5] === 0xffff;
+  const compatible = zeroHead && g[5] === 0 && ((g[6] ?? 0) !== 0 || (g[7] ?? 0) > 1);
+  const nat64 = g[0] === 0x64 && g[1] === 0xff9b && g.slice(2, 6).every((x) => x === 0);
+  if (!mapped && !compatible && !nat64) return null;
+  const high = g[6] ?? 0;
+  const low = g[7] ?? 0;
+  return `${high >> 8}.${high & 255}.${low >> 8}.${low & 255}`;
+}
+
+/**
+ * Why an address is refused, or null when it may be dialled. IPv6 addresses
+ * that carry an IPv4 address (mapped, compatible, NAT64) are judged by it.
  */
 export function guardedRange(ip: string): string | null {
   const family = isIP(ip);

@@ -2,8 +2,8 @@
  * The planner: resolved targets → unique probes. Pure.
  *
  * Every IP:port is probed once per scan and its result shared by every target
- * that reaches it; the SNI is the first MX name (in input order, then MX order)
- * that reached the address. Addresses from DNS in guarded ranges are not
+ * that reaches it; the SNI is the first host name (in input order, then MX order)
+ * that reached the address (an IP-literal relay has none to give). Addresses from DNS in guarded ranges are not
  * probed unless allowPrivate; explicit relay addresses always are.
  */
 import type { ResolvedHost } from '../dns/types.js';
@@ -20,6 +20,8 @@ export interface PlannedMx {
   readonly preference: number;
   readonly cname?: readonly string[];
   readonly error?: ErrorInfo;
+  /** One address family's lookup failed though the other gave addresses. */
+  readonly partialError?: ErrorInfo;
   readonly addressesSkipped: number;
   readonly addresses: readonly PlannedAddress[];
 }
@@ -92,7 +94,9 @@ export function planScan(resolved: readonly ResolvedTarget[], options: PlanOptio
         const range = target.fromDns && !options.allowPrivate ? guardedRange(ip) : null;
         if (range !== null) return { ip, port: target.port, probeKey: null, refusedRange: range };
         const key = probeKey(ip, target.port);
-        if (!probes.has(key)) probes.set(key, { key, ip, port: target.port, sni: target.ipLiteral ? null : host.name });
+        const sni = target.ipLiteral ? null : host.name;
+        const existing = probes.get(key);
+        if (!existing || (existing.sni === null && sni !== null)) probes.set(key, { key, ip, port: target.port, sni });
         return { ip, port: target.port, probeKey: key };
       });
       return {
@@ -100,6 +104,7 @@ export function planScan(resolved: readonly ResolvedTarget[], options: PlanOptio
         preference: host.preference,
         ...(host.cname && host.cname.length > 0 ? { cname: host.cname } : {}),
         ...(host.error ? { error: host.error } : {}),
+        ...(host.partialError ? { partialError: host.partialError } : {}),
         addressesSkipped: host.addresses.length - kept.length,
         addresses,
       };

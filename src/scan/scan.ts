@@ -107,6 +107,18 @@ function graceSignal(stop: AbortSignal | undefined, graceMs: number): { cut: Abo
   };
 }
 
+/** probe() never throws; an injected or future one that does costs only its own address. */
+function internalErrorProbe(bug: unknown): ProbeResult {
+  return {
+    status: 'internal-error',
+    banner: null,
+    extensions: [],
+    starttls: false,
+    error: { phase: 'internal', code: 'internal-error', message: bugMessage(bug) },
+    timings: { connectMs: null, greetingMs: null, tlsMs: null, totalMs: 0 },
+  };
+}
+
 /** A probe that never started because the scan was stopped. */
 function notStartedResult(): ProbeResult {
   return {
@@ -265,6 +277,7 @@ function positive(name: string, value: number | undefined, fallback: number): nu
 export async function scan(inputs: readonly string[], options: ScanOptions = {}, deps: ScanDeps = {}): Promise<Report> {
   const targets = parseTargets(inputs);
   if (targets.length === 0) throw new UsageError('no targets given');
+  if (options.resolvers !== undefined && options.resolvers.length === 0) throw new UsageError('resolvers: give at least one DNS server');
   const policy = options.policy ?? PRESETS.encrypt;
   const port = positive('port', options.port, DEFAULTS.port);
   if (port > 65535) throw new UsageError('port must be 1-65535');
@@ -318,7 +331,9 @@ export async function scan(inputs: readonly string[], options: ScanOptions = {},
         run: async () =>
           stop?.aborted
             ? notStartedResult()
-            : probeFn({ ip: p.ip, port: p.port, sni: p.sni, implicitTls: options.implicitTls === true || p.port === 465 }, probeOptions),
+            : probeFn({ ip: p.ip, port: p.port, sni: p.sni, implicitTls: options.implicitTls === true || p.port === 465 }, probeOptions).catch(
+                (bug: unknown) => internalErrorProbe(bug),
+              ),
       })),
       (key, result) => {
         probed += 1;

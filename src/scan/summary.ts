@@ -47,13 +47,15 @@ export function summarize(targets: readonly TargetReport[]): Summary {
     count(byStatus, probe.status);
     if (probe.status === 'refused-private') continue;
     probes += 1;
-    count(byProtocol, probe.tls?.protocol ?? 'none');
+    // A server that only speaks an old version did negotiate it, in the legacy check's session.
+    const protocol = probe.tls?.protocol ?? probe.legacyProtocol ?? 'none';
+    count(byProtocol, protocol);
     count(byCipher, probe.tls?.cipher.standardName ?? 'none');
     count(byKeyExchange, keyExchangeKey(probe));
     count(byCertificateKey, certificateKeyKey(probe));
-    if (probe.tls) {
+    if (protocol !== 'none') {
       tlsProbes += 1;
-      if (meetsMinimum(probe.tls.protocol, 'TLSv1.2')) tls12OrBetterProbes += 1;
+      if (meetsMinimum(protocol, 'TLSv1.2')) tls12OrBetterProbes += 1;
     }
   }
   return {

@@ -220,11 +220,15 @@ describe('resolveHost', () => {
     assert.deepEqual(await resolver.resolveHost('v6only.example'), { name: 'v6only.example', addresses: ['2001:db8:25::1'] });
   });
 
-  it('uses the addresses of one family when the other fails', opts, async (t) => {
+  it('uses the addresses of one family when the other fails, and says the other failed', opts, async (t) => {
     const { resolver } = await resolverFor(t, [a('half.example', '192.0.2.90'), aaaa('half.example', '2001:db8::90')], {
       behaviour: (q) => (q.type === 'AAAA' ? 'servfail' : undefined),
     });
-    assert.deepEqual(await resolver.resolveHost('half.example'), { name: 'half.example', addresses: ['192.0.2.90'] });
+    const host = await resolver.resolveHost('half.example');
+    assert.deepEqual(host.addresses, ['192.0.2.90']);
+    assert.equal(host.error, undefined);
+    assert.equal(host.partialError?.code, 'servfail');
+    assert.match(host.partialError?.message ?? '', /the AAAA lookup of half\.example failed/);
   });
 
   it('reports the lookup failure, not no-address, when one family is NODATA and the other fails', opts, async (t) => {

@@ -31,3 +31,32 @@ describe('scan isolation', () => {
     assert.equal(probes, 1, 'the shared address is probed once');
   });
 });
+
+describe('scan isolation of probes', () => {
+  it('Given a probe that throws for one address When scanned Then only the targets behind it become internal errors', async () => {
+    const split: Resolver = {
+      async resolveDomain(domain) {
+        const ip = domain.startsWith('bad') ? '8.8.4.4' : '8.8.8.8';
+        return { domain, mxSource: 'mx', mx: [{ name: `mx.${domain}`, preference: 10, addresses: [ip] }], notes: [] };
+      },
+      async resolveHost(name) {
+        return { name, addresses: ['8.8.8.8'] };
+      },
+    };
+    const report = await scan(['good.example', 'bad.example'], {}, {
+      resolver: split,
+      probe: async (target) => {
+        if (target.ip === '8.8.4.4') throw new RangeError('probe exploded');
+        return okProbe({ sni: target.sni });
+      },
+    });
+    assert.equal(report.targets[0]?.status, 'pass');
+    assert.equal(report.targets[1]?.status, 'error');
+    assert.equal(report.targets[1]?.mx[0]?.addresses[0]?.probe.status, 'internal-error');
+    assert.match(report.targets[1]?.mx[0]?.addresses[0]?.probe.error?.message ?? '', /probe exploded/);
+  });
+
+  it('Given an empty resolver list When scanning Then it is a usage error before any work', async () => {
+    await assert.rejects(scan(['a.example'], { resolvers: [] }), /resolvers: give at least one DNS server/);
+  });
+});
