@@ -13,7 +13,7 @@ import type { Phase, ProbeError, ProbeResult, ProbeStatus } from '../model/probe
 import { ProbeDeadline } from '../smtp/deadline.js';
 import { SmtpReplyError } from '../smtp/failure.js';
 import { emptyFacts, runSession, type SessionEnv, type SessionFacts, type SessionPlan } from '../smtp/session.js';
-import { isVersionFailure, versionBelow } from '../tls/upgrade.js';
+import { isVersionFailure, versionBelow, versionRank } from '../tls/upgrade.js';
 import type { ProbeDeps, ProbeOptions, ProbeTarget } from './types.js';
 
 /** Real IO: TCP via net.connect, performance.now as the monotonic clock, Date.now for certificate expiry. */
@@ -33,7 +33,7 @@ const CLOSE_WAIT_MS = 1000;
 export async function probe(target: ProbeTarget, options: ProbeOptions, deps: Partial<ProbeDeps> = {}): Promise<ProbeResult> {
   const io: ProbeDeps = { ...DEFAULT_PROBE_DEPS, ...deps };
   const sockets = new SocketSet();
-  const facts = emptyFacts();
+  let facts = emptyFacts();
   let startedAt = 0;
   let deadline: ProbeDeadline | undefined;
   const elapsed = (): number => io.now() - startedAt;
@@ -41,9 +41,10 @@ export async function probe(target: ProbeTarget, options: ProbeOptions, deps: Pa
     startedAt = io.now();
     deadline = new ProbeDeadline({ totalMs: options.timeouts.probeMs, now: io.now, signal: options.signal });
     const env: SessionEnv = { target, options, deps: io, deadline, elapsed, track: (s) => sockets.add(s) };
-    const ending = await probeSession(env, facts, sockets);
+    const outcome = await probeSession(env, facts, sockets);
+    facts = outcome.facts;
     await sockets.destroyAll();
-    return buildResult(target, facts, ending, elapsed());
+    return buildResult(target, facts, outcome.ending, elapsed());
   } catch (bug) {
     await sockets.destroyAll();
     return buildResult(target, facts, internalError(bug), safeElapsed(elapsed));
@@ -59,15 +60,38 @@ interface Ending {
   readonly legacyProtocol?: string | null;
 }
 
-/** The session, then, when it failed for want of a common version, the legacy-version check. */
-async function probeSession(env: SessionEnv, facts: SessionFacts, sockets: SocketSet): Promise<Ending> {
-  const minVersion: SecureVersion = env.options.minTlsVersion;
-  const failure = await sessionFailure(env, { minVersion, maxVersion: 'TLSv1.3', stopAfterTls: false }, facts);
-  if (failure === null) return { status: 'ok' };
-  const below = versionBelow(minVersion);
-  if (!env.options.legacyCheck || below === null || !needsLegacyCheck(failure)) return endingOf(failure);
+/**
+ * The session, then, when it failed for want of a common version, one more:
+ *
+ * - With a policy minimum of TLS 1.2 or more, the legacy check names the older
+ *   version the server speaks.
+ * - With a minimum below TLS 1.2 (--min-tls 1.0/1.1), the first session still
+ *   offers TLS 1.2 and 1.3 only, at OpenSSL's default security level, so that
+ *   `trusted` is OpenSSL's verdict at that level for every server that speaks a
+ *   current version; only a server that does not gets a second, full session
+ *   offering the older versions at security level 0 (OpenSSL 3 refuses TLS
+ *   1.0/1.1 otherwise), whose facts become the result.
+ */
+async function probeSession(env: SessionEnv, facts: SessionFacts, sockets: SocketSet): Promise<{ ending: Ending; facts: SessionFacts }> {
+  const minimum: SecureVersion = env.options.minTlsVersion;
+  const current = versionRank(minimum) < versionRank('TLSv1.2');
+  const firstMin: SecureVersion = current ? 'TLSv1.2' : minimum;
+  const failure = await sessionFailure(env, { minVersion: firstMin, maxVersion: 'TLSv1.3', stopAfterTls: false }, facts);
+  if (failure === null) return { ending: { status: 'ok' }, facts };
+  if (current && needsLegacyCheck(failure)) {
+    await sockets.destroyAll(); // one connection at a time
+    const older = emptyFacts();
+    const olderFailure = await sessionFailure(env, { minVersion: minimum, maxVersion: 'TLSv1.1', stopAfterTls: false }, older);
+    if (olderFailure === null) return { ending: { status: 'ok' }, facts: older };
+    // A handshake in an older version happened: that session's facts and ending are the probe's.
+    if (older.tls !== undefined) return { ending: endingOf(olderFailure), facts: older };
+    // No version from the policy's minimum up works: the first session's facts and failure stand.
+    return { ending: endingOf(failure, null), facts };
+  }
+  const below = versionBelow(minimum);
+  if (!env.options.legacyCheck || below === null || !needsLegacyCheck(failure)) return { ending: endingOf(failure), facts };
   await sockets.destroyAll(); // one connection at a time
-  return legacyCheck(env, failure, below);
+  return { ending: await legacyCheck(env, failure, below), facts };
 }
 
 /** Runs a session; its ScanError is returned, anything else (a bug) propagates. */

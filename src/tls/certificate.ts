@@ -276,7 +276,13 @@ function verifiesWithOwnKey(der: Buffer): boolean {
 
 const OID_COMMON_NAME = '2.5.4.3';
 
-/** Attribute types with an RFC 4514 §3 short name. Others print as a dotted OID. */
+/**
+ * Attribute type names: RFC 4514 §3's short names, then the names OpenSSL
+ * prints (`-nameopt RFC2253`) for types common in server certificates
+ * (self-made MTA certificates carry emailAddress; OV/EV ones serialNumber,
+ * businessCategory, jurisdiction*), so subjects compare with OpenSSL's RDN by
+ * RDN. Others print as a dotted OID with the value's DER in hex.
+ */
 const SHORT_NAMES: Readonly<Record<string, string>> = {
   '2.5.4.3': 'CN',
   '2.5.4.7': 'L',
@@ -287,6 +293,23 @@ const SHORT_NAMES: Readonly<Record<string, string>> = {
   '2.5.4.9': 'STREET',
   '0.9.2342.19200300.100.1.25': 'DC',
   '0.9.2342.19200300.100.1.1': 'UID',
+  '1.2.840.113549.1.9.1': 'emailAddress',
+  '2.5.4.4': 'SN',
+  '2.5.4.5': 'serialNumber',
+  '2.5.4.12': 'title',
+  '2.5.4.13': 'description',
+  '2.5.4.15': 'businessCategory',
+  '2.5.4.17': 'postalCode',
+  '2.5.4.41': 'name',
+  '2.5.4.42': 'GN',
+  '2.5.4.43': 'initials',
+  '2.5.4.44': 'generationQualifier',
+  '2.5.4.46': 'dnQualifier',
+  '2.5.4.65': 'pseudonym',
+  '2.5.4.97': 'organizationIdentifier',
+  '1.3.6.1.4.1.311.60.2.1.1': 'jurisdictionL',
+  '1.3.6.1.4.1.311.60.2.1.2': 'jurisdictionST',
+  '1.3.6.1.4.1.311.60.2.1.3': 'jurisdictionC',
 };
 
 /** One AttributeTypeAndValue: the type's OID, its text (null when not a decodable string) and the value's DER. */

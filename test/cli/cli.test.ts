@@ -300,3 +300,16 @@ describe('address guard', () => {
     assert.equal(lab.lab.smtp.reduce((n, s) => n + s.sessions, 0), before);
   });
 });
+
+describe('trust is judged at the default security level', () => {
+  it('Given --min-tls 1.0 When a host speaks TLS 1.3 Then its facts equal a scan at the default minimum', async () => {
+    const strip = (r: Report) => {
+      const probe = r.targets[0]?.mx[0]?.addresses[0]?.probe;
+      return { tls: probe?.tls?.protocol, trusted: probe?.certificate?.trusted, error: probe?.certificate?.validationError };
+    };
+    const low = await scanJson([d('selfsigned')], ['--min-tls', '1.0']);
+    const normal = await scanJson([d('selfsigned')]);
+    assert.deepEqual(strip(low.report), strip(normal.report));
+    assert.equal(strip(low.report).tls, 'TLSv1.3');
+  });
+});
