@@ -1,6 +1,6 @@
 /** File IO for the CLI: inputs, trust anchors, atomic report writes. Errors become one-line usage errors. */
 import { X509Certificate } from 'node:crypto';
-import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { UsageError } from '../errors.js';
 
@@ -52,6 +52,17 @@ export function readCaFile(path: string): string[] {
     }
   });
   return blocks;
+}
+
+/** Fails early (before a scan) when PATH could not be written: a folder, or a folder that is missing or read-only. */
+export function checkWritable(path: string): void {
+  try {
+    if (existsSync(path) && statSync(path).isDirectory()) throw new UsageError(`cannot write ${path}: is a directory`);
+    accessSync(dirname(path) || '.', constants.W_OK);
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+    throw new UsageError(`cannot write ${path}: ${reason(error)}`);
+  }
 }
 
 /** Writes via a temporary file in the same folder and a rename, so no reader ever sees half a report. */

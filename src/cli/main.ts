@@ -17,7 +17,7 @@ import { FORMATS, parseFormat, parseSavedReport, render, type Format } from '../
 import { DEFAULTS, parseServerAddress, scan, type ScanEvent, type ScanOptions } from '../scan/scan.js';
 import { parseTarget, parseTargetFile } from '../scan/targets.js';
 import { TOOL } from '../version.js';
-import { readCaFile, readTextInput, writeFileAtomic } from './files.js';
+import { checkWritable, readCaFile, readTextInput, writeFileAtomic } from './files.js';
 import { createProgress } from './progress.js';
 
 export interface CliIo {
@@ -124,10 +124,20 @@ async function buildScanOptions(opts: ScanCliOptions, signal: AbortSignal): Prom
   };
 }
 
-/** Writes the report where it was asked for and returns the exit code. */
+/**
+ * Writes the report to stdout, then to --json PATH, and returns the exit code.
+ * PATH was checked before scanning; if writing still fails (disk full), the
+ * report is already on stdout and the error (exit 2) says so.
+ */
 function emitReport(report: Report, format: Format, jsonPath: string | undefined, io: CliIo): number {
-  if (jsonPath !== undefined) writeFileAtomic(jsonPath, render(report, 'json', { color: false }));
   io.stdout.write(render(report, format, { color: colorWanted(io) }));
+  if (jsonPath !== undefined) {
+    try {
+      writeFileAtomic(jsonPath, render(report, 'json', { color: false }));
+    } catch (error) {
+      throw new UsageError(`${error instanceof Error ? error.message : String(error)} (the report was written to stdout)`);
+    }
+  }
   return exitCodeFor(report);
 }
 
@@ -178,6 +188,7 @@ async function runScan(args: string[], opts: ScanCliOptions, io: CliIo): Promise
   const controller = new AbortController();
   const signals = watchSignals(controller, io.stderr);
   try {
+    if (opts.json !== undefined) checkWritable(opts.json);
     const options = await buildScanOptions(opts, controller.signal);
     const inputs = await gatherTargets(args, opts.file ?? [], io);
     const progress = createProgress(io.stderr, opts.progress && io.stderr.isTTY === true);
@@ -196,6 +207,7 @@ async function runScan(args: string[], opts: ScanCliOptions, io: CliIo): Promise
 
 async function runReport(path: string, opts: { format: string; json?: string }, io: CliIo): Promise<number> {
   const format = parseFormat(opts.format);
+  if (opts.json !== undefined) checkWritable(opts.json);
   const text = await readTextInput(path, io.stdin);
   const report = parseSavedReport(text, path === '-' ? '<stdin>' : path);
   return emitReport(report, format, opts.json, io);
@@ -204,6 +216,7 @@ async function runReport(path: string, opts: { format: string; json?: string }, 
 async function runDemo(opts: { format: string; json?: string; policy: string; minTls?: string }, io: CliIo): Promise<number> {
   const format = parseFormat(opts.format);
   const policy = resolvePolicy(opts.policy, opts.minTls);
+  if (opts.json !== undefined) checkWritable(opts.json);
   const { startDemoLab } = await import('../lab/demo.js');
   io.stderr.write('mxready demo: starting the offline lab on loopback (DNS + SMTP servers)…\n');
   const lab = await startDemoLab();

@@ -4,6 +4,7 @@ import type { Report } from '../model/report.js';
 import { SCHEMA_VERSION } from '../model/report.js';
 import { renderJson } from './json.js';
 import { renderTable } from './table.js';
+import { contractViolations } from './validate.js';
 
 export { renderJson } from './json.js';
 export { renderTable } from './table.js';
@@ -38,9 +39,10 @@ export function parseSavedReport(text: string, source: string): Report {
   if (record['schemaVersion'] !== SCHEMA_VERSION) {
     throw new UsageError(`${source}: unsupported schemaVersion ${JSON.stringify(record['schemaVersion'])} (this mxready reads ${SCHEMA_VERSION})`);
   }
-  for (const key of ['tool', 'policy', 'summary']) {
-    if (typeof record[key] !== 'object' || record[key] === null) throw new UsageError(`${source}: not an mxready report (no "${key}")`);
+  const violations = contractViolations(data);
+  if (violations.length > 0) {
+    const more = violations.length > 1 ? ` (and ${violations.length - 1} more)` : '';
+    throw new UsageError(`${source}: not a valid mxready report: ${violations[0]} is missing or mistyped${more}`);
   }
-  if (!Array.isArray(record['targets'])) throw new UsageError(`${source}: not an mxready report (no "targets" list)`);
   return data as Report;
 }

@@ -247,12 +247,32 @@ describe('inputs and outputs', () => {
     assert.deepEqual(JSON.parse(json.stdout), saved);
   });
 
-  it('Given a file that is not a report Then `report` exits 2', async () => {
-    const path = join(dir, 'junk.json');
-    writeFileSync(path, '{"hello": 1}');
-    const run = await runCli(['report', path]);
+  const badReports: [string, string, RegExp][] = [
+    ['not a report', '{"hello": 1}', /unsupported schemaVersion undefined/],
+    ['not JSON', '{"schemaVersion": 1,', /not valid JSON/],
+    ['a target without mx', '{"schemaVersion":1,"tool":{"name":"x","version":"1"},"startedAt":"2026-01-01T00:00:00Z","finishedAt":"2026-01-01T00:00:00Z","policy":{"name":"encrypt","minTlsVersion":"TLSv1.2"},"summary":{"targets":1,"pass":0,"fail":0,"error":0,"probes":0,"byProtocol":{}},"targets":[{}]}', /not a valid mxready report: targets\[0\]\.input\/domain is missing or mistyped \(and \d+ more\)/],
+    ['an empty summary', '{"schemaVersion":1,"tool":{"name":"x","version":"1"},"startedAt":"2026-01-01T00:00:00Z","finishedAt":"2026-01-01T00:00:00Z","policy":{"name":"encrypt","minTlsVersion":"TLSv1.2"},"summary":{},"targets":[]}', /not a valid mxready report: summary\.targets number/],
+  ];
+  for (const [name, content, message] of badReports) {
+    for (const format of ['table', 'json']) {
+      it(`Given ${name} When re-rendered as ${format} Then \`report\` exits 2 with one line naming the problem`, async () => {
+        const path = join(dir, 'junk.json');
+        writeFileSync(path, content);
+        const run = await runCli(['report', path, '--format', format]);
+        assert.equal(run.code, 2, run.stderr);
+        assert.match(run.stderr, message);
+        assert.equal(run.stderr.trim().split('\n').length, 1);
+        assert.equal(run.stdout, '');
+      });
+    }
+  }
+
+  it('Given --json into a missing folder Then exit 2 before any scan, naming the path', async () => {
+    const before = lab.lab.smtp.reduce((n, s) => n + s.sessions, 0);
+    const run = await runCli([d('modern'), ...labArgs, '--json', join(dir, 'no-such-folder', 'r.json')]);
     assert.equal(run.code, 2);
-    assert.match(run.stderr, /not an mxready report|unsupported schemaVersion/);
+    assert.match(run.stderr, /cannot write .*no-such-folder\/r\.json: no such file/);
+    assert.equal(lab.lab.smtp.reduce((n, s) => n + s.sessions, 0), before, 'nothing was scanned');
   });
 
   it('Given the table on a pipe Then there is no colour and the finding ids show', async () => {
