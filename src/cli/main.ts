@@ -35,6 +35,8 @@ Exit codes:
   1  at least one policy gap (mail to it would be stuck or downgraded)
   2  usage or configuration error; nothing was scanned
   3  no gap found, but some target could not be assessed (DNS failure, unreachable, timeout)
+  130, 143  interrupted by SIGINT, SIGTERM (the report of what finished is still written)
+  70  internal error (a bug in mxready)
 
 Targets:
   example.com            a domain: its MX hosts (or implicit MX) are probed on --port
@@ -228,6 +230,14 @@ async function runDemo(opts: { format: string; json?: string; policy: string; mi
   }
 }
 
+/** The scan command's usage and options, as the top of `mxready --help`. */
+function scanOptionsHelp(command: Command): string {
+  const help = command.createHelp();
+  const width = help.padWidth(command, help);
+  const options = help.visibleOptions(command).map((option) => help.formatItem(help.optionTerm(option), width, help.optionDescription(option), help));
+  return ['Scan options (mxready [scan] [options] TARGET...):', ...options.map((line) => `  ${line.trimStart()}`)].join('\n');
+}
+
 export function buildProgram(io: CliIo, setCode: (code: number) => void): Command {
   const program = new Command('mxready');
   program
@@ -239,10 +249,9 @@ export function buildProgram(io: CliIo, setCode: (code: number) => void): Comman
       writeErr: (text) => io.stderr.write(text),
       outputError: () => undefined, // reported as one line by run()
     })
-    .showSuggestionAfterError(true)
-    .addHelpText('after', EXIT_CODES_HELP);
+    .showSuggestionAfterError(true);
 
-  addScanOptions(
+  const scanCommand = addScanOptions(
     program
       .command('scan', { isDefault: true })
       .description('scan domains and relays (the default command)')
@@ -250,6 +259,8 @@ export function buildProgram(io: CliIo, setCode: (code: number) => void): Comman
   )
     .addHelpText('after', EXIT_CODES_HELP)
     .action(async (targets: string[], opts: ScanCliOptions) => setCode(await runScan(targets, opts, io)));
+  // `mxready --help` shows the scan options too: scanning is what almost everyone came for.
+  program.addHelpText('after', () => `\n${scanOptionsHelp(scanCommand)}\n${EXIT_CODES_HELP}`);
 
   program
     .command('demo')

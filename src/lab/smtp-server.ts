@@ -61,6 +61,8 @@ export interface LabSmtpServer {
   readonly port: number;
   /** Connections accepted so far. */
   readonly sessions: number;
+  /** Every command line received, in order (the first 1,000): what a client really sent. */
+  readonly commands: readonly string[];
   /** Stops listening and destroys every open session. */
   close(): Promise<void>;
 }
@@ -68,6 +70,7 @@ export interface LabSmtpServer {
 const DEFAULT_EXTENSIONS = ['PIPELINING', 'SIZE 10240000', '8BITMIME', 'ENHANCEDSTATUSCODES'];
 /** Longest command line the server buffers; past it the client is told so and disconnected. */
 const MAX_COMMAND_BYTES = 4096;
+const MAX_RECORDED_COMMANDS = 1000;
 const LEGACY_VERSIONS: readonly SecureVersion[] = ['TLSv1', 'TLSv1.1'];
 
 /** Starts a server and resolves once it listens. */
@@ -78,6 +81,10 @@ export async function startSmtpServer(options: LabSmtpOptions): Promise<LabSmtpS
   const context = options.tls === undefined ? null : createSecureContext(secureContextOptions(options.tls));
   const open = new Map<Socket, Promise<void>>();
   let sessions = 0;
+  const commands: string[] = [];
+  const record = (line: string): void => {
+    if (commands.length < MAX_RECORDED_COMMANDS) commands.push(line);
+  };
   const track = (socket: Socket): void => {
     sessions += 1;
     const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
@@ -89,9 +96,9 @@ export async function startSmtpServer(options: LabSmtpOptions): Promise<LabSmtpS
   const server: Server =
     options.implicitTls === true && tlsOptions !== undefined
       ? createTlsServer({ ...secureContextOptions(tlsOptions), ...clientCertOptions(tlsOptions) }, (socket) =>
-          serveSession(socket, options, context, true),
+          serveSession(socket, options, context, true, record),
         )
-      : createTcpServer((socket) => serveSession(socket, options, context, false));
+      : createTcpServer((socket) => serveSession(socket, options, context, false, record));
   server.on('connection', track);
   server.on('tlsClientError', (_error: Error, socket: Socket) => socket.destroy());
   const host = options.host ?? '127.0.0.1';
@@ -99,6 +106,7 @@ export async function startSmtpServer(options: LabSmtpOptions): Promise<LabSmtpS
   return {
     host,
     port: (server.address() as AddressInfo).port,
+    commands,
     get sessions() {
       return sessions;
     },
@@ -141,8 +149,8 @@ function clientCertOptions(tls: LabTlsOptions | undefined): { requestCert: boole
 }
 
 /** One connection: a line reader feeding a tiny command loop. */
-function serveSession(socket: Socket, options: LabSmtpOptions, context: SecureContext | null, inTls: boolean): void {
-  const session = new LabSession(socket, options, context, inTls);
+function serveSession(socket: Socket, options: LabSmtpOptions, context: SecureContext | null, inTls: boolean, record: (line: string) => void): void {
+  const session = new LabSession(socket, options, context, inTls, record);
   session.start();
 }
 
@@ -153,7 +161,10 @@ class LabSession {
   readonly #options: LabSmtpOptions;
   readonly #context: SecureContext | null;
 
-  constructor(socket: Socket, options: LabSmtpOptions, context: SecureContext | null, inTls: boolean) {
+  readonly #record: (line: string) => void;
+
+  constructor(socket: Socket, options: LabSmtpOptions, context: SecureContext | null, inTls: boolean, record: (line: string) => void) {
+    this.#record = record;
     this.#socket = socket;
     this.#options = options;
     this.#context = context;
@@ -200,6 +211,7 @@ class LabSession {
 
   /** Answers one command line; 'stop' when the rest of the buffer must not be read (TLS starts, or the session ends). */
   #handle(line: string): 'go' | 'stop' {
+    this.#record(line);
     const [verbRaw = '', ...rest] = line.split(' ');
     const verb = verbRaw.toUpperCase();
     const argument = rest.join(' ');

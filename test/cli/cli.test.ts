@@ -206,6 +206,7 @@ describe('exit codes', () => {
     assert.equal(run.code, 0);
     assert.match(run.stdout, /Exit codes:/);
     assert.match(run.stdout, /3 +no gap found, but some target could not be assessed/);
+    assert.match(run.stdout, /--resolver <ip\[:port\]>/, 'the scan options are in the top-level help');
   });
 });
 
@@ -331,5 +332,53 @@ describe('trust is judged at the default security level', () => {
     const normal = await scanJson([d('selfsigned')]);
     assert.deepEqual(strip(low.report), strip(normal.report));
     assert.equal(strip(low.report).tls, 'TLSv1.3');
+  });
+});
+
+describe('what is sent', () => {
+  const server = (ip: string) => {
+    const found = lab.lab.smtp.find((s) => s.host === ip);
+    assert.ok(found, `no lab server on ${ip}`);
+    return found;
+  };
+
+  it('Given --helo When a host is probed Then it sees exactly EHLO, STARTTLS, EHLO, QUIT with that name, never MAIL FROM', async () => {
+    const modern = server('127.0.0.2');
+    const before = modern.commands.length;
+    const run = await runCli([d('modern'), ...labArgs, '--helo', 'probe.example.org']);
+    assert.equal(run.code, 0, run.stderr);
+    assert.deepEqual(modern.commands.slice(before), ['EHLO probe.example.org', 'STARTTLS', 'EHLO probe.example.org', 'QUIT']);
+  });
+
+  it('Given every lab scan so far Then no server ever received MAIL, RCPT or DATA', () => {
+    const sent = lab.lab.smtp.flatMap((s) => s.commands);
+    assert.ok(sent.length > 0);
+    assert.deepEqual(sent.filter((line) => /^(MAIL|RCPT|DATA)\b/i.test(line)), []);
+  });
+
+  it('Given --no-legacy-check When the TLS 1.0 host fails Then one session is made and no old version is named', async () => {
+    const legacy = server('127.0.0.4');
+    const before = legacy.sessions;
+    const { code, report } = await scanJson([d('legacy')], ['--no-legacy-check']);
+    assert.equal(code, 1);
+    const probe = target(report, d('legacy')).mx[0]?.addresses[0]?.probe;
+    assert.equal(probe?.status, 'tls-failed');
+    assert.equal(probe?.legacyProtocol, undefined);
+    assert.deepEqual(findingIds(target(report, d('legacy'))), ['tls.handshake.failed']);
+    assert.equal(legacy.sessions - before, 1);
+  });
+});
+
+describe('mxready demo', () => {
+  it('Given the demo When run Then it prints a report with at least six distinct finding ids and exits 1', async () => {
+    const run = await runCli(['demo', '--format', 'json'], { timeoutMs: 60_000 });
+    assert.equal(run.code, 1, run.stderr);
+    const report = JSON.parse(run.stdout) as Report;
+    assert.deepEqual(contractViolations(report), []);
+    const ids = new Set(report.targets.flatMap((t) => t.findings.map((f) => f.id)));
+    assert.ok(ids.size >= 6, `only ${[...ids].join(', ')}`);
+    const table = await runCli(['demo'], { timeoutMs: 60_000 });
+    assert.equal(table.code, 1);
+    for (const id of ids) assert.ok(table.stdout.includes(id), `${id} missing from the table`);
   });
 });

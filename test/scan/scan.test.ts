@@ -1,4 +1,4 @@
-/** The scan pipeline in-process against a lab: deduplication and concurrency limits, seen from the servers' side. */
+/** The scan pipeline in-process against a lab: deduplication, seen from the servers' side. */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createCa } from '../../src/lab/certs.js';

@@ -9,6 +9,17 @@ import type { AddressRule } from './types.js';
 const EXPIRY_ERRORS = new Set(['CERT_HAS_EXPIRED']);
 const NOT_YET_VALID_ERRORS = new Set(['CERT_NOT_YET_VALID']);
 
+/**
+ * OpenSSL's reason, with a hint where Node only says UNSPECIFIED (it has no name
+ * for some OpenSSL 3 codes, e.g. "CA signature digest algorithm too weak").
+ */
+function describeValidationError(cert: { validationError: string | null; chain: readonly { signatureAlgorithm: string }[]; signatureAlgorithm: string }): string {
+  const code = cert.validationError ?? 'unknown reason';
+  if (code !== 'UNSPECIFIED') return code;
+  const weak = [cert.signatureAlgorithm, ...cert.chain.map((c) => c.signatureAlgorithm)].find((alg) => /sha1|md5|md2/i.test(alg));
+  return weak ? `UNSPECIFIED; the chain is signed with ${weak}, which OpenSSL rejects at its default security level` : 'UNSPECIFIED';
+}
+
 export const certificateRule: AddressRule = (facts, policy) => {
   const { probe } = facts;
   const context = { host: facts.host, ip: facts.ip, port: facts.port };
@@ -43,7 +54,7 @@ export const certificateRule: AddressRule = (facts, policy) => {
   const dateError = EXPIRY_ERRORS.has(cert.validationError ?? '') || NOT_YET_VALID_ERRORS.has(cert.validationError ?? '');
   const untrustedForOtherReasons = !cert.trusted && !dateError;
   if (untrustedForOtherReasons) {
-    const why = cert.selfSigned ? 'self-signed' : (cert.validationError ?? 'unknown reason');
+    const why = cert.selfSigned ? 'self-signed' : describeValidationError(cert);
     out.push(
       finding('cert.untrusted', `${where}: certificate not trusted (${why})`, context, policy.requireTrustedChain ? 'fail' : 'warn'),
     );
