@@ -133,8 +133,17 @@ export interface CertificateFacts extends ChainCertificate {
   readonly validationError: string | null;
   /** RFC 6125 match of the certificate against this MX entry's host name. */
   readonly hostnameMatch: boolean;
-  /** The certificates the server presented, leaf first. */
+  /**
+   * The certificates the server presented, in the order it sent them (leaf first
+   * on a well-configured server), read from the handshake itself.
+   */
   readonly chain: readonly ChainCertificate[];
+  /**
+   * True when `chain` was read from the handshake as sent; false when that could
+   * not be done and it is Node's rebuilt chain (ordered by issuer, possibly ending
+   * with the local trust anchor).
+   */
+  readonly chainAsSent?: boolean;
 }
 
 export interface ProbeTimings {

@@ -7,6 +7,7 @@
  */
 import { connect as netConnect, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
+import type { Duplex } from 'node:stream';
 import type { SecureVersion } from 'node:tls';
 import { ScanError } from '../errors.js';
 import type { Phase, ProbeError, ProbeResult, ProbeStatus } from '../model/probe.js';
@@ -231,10 +232,10 @@ function safeElapsed(elapsed: () => number): number {
 
 /** The probe's sockets (TCP and TLS), destroyed together. */
 class SocketSet {
-  readonly #sockets = new Map<Socket, Promise<void>>();
+  readonly #sockets = new Map<Duplex, Promise<void>>();
 
   /** Tracks a socket; its 'close' is listened for from now on, so it cannot be missed. */
-  add(socket: Socket): void {
+  add(socket: Duplex): void {
     if (this.#sockets.has(socket)) return;
     this.#sockets.set(socket, new Promise<void>((resolve) => socket.once('close', () => resolve())));
   }

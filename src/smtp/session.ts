@@ -11,6 +11,7 @@
  * the failure is kept. It judges nothing and closes nothing: the caller owns the
  * sockets (`track`) and destroys them on every path.
  */
+import type { Duplex } from 'node:stream';
 import type { Socket } from 'node:net';
 import type { SecureVersion, TLSSocket } from 'node:tls';
 import { ScanError, type ErrorCode } from '../errors.js';
@@ -32,7 +33,8 @@ export interface SessionEnv {
   /** Monotonic milliseconds since the probe started. */
   readonly elapsed: () => number;
   /** Registers a socket (TCP or TLS) for the probe to destroy when it ends. */
-  readonly track: (socket: Socket) => void;
+  /** Sockets and streams (TCP, the handshake tap, TLS) destroyed newest first when the probe ends. */
+  readonly track: (socket: Duplex) => void;
 }
 
 /** Which TLS versions to offer, and how far to go. */
@@ -103,7 +105,8 @@ async function startTlsSession(env: SessionEnv, plan: SessionPlan, facts: Sessio
   const reader = new ReplyReader(secure);
   const ehlo = await helloInsideTls(env, reader);
   facts.extensionsAfterTls = extensionLines(ehlo);
-  reader.send('QUIT');
+  reader.detach();
+  return quitOver(secure);
 }
 
 async function implicitTlsSession(env: SessionEnv, plan: SessionPlan, facts: SessionFacts, socket: Socket): Promise<void> {
@@ -117,12 +120,27 @@ async function implicitTlsSession(env: SessionEnv, plan: SessionPlan, facts: Ses
   facts.extensions = extensionLines(ehlo);
   facts.extensionsAfterTls = facts.extensions;
   facts.starttls = hasStartTls(parseEhlo(ehlo));
-  reader.send('QUIT');
+  reader.detach();
+  return quitOver(secure);
 }
 
-/** QUIT is best effort: written, never waited for. */
-function quitOver(socket: Socket): void {
-  if (socket.writable) socket.write('QUIT\r\n');
+/** How long QUIT may take to leave this machine; the reply is never waited for. */
+const QUIT_FLUSH_MS = 250;
+
+/**
+ * QUIT is best effort: written and the connection closed politely (TLS
+ * close_notify, then FIN), waiting only until those bytes have left this
+ * process (bounded), never for the server's 221.
+ */
+async function quitOver(socket: Socket): Promise<void> {
+  if (!socket.writable) return;
+  let timer: NodeJS.Timeout | undefined;
+  await new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, QUIT_FLUSH_MS);
+    socket.write('QUIT\r\n', () => resolve());
+    socket.end();
+  });
+  clearTimeout(timer);
 }
 
 /** The name goes into a command line: printable ASCII without spaces, or it is a bug upstream. */

@@ -17,6 +17,9 @@ import { ScanError } from '../errors.js';
 import type { CertificateFacts, KeyExchangeFacts, TlsFacts } from '../model/probe.js';
 import { abortable } from '../smtp/deadline.js';
 import { summarizeLeaf } from './certificate.js';
+import { HandshakeTap } from './tap.js';
+import { chainFromHandshake } from './wire.js';
+import type { Duplex } from 'node:stream';
 
 export interface TlsUpgradeOptions {
   /** SNI and the name the certificate is matched against; not sent when null or an IP literal. */
@@ -30,8 +33,8 @@ export interface TlsUpgradeOptions {
   readonly signal: AbortSignal;
   /** Wall clock for the certificate's daysRemaining. */
   readonly wallClock: () => number;
-  /** Receives the TLS socket as soon as it exists, so the caller can destroy it on every path. */
-  readonly onSocket?: (socket: TLSSocket) => void;
+  /** Receives the handshake tap and the TLS socket as soon as they exist, so the caller can destroy them on every path. */
+  readonly onSocket?: (socket: Duplex) => void;
 }
 
 export interface TlsUpgrade {
@@ -44,6 +47,8 @@ export interface TlsUpgrade {
 
 const VERSION_ORDER: readonly SecureVersion[] = ['TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3'];
 const MAX_CHAIN = 16;
+/** A handshake logs a handful of secrets; more is not a handshake we understand. */
+const MAX_KEYLOG_LINES = 16;
 
 /** OpenSSL reasons that mean "no protocol version in common" (the client's or the server's view). */
 const VERSION_REASONS = ['alert protocol version', 'unsupported protocol', 'no protocols available', 'wrong version number'];
@@ -58,7 +63,14 @@ export const LEGACY_CIPHERS = 'DEFAULT@SECLEVEL=0';
  */
 export async function upgradeTls(socket: Socket, options: TlsUpgradeOptions): Promise<TlsUpgrade> {
   options.signal.throwIfAborted();
-  const secure = tlsConnect(connectionOptions(socket, options));
+  const tap = new HandshakeTap(socket);
+  options.onSocket?.(tap);
+  const keylog: string[] = [];
+  const secure = tlsConnect(connectionOptions(tap, options));
+  // The TLS 1.3 handshake secret, to read the chain as sent (./wire.ts); used once, never reported.
+  secure.on('keylog', (line: Buffer) => {
+    if (keylog.length < MAX_KEYLOG_LINES) keylog.push(line.toString('latin1'));
+  });
   secure.on('error', () => undefined); // errors are handled below; none may go unhandled later
   options.onSocket?.(secure);
   try {
@@ -74,9 +86,10 @@ export async function upgradeTls(socket: Socket, options: TlsUpgradeOptions): Pr
         secure.off('close', onClose);
       };
     });
-    return collectFacts(secure, options);
+    return collectFacts(secure, options, tap.takeRecording(), keylog);
   } catch (error) {
     secure.destroy();
+    tap.destroy();
     throw error instanceof ScanError && error.phase === undefined
       ? new ScanError(error.code, error.message, { phase: 'tls', cause: error.cause })
       : error;
@@ -112,7 +125,7 @@ function secureContextFor(trustAnchors: readonly string[], minVersion: SecureVer
 
 /** Options for tls.connect: everything offered, nothing rejected on the spot. */
 export function connectionOptions(
-  socket: Socket,
+  socket: Duplex,
   options: Pick<TlsUpgradeOptions, 'sni' | 'minVersion' | 'maxVersion' | 'trustAnchors'>,
 ): ConnectionOptions {
   const maxVersion = options.maxVersion ?? 'TLSv1.3';
@@ -158,7 +171,7 @@ function handshakeFailure(error: Error): ScanError {
   return new ScanError('tls-handshake-failed', `TLS handshake failed: ${handshakeReason(error)}`, { phase: 'tls', cause: error });
 }
 
-function collectFacts(secure: TLSSocket, options: TlsUpgradeOptions): TlsUpgrade {
+function collectFacts(secure: TLSSocket, options: TlsUpgradeOptions, serverBytes: Buffer | null, keylog: readonly string[]): TlsUpgrade {
   const protocol = secure.getProtocol() ?? 'unknown';
   const cipher = secure.getCipher();
   const standardName = cipher.standardName ?? cipher.name;
@@ -169,12 +182,14 @@ function collectFacts(secure: TLSSocket, options: TlsUpgradeOptions): TlsUpgrade
     forwardSecrecy: hasForwardSecrecy(protocol, standardName),
   };
   const trusted = secure.authorized;
-  const certificate = summarizeChain(peerChain(secure), {
+  const sent = serverBytes === null ? null : chainFromHandshake(serverBytes, keylog, protocol, standardName);
+  const certificate = summarizeChain(sent ?? peerChain(secure), {
     trusted,
     validationError: trusted ? null : validationErrorOf(secure),
     hostname: options.sni,
     nowMs: options.wallClock(),
   });
+  if (certificate !== undefined) return { socket: secure, tls, certificate: { ...certificate, chainAsSent: sent !== null } };
   return certificate === undefined ? { socket: secure, tls } : { socket: secure, tls, certificate };
 }
 
