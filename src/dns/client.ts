@@ -9,6 +9,7 @@
  * its socket open, so a late answer to it still wins while the next attempt
  * runs. Nothing here throws or rejects: every outcome is a DnsResult.
  */
+import { sanitizeText } from '../model/sanitize.js';
 import dgram from 'node:dgram';
 import net from 'node:net';
 import { randomInt } from 'node:crypto';
@@ -62,7 +63,7 @@ export function createDnsClient(options: DnsClientOptions): DnsClient {
 
   function lookup(qname: string, type: QueryType): Promise<DnsResult> {
     const problem = nameProblem(qname);
-    if (problem !== undefined) return Promise.resolve(failure('dns-error', `cannot query "${qname}": ${problem}`));
+    if (problem !== undefined) return Promise.resolve(failure('invalid-name', `cannot look up "${qname}": ${problem}`));
     if (config.servers.length === 0) return Promise.resolve(failure('dns-error', 'no DNS server configured'));
     const notIp = config.servers.find((s) => net.isIP(s.host) === 0);
     if (notIp !== undefined) {
@@ -415,6 +416,9 @@ function nameProblem(name: string): string | undefined {
   for (const label of name.split('.')) {
     if (label.length === 0) return 'empty label';
     if (label.length > 63) return 'label longer than 63 characters';
+    // Host names are letters, digits and hyphens (RFC 952/1123); '_' for service labels. Anything else
+    // (a backslash from an escaped byte, a bracket from an escape sequence) is no host's name.
+    if (!/^[a-z0-9_-]+$/i.test(label)) return `label "${label}" is not letters, digits, '-' or '_'`;
   }
   return undefined;
 }
@@ -473,10 +477,69 @@ function decodeChecked(msg: Buffer): dnsPacket.DecodedPacket | string {
   try {
     const packet = dnsPacket.decode(msg);
     if (dnsPacket.decode.bytes !== structure) return 'decoder and structure disagree on the message length';
-    return packet;
+    return withFaithfulNames(msg, packet);
   } catch (err) {
     return `undecodable: ${err instanceof Error ? err.message : String(err)}`;
   }
+}
+
+/**
+ * A name read from the wire with every label byte kept: letters, digits and
+ * other printable ASCII as themselves, anything else (control bytes, bytes that
+ * are not UTF-8, UTF-8 that no host name may hold) through the sanitiser, so a
+ * hostile label is inert text in the report and can never be mistaken for, or
+ * looked up as, another name. dns-packet decodes labels as UTF-8 and would turn
+ * bad bytes into U+FFFD. `offset` is valid: checkStructure walked it.
+ */
+function readNameFaithfully(msg: Buffer, offset: number): string {
+  const labels: string[] = [];
+  let pos = offset;
+  for (let hops = 0; hops <= MAX_NAME_POINTERS; ) {
+    const len = msg[pos] ?? 0;
+    if (len === 0) break;
+    if ((len & 0xc0) === 0xc0) {
+      pos = ((len & 0x3f) << 8) | (msg[pos + 1] ?? 0);
+      hops += 1;
+      continue;
+    }
+    const bytes = msg.subarray(pos + 1, pos + 1 + len);
+    labels.push(/^[\x21-\x7e]*$/.test(bytes.toString('latin1')) ? bytes.toString('latin1') : sanitizeText(bytes));
+    pos += 1 + len;
+  }
+  return labels.length === 0 ? '.' : labels.join('.');
+}
+
+/** Where the name sits in the RDATA of the record types the resolver follows; undefined for other types. */
+function nameRdataOffset(type: number): number | undefined {
+  if (type === TYPE_CNAME || type === TYPE_NS || type === TYPE_PTR) return 0;
+  return type === TYPE_MX ? 2 : undefined;
+}
+
+/** Replaces dns-packet's names (question, owners, MX/CNAME/NS/PTR targets) with faithfully read ones. */
+function withFaithfulNames(msg: Buffer, packet: dnsPacket.DecodedPacket): dnsPacket.DecodedPacket {
+  let offset = HEADER_BYTES;
+  const questions = (packet.questions ?? []).map((question) => {
+    const name = readNameFaithfully(msg, offset);
+    offset = (nameEnd(msg, offset) as number) + 4;
+    return { ...question, name };
+  });
+  const section = (records: readonly dnsPacket.Answer[] | undefined) =>
+    (records ?? []).map((record) => {
+      const name = readNameFaithfully(msg, offset);
+      const afterName = nameEnd(msg, offset) as number;
+      const type = msg.readUInt16BE(afterName);
+      const rdata = afterName + 10;
+      offset = rdata + msg.readUInt16BE(afterName + 8);
+      const at = nameRdataOffset(type);
+      if (at === undefined) return { ...record, name } as dnsPacket.Answer;
+      const target = readNameFaithfully(msg, rdata + at);
+      const data = type === TYPE_MX ? { ...(record as { data: object }).data, exchange: target } : target;
+      return { ...record, name, data } as dnsPacket.Answer;
+    });
+  const answers = section(packet.answers);
+  const authorities = section(packet.authorities);
+  const additionals = section(packet.additionals);
+  return { ...packet, questions, answers, authorities, additionals };
 }
 
 function echoesQuestion(packet: dnsPacket.DecodedPacket, question: Question): boolean {

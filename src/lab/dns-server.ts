@@ -382,7 +382,8 @@ function readFrames(conn: net.Socket, onFrame: (frame: Buffer) => void): void {
   });
 }
 
-async function bindPair(host: string, port: number): Promise<{ udp: dgram.Socket; tcp: net.Server }> {
+/** A UDP socket and a TCP server on one loopback port (port 0: a free one, retried if TCP's is taken). */
+export async function bindPair(host: string, port: number): Promise<{ udp: dgram.Socket; tcp: net.Server }> {
   const tries = port === 0 ? BIND_TRIES : 1;
   let lastError: unknown;
   for (let i = 0; i < tries; i++) {
@@ -398,7 +399,7 @@ async function bindPair(host: string, port: number): Promise<{ udp: dgram.Socket
   throw new Error(`lab DNS server: cannot listen on TCP beside UDP: ${String(lastError)}`);
 }
 
-function bindUdp(host: string, port: number): Promise<dgram.Socket> {
+export function bindUdp(host: string, port: number): Promise<dgram.Socket> {
   return new Promise((resolve, reject) => {
     const socket = dgram.createSocket(net.isIPv6(host) ? 'udp6' : 'udp4');
     const fail = (err: Error): void => {
@@ -424,7 +425,7 @@ function listenTcp(host: string, port: number): Promise<net.Server> {
   });
 }
 
-function closeUdp(socket: dgram.Socket): Promise<void> {
+export function closeUdp(socket: dgram.Socket): Promise<void> {
   return new Promise((resolve) => {
     try {
       socket.close(() => resolve());

@@ -45,7 +45,8 @@ function dnsFindings(target: PlannedTarget): Finding[] {
     const text = error.message.includes(target.domain) ? error.message : `${target.domain}: ${error.message}`;
     if (error.code === 'nxdomain') out.push(finding('dns.nxdomain', text));
     else if (error.code === 'no-address' || error.code === 'no-mx-address') out.push(finding('dns.no-address', text));
-    else out.push(finding('dns.lookup-failed', `${text} (${error.code})`));
+    // An MX host's failed lookup is reported per host below; the domain-level error only repeats it.
+    else if (!target.mx.some((mx) => mx.error && isTemporaryDnsError(mx.error))) out.push(finding('dns.lookup-failed', `${text} (${error.code})`));
   }
   if (target.mxSource === 'null') out.push(finding('dns.null-mx', `${target.domain} publishes a null MX: it accepts no mail`));
   if (target.mxSource === 'implicit') out.push(finding('dns.implicit-mx', `${target.domain} has no MX record; its own address is used`));
