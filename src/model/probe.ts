@@ -144,6 +144,8 @@ export interface CertificateFacts extends ChainCertificate {
    * with the local trust anchor).
    */
   readonly chainAsSent?: boolean;
+  /** Set only when the server sent more certificates than the report keeps (16): how many it sent. */
+  readonly chainLength?: number;
 }
 
 export interface ProbeTimings {

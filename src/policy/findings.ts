@@ -73,6 +73,10 @@ export const FINDINGS = {
     severity: 'warn',
     description: 'The certificate expires within the policy\'s warning window.',
   },
+  'cert.chain-too-long': {
+    severity: 'warn',
+    description: 'The server sent more certificates than any valid chain needs; the report keeps the first 16.',
+  },
   'cert.unreadable': {
     severity: 'warn',
     resultType: 'validation-failure',

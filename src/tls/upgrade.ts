@@ -46,7 +46,8 @@ export interface TlsUpgrade {
 }
 
 const VERSION_ORDER: readonly SecureVersion[] = ['TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3'];
-const MAX_CHAIN = 16;
+/** Certificates of a chain kept in the report; a longer chain is cut here and its length recorded. */
+export const MAX_CHAIN = 16;
 /** A handshake logs a handful of secrets; more is not a handshake we understand. */
 const MAX_KEYLOG_LINES = 16;
 
@@ -183,13 +184,17 @@ function collectFacts(secure: TLSSocket, options: TlsUpgradeOptions, serverBytes
   };
   const trusted = secure.authorized;
   const sent = serverBytes === null ? null : chainFromHandshake(serverBytes, keylog, protocol, standardName);
-  const certificate = summarizeChain(sent ?? peerChain(secure), {
+  const chain = sent ?? peerChain(secure);
+  const certificate = summarizeChain(chain.slice(0, MAX_CHAIN), {
     trusted,
     validationError: trusted ? null : validationErrorOf(secure),
     hostname: options.sni,
     nowMs: options.wallClock(),
   });
-  if (certificate !== undefined) return { socket: secure, tls, certificate: { ...certificate, chainAsSent: sent !== null } };
+  if (certificate !== undefined) {
+    const length = chain.length > MAX_CHAIN ? { chainLength: chain.length } : {};
+    return { socket: secure, tls, certificate: { ...certificate, chainAsSent: sent !== null, ...length } };
+  }
   return certificate === undefined ? { socket: secure, tls } : { socket: secure, tls, certificate };
 }
 

@@ -83,6 +83,18 @@ describe('the chain as sent, end to end', () => {
     });
   });
 
+  it('Given a server that sends 21 certificates Then the first 16 are kept and the length is recorded', async () => {
+    const strays = await Promise.all(Array.from({ length: 19 }, (_, i) => createCa({ commonName: `Stray ${i}` })));
+    const long = [leaf.certPem, intermediate.certPem, ...strays.map((s) => s.certPem)].join('');
+    await withLab({ hostname: MX_ASCII, starttls: true, tls: { key: leaf.keyPem, cert: long } }, async (server) => {
+      const result = await probe({ ip: '127.0.0.1', port: server.port, sni: MX_ASCII }, probeOptions({ trustAnchors: [root.certPem] }));
+      assert.equal(result.status, 'ok');
+      assert.equal(result.certificate?.chain.length, 16);
+      assert.equal(result.certificate?.chainLength, 21);
+      assert.deepEqual(subjects(result.certificate?.chain).slice(0, 3), [`CN=${MX_ASCII}`, 'CN=Wire Intermediate', 'CN=Stray 0']);
+    });
+  });
+
   it('Given a server that leaves its intermediate out Then the chain is the leaf alone and the leaf is not trusted', async () => {
     await withLab({ hostname: MX_ASCII, starttls: true, tls: { key: leaf.keyPem, cert: leaf.certPem } }, async (server) => {
       const result = await probe({ ip: '127.0.0.1', port: server.port, sni: MX_ASCII }, probeOptions({ trustAnchors: [root.certPem] }));

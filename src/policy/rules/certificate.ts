@@ -59,6 +59,9 @@ export const certificateRule: AddressRule = (facts, policy) => {
       finding('cert.untrusted', `${where}: certificate not trusted (${why})`, context, policy.requireTrustedChain ? 'fail' : 'warn'),
     );
   }
+  if (cert.chainLength !== undefined) {
+    out.push(finding('cert.chain-too-long', `${where}: the server sent ${cert.chainLength} certificates; the first ${cert.chain.length} are kept`, context));
+  }
   if (!cert.hostnameMatch) {
     const names = cert.subjectAltNames.length > 0 ? cert.subjectAltNames.join(', ') : `CN=${cert.commonNames.join(', CN=')}`;
     out.push(
