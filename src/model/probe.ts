@@ -148,6 +148,39 @@ export interface CertificateFacts extends ChainCertificate {
   readonly chainLength?: number;
 }
 
+/** NCSC-NL's levels for TLS cipher suites as internet.nl applies them (src/policy/cipher-classes.ts). */
+export type CipherClass = 'good' | 'sufficient' | 'phase-out' | 'insufficient';
+
+export interface EnumeratedCipher {
+  /** OpenSSL name. */
+  readonly name: string;
+  /** IANA name. */
+  readonly standardName: string;
+  readonly class: CipherClass;
+}
+
+/** What else the server accepts (--enumerate): every value found by real handshakes. */
+export interface EnumerationFacts {
+  /** true accepted, false refused, null not testable with this TLS library (SSLv3 on Node's OpenSSL). */
+  readonly protocols: Readonly<Record<'SSLv3' | 'TLSv1' | 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3', boolean | null>>;
+  /** Accepted suites per accepted version, in the server's preference order when it enforces one. */
+  readonly ciphers: Readonly<Record<string, readonly EnumeratedCipher[]>>;
+  /** Per version: true when the server picks by its own order, false by the client's, null when not decidable (fewer than two suites). */
+  readonly serverOrder: Readonly<Record<string, boolean | null>>;
+  /** Key-exchange groups the server accepted (X25519, P-256, ...). */
+  readonly groups: readonly string[];
+  /** Groups that could not be offered by this runtime (e.g. X25519MLKEM768 on Node 20): not tested, never called absent. */
+  readonly groupsNotTestable: readonly string[];
+  /** Size of the finite-field DH group for DHE suites, when the server accepted one. */
+  readonly dhBits: number | null;
+  /** Suites this TLS library cannot offer at all (3DES, RC4, EXPORT, ... on Node 20's OpenSSL): not tested, never called absent. */
+  readonly notTestable: readonly string[];
+  /** A server that selected suites but failed every handshake: what it selected. */
+  readonly broken?: { readonly selected: readonly string[]; readonly message: string };
+  /** Connections made for the enumeration (the plain probe not included). */
+  readonly handshakes: number;
+}
+
 export interface ProbeTimings {
   /** Milliseconds from the start of the probe; null when the phase was not reached. */
   readonly connectMs: number | null;
@@ -182,6 +215,10 @@ export interface ProbeResult {
    * the server did complete a handshake with in a second session, or null if none did.
    */
   readonly legacyProtocol?: string | null;
+  /** With --enumerate (or a policy that forbids legacy protocols): what else the server accepts. */
+  readonly enumeration?: EnumerationFacts;
+  /** Whether a client certificate was presented (--client-cert); the session's status says whether it was accepted. */
+  readonly clientCertificate?: boolean;
   readonly error?: ProbeError;
   readonly timings: ProbeTimings;
 }
