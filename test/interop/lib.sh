@@ -3,8 +3,9 @@
 #
 # Everything the tier starts binds to 127.0.0.0/8 only:
 #   127.0.53.1:53        nsd, authoritative for the zone interop.test
-#   127.0.25.11 .. .22   Postfix, one smtpd service per address (port 25)
-#   127.0.25.31 .. .36   Exim (unpacked beside Postfix), one daemon on all its addresses
+#   127.0.25.11 .. .27   Postfix, one smtpd (or postscreen) service per address (port 25),
+#   [::1]:25             and one on IPv6 loopback (pf-dual)
+#   127.0.25.31 .. .39   Exim (unpacked beside Postfix), one daemon on all its addresses
 # test/interop/README.md describes each host and what mxready should make of it.
 
 # The state folder: certificates, configurations, spools, logs and pid files.
@@ -16,6 +17,8 @@ INTEROP_MARKER="$INTEROP_STATE/.mxready-interop"
 INTEROP_ZONE="interop.test"
 INTEROP_DNS_ADDR="127.0.53.1"
 INTEROP_DNS_PORT="53"
+# The one IPv6 address of the tier (a "special ipv6" Postfix host listens there too).
+INTEROP_IPV6_ADDR="::1"
 
 # Where the unpacked Exim lives (apt-get download + dpkg -x; never installed with dpkg -i,
 # because exim4-daemon-light and postfix conflict on Debian).
@@ -27,39 +30,56 @@ INTEROP_EXIM_USER="Debian-exim"
 # Each MX host NAME is NAME.mx.interop.test in the zone, and the domain NAME.interop.test
 # has it as its only MX.
 #
-# The Postfix hosts: name, address, certificate, TLS protocols, OpenSSL profile.
+# The Postfix hosts: name, address, certificate, TLS protocols, OpenSSL profile, special.
 #   certificate: a file pair under $INTEROP_STATE/pki (NAME.crt with its chain, NAME.key), or "none"
 #   protocols:   Postfix's smtpd_tls_protocols syntax ("none" = no STARTTLS at all)
 #   profile:     "default" = Debian's OpenSSL settings (security level 2);
 #                "legacy"  = an OpenSSL config at security level 0, which TLS 1.0/1.1 and
 #                            an RSA-1024 key need with OpenSSL 3
+#   special:     "-"; "postscreen" = postscreen in front: "220-" at once, the final "220 "
+#                from smtpd 2 s later, and a client that speaks before it is dropped;
+#                "ccert" = STARTTLS required and a client certificate too: 421 inside TLS;
+#                "camellia" = only Camellia ciphers, which Node never offers: no shared cipher;
+#                "ipv6" = the same smtpd on [::1]:25 too, and an AAAA record beside the A;
+#                "reject" = every client refused at once: a 554 greeting instead of 220
 INTEROP_POSTFIX_HOSTS=(
-  # name          address       certificate   protocols              profile
-  "pf-modern      127.0.25.11   pf-modern     >=TLSv1.2              default"
-  "pf-tls12       127.0.25.12   pf-tls12      >=TLSv1.2,<=TLSv1.2    default"
-  "pf-tls11       127.0.25.13   pf-tls11      >=TLSv1,<=TLSv1.1      legacy"
-  "pf-tls10       127.0.25.14   pf-tls10      >=TLSv1,<=TLSv1        legacy"
-  "pf-plain       127.0.25.15   none          none                   default"
-  "pf-selfsigned  127.0.25.16   pf-selfsigned >=TLSv1.2              default"
-  "pf-expired     127.0.25.17   pf-expired    >=TLSv1.2              default"
-  "pf-wrongname   127.0.25.18   pf-wrongname  >=TLSv1.2              default"
-  "pf-rsa1024     127.0.25.19   pf-rsa1024    >=TLSv1.2              legacy"
-  "pf-ecdsa       127.0.25.20   pf-ecdsa      >=TLSv1.2              default"
-  "pf-future      127.0.25.21   pf-future     >=TLSv1.2              default"
-  "pf-chain       127.0.25.22   pf-chain      >=TLSv1.2              default"
+  # name          address       certificate   protocols              profile  special
+  "pf-modern      127.0.25.11   pf-modern     >=TLSv1.2              default  -"
+  "pf-tls12       127.0.25.12   pf-tls12      >=TLSv1.2,<=TLSv1.2    default  -"
+  "pf-tls11       127.0.25.13   pf-tls11      >=TLSv1,<=TLSv1.1      legacy   -"
+  "pf-tls10       127.0.25.14   pf-tls10      >=TLSv1,<=TLSv1        legacy   -"
+  "pf-plain       127.0.25.15   none          none                   default  -"
+  "pf-selfsigned  127.0.25.16   pf-selfsigned >=TLSv1.2              default  -"
+  "pf-expired     127.0.25.17   pf-expired    >=TLSv1.2              default  -"
+  "pf-wrongname   127.0.25.18   pf-wrongname  >=TLSv1.2              default  -"
+  "pf-rsa1024     127.0.25.19   pf-rsa1024    >=TLSv1.2              legacy   -"
+  "pf-ecdsa       127.0.25.20   pf-ecdsa      >=TLSv1.2              default  -"
+  "pf-future      127.0.25.21   pf-future     >=TLSv1.2              default  -"
+  "pf-chain       127.0.25.22   pf-chain      >=TLSv1.2              default  -"
+  "pf-slow        127.0.25.23   pf-slow       >=TLSv1.2              default  postscreen"
+  "pf-ccert       127.0.25.24   pf-ccert      >=TLSv1.2              default  ccert"
+  "pf-nocipher    127.0.25.25   pf-nocipher   >=TLSv1.2,<=TLSv1.2    default  camellia"
+  "pf-dual        127.0.25.26   pf-dual       >=TLSv1.2              default  ipv6"
+  "pf-reject      127.0.25.27   pf-reject     >=TLSv1.2              default  reject"
 )
 
-# The Exim hosts: name, address, certificate, GnuTLS priority string, greeting.
-#   priority: Exim's tls_require_ciphers (a GnuTLS priority string), "none" = no STARTTLS
-#   greeting: "standard" or "multiline" (a three-line 220 greeting)
+# The Exim hosts: name, address, certificate, GnuTLS priority string, special.
+#   certificate: as above, or "missing" (a file that does not exist: STARTTLS is advertised,
+#                and answered 454 because TLS cannot start)
+#   priority:    Exim's tls_require_ciphers (a GnuTLS priority string), "none" = no STARTTLS
+#   special:     "-"; "multiline" = a three-line 220 greeting;
+#                "ccert" = a client certificate required in the handshake (GnuTLS)
 INTEROP_EXIM_HOSTS=(
-  # name        address       certificate  priority                                   greeting
-  "ex-modern    127.0.25.31   ex-modern    NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2  standard"
-  "ex-tls12     127.0.25.32   ex-tls12     NORMAL:-VERS-ALL:+VERS-TLS1.2               standard"
+  # name        address       certificate  priority                                    special
+  "ex-modern    127.0.25.31   ex-modern    NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2  -"
+  "ex-tls12     127.0.25.32   ex-tls12     NORMAL:-VERS-ALL:+VERS-TLS1.2               -"
   "ex-banner    127.0.25.33   ex-banner    NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2  multiline"
-  "ex-ecdsa     127.0.25.34   ex-ecdsa     NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2  standard"
-  "ex-plain     127.0.25.35   none         none                                       standard"
-  "ex-tls10     127.0.25.36   ex-tls10     NORMAL:-VERS-ALL:+VERS-TLS1.0               standard"
+  "ex-ecdsa     127.0.25.34   ex-ecdsa     NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2  -"
+  "ex-plain     127.0.25.35   none         none                                        -"
+  "ex-tls10     127.0.25.36   ex-tls10     NORMAL:-VERS-ALL:+VERS-TLS1.0               -"
+  "ex-ccert     127.0.25.37   ex-ccert     NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2  ccert"
+  "ex-454       127.0.25.38   missing      NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2  -"
+  "ex-rsakx     127.0.25.39   ex-rsakx     NORMAL:-VERS-ALL:+VERS-TLS1.2:-KX-ALL:+RSA  -"
 )
 
 # ---------------------------------------------------------------------------
@@ -78,6 +98,15 @@ is_listening() {
   local out
   out="$(ss -H "$flag" "src $addr" "sport = :$port" 2>/dev/null)" || return 1
   [ -n "$out" ]
+}
+
+# wildcard_listener PORT [tcp|udp]: whether something listens on PORT on every address
+# (0.0.0.0, *, [::]), which would take that port on our loopback addresses too.
+wildcard_listener() {
+  local port="$1" proto="${2:-tcp}" flag="-ltn" out
+  [ "$proto" = udp ] && flag="-lun"
+  out="$(ss -H "$flag" "sport = :$port" 2>/dev/null)" || return 1
+  [[ "$out" =~ (0\.0\.0\.0|\*|\[::\]):$port[[:space:]] ]]
 }
 
 # wait_listening ADDR PORT PROTO WHAT: waits (at most 20 s) until ADDR:PORT listens, else dies.

@@ -49,7 +49,7 @@ apt_update_once() {
   fi
 }
 
-# The packages (name → a command that proves it is usable).
+# What the tier needs from Debian (iproute2 for ss and ip; dnsutils for dig).
 PACKAGES=(postfix nsd dnsutils openssl ca-certificates iproute2)
 missing=()
 for pkg in "${PACKAGES[@]}"; do
@@ -112,6 +112,9 @@ if ! exim_usable; then
   with_no_service_starts timeout 600 apt-get install "${APT_OPTS[@]}" --no-upgrade $libs >>"$INTEROP_STATE/apt-install.log" 2>&1 ||
     { tail -40 "$INTEROP_STATE/apt-install.log" >&2; die "apt-get install of Exim's libraries failed"; }
   dpkg -x "$deb" "$INTEROP_EXIM_ROOT"
+  # The package's exim4 is set-uid root; we start it as root ourselves and want no set-uid
+  # binary lying in a state folder.
+  chmod u-s "$INTEROP_EXIM_BIN"
   rm -rf "$INTEROP_STATE/exim-download"
   exim_usable || die "the unpacked Exim at $INTEROP_EXIM_BIN cannot run (ldd: $(ldd "$INTEROP_EXIM_BIN" 2>&1 | grep 'not found' | tr '\n' ' '))"
 fi
@@ -122,6 +125,11 @@ if ! getent passwd "$INTEROP_EXIM_USER" >/dev/null; then
 fi
 getent passwd postfix >/dev/null || die "the postfix package did not create the user postfix"
 
+# The IPv6 host needs ::1 on the loopback interface.
+lo6="$(ip -6 addr show dev lo 2>/dev/null || true)"
+[[ "$lo6" == *"inet6 $INTEROP_IPV6_ADDR/"* ]] ||
+  die "IPv6 loopback $INTEROP_IPV6_ADDR is not configured (ip -6 addr show dev lo); the pf-dual host needs it"
+
 # Nothing else may hold the addresses we are about to bind.
 busy=()
 is_listening "$INTEROP_DNS_ADDR" "$INTEROP_DNS_PORT" udp && busy+=("$INTEROP_DNS_ADDR:$INTEROP_DNS_PORT/udp")
@@ -130,6 +138,10 @@ for line in "${INTEROP_POSTFIX_HOSTS[@]}" "${INTEROP_EXIM_HOSTS[@]}"; do
   read -r _ addr _ <<<"$line"
   is_listening "$addr" 25 tcp && busy+=("$addr:25")
 done
+is_listening "[$INTEROP_IPV6_ADDR]" 25 tcp && busy+=("[$INTEROP_IPV6_ADDR]:25")
+wildcard_listener 25 tcp && busy+=("*:25 (a mail server on every address)")
+wildcard_listener "$INTEROP_DNS_PORT" udp && busy+=("*:$INTEROP_DNS_PORT/udp (a DNS server on every address)")
+wildcard_listener "$INTEROP_DNS_PORT" tcp && busy+=("*:$INTEROP_DNS_PORT/tcp (a DNS server on every address)")
 [ "${#busy[@]}" -eq 0 ] || die "already in use by something this script did not start: ${busy[*]} (ss -ltnup shows what)"
 
 # ---------------------------------------------------------------------------
@@ -292,6 +304,11 @@ leaf pf-future rsa:2048 "/O=mxready interop/CN=pf-future.$MX" "DNS:pf-future.$MX
 leaf pf-wrongname rsa:2048 "/O=mxready interop/CN=www.elsewhere.example" "DNS:www.elsewhere.example, DNS:elsewhere.example" "$VALID_FROM" "$VALID_UNTIL"
 leaf pf-rsa1024 rsa:1024 "/O=mxready interop/CN=pf-rsa1024.$MX" "DNS:pf-rsa1024.$MX" "$VALID_FROM" "$VALID_UNTIL"
 leaf pf-ecdsa ec:P-256 "/O=mxready interop/OU=ECDSA/CN=pf-ecdsa.$MX" "DNS:pf-ecdsa.$MX" "$VALID_FROM" "$VALID_UNTIL"
+leaf pf-slow rsa:2048 "/O=mxready interop/CN=pf-slow.$MX" "DNS:pf-slow.$MX" "$VALID_FROM" "$VALID_UNTIL"
+leaf pf-ccert rsa:2048 "/O=mxready interop/CN=pf-ccert.$MX" "DNS:pf-ccert.$MX" "$VALID_FROM" "$VALID_UNTIL"
+leaf pf-nocipher rsa:2048 "/O=mxready interop/CN=pf-nocipher.$MX" "DNS:pf-nocipher.$MX" "$VALID_FROM" "$VALID_UNTIL"
+leaf pf-dual rsa:2048 "/O=mxready interop/CN=pf-dual.$MX" "DNS:pf-dual.$MX" "$VALID_FROM" "$VALID_UNTIL"
+leaf pf-reject rsa:2048 "/O=mxready interop/CN=pf-reject.$MX" "DNS:pf-reject.$MX" "$VALID_FROM" "$VALID_UNTIL"
 leaf pf-chain rsa:2048 "/O=mxready interop/CN=pf-chain.$MX" "DNS:pf-chain.$MX" "$VALID_FROM" "$VALID_UNTIL" nochain
 # Self-signed, CN only (no SAN), as quick self-made server certificates often are.
 newkey "$PKI/pf-selfsigned.key" rsa:2048
@@ -304,6 +321,8 @@ leaf ex-banner rsa:2048 "/O=mxready interop/OU=Exim/CN=ex-banner.$MX" "DNS:ex-ba
 # A wildcard name: *.mx.interop.test covers ex-ecdsa.mx.interop.test.
 leaf ex-ecdsa ec:P-256 "/O=mxready interop/OU=Exim/CN=*.$MX" "DNS:*.$MX" "$VALID_FROM" "$VALID_UNTIL"
 leaf ex-tls10 rsa:2048 "/O=mxready interop/OU=Exim/CN=ex-tls10.$MX" "DNS:ex-tls10.$MX" "$VALID_FROM" "$VALID_UNTIL"
+leaf ex-ccert rsa:2048 "/O=mxready interop/OU=Exim/CN=ex-ccert.$MX" "DNS:ex-ccert.$MX" "$VALID_FROM" "$VALID_UNTIL"
+leaf ex-rsakx rsa:2048 "/O=mxready interop/OU=Exim/CN=ex-rsakx.$MX" "DNS:ex-rsakx.$MX" "$VALID_FROM" "$VALID_UNTIL"
 chmod 644 "$PKI"/*.crt
 chmod 640 "$PKI"/*.key
 chgrp "$INTEROP_EXIM_USER" "$PKI"/ex-*.key # Exim reads its keys after dropping root
@@ -325,8 +344,9 @@ ns                A     $INTEROP_DNS_ADDR
 ; One MX host per server set-up, and a domain of the same label with it as its MX.
 EOF
   for line in "${INTEROP_POSTFIX_HOSTS[@]}" "${INTEROP_EXIM_HOSTS[@]}"; do
-    read -r name addr _ <<<"$line"
+    read -r name addr _ _ _ special <<<"$line"
     printf '%-17s A     %s\n' "$name.mx" "$addr"
+    [ "$special" = ipv6 ] && printf '%-17s AAAA  %s\n' "$name.mx" "$INTEROP_IPV6_ADDR"
     printf '%-17s MX    10 %s.mx.%s.\n' "$name" "$name" "$Z"
   done
   cat <<EOF
@@ -340,6 +360,9 @@ fallback          MX    10 pf-modern.mx.$Z.
 fallback          MX    20 pf-plain.mx.$Z.
 ; RFC 7505 null MX: accepts no mail.
 nullmx            MX    0 .
+; A null MX beside a real one: a misconfiguration; the null MX is ignored.
+mixednull         MX    0 .
+mixednull         MX    10 pf-modern.mx.$Z.
 ; No MX at all: the domain's own address is the implicit MX (RFC 5321 §5.1).
 implicit          A     127.0.25.11
 ; An MX that names a CNAME (RFC 2181 §10.3 forbids it; mail still follows it).
@@ -421,7 +444,7 @@ myhostname = postfix.mx.$Z
 mydestination =
 mynetworks = 127.0.0.0/8
 inet_interfaces = loopback-only
-inet_protocols = ipv4
+inet_protocols = ipv4, ipv6
 alias_maps =
 alias_database =
 local_recipient_maps =
@@ -459,23 +482,65 @@ scache        unix   -       -      n      -      1       scache
 error         unix   -       -      n      -      -       error
 discard       unix   -       -      n      -      -       discard
 EOF
-for line in "${INTEROP_POSTFIX_HOSTS[@]}"; do
-  read -r name addr cert protocols profile <<<"$line"
-  {
-    printf '\n# %s\n%s:smtp inet n - n - - smtpd\n' "$name" "$addr"
-    printf '  -o syslog_name=postfix/%s\n' "$name"
-    printf '  -o myhostname=%s.mx.%s\n' "$name" "$Z"
-    printf '  -o { smtpd_banner = $myhostname ESMTP Postfix (mxready interop %s) }\n' "$name"
-    if [ "$protocols" = none ]; then
-      printf '  -o smtpd_tls_security_level=none\n'
+# postfix_options NAME CERT PROTOCOLS PROFILE SPECIAL: the -o lines of one host's smtpd.
+postfix_options() {
+  local name="$1" cert="$2" protocols="$3" profile="$4" special="$5"
+  printf '  -o syslog_name=postfix/%s\n' "$name"
+  printf '  -o myhostname=%s.mx.%s\n' "$name" "$Z"
+  printf '  -o { smtpd_banner = $myhostname ESMTP Postfix (mxready interop %s) }\n' "$name"
+  if [ "$protocols" = none ]; then
+    printf '  -o smtpd_tls_security_level=none\n'
+  else
+    if [ "$special" = ccert ]; then
+      # STARTTLS mandatory and a trusted client certificate required: without one, Postfix
+      # completes the handshake and then answers 421 inside TLS.
+      printf '  -o smtpd_tls_security_level=encrypt\n  -o smtpd_tls_req_ccert=yes\n'
+      printf '  -o smtpd_tls_CAfile=%s/root-ca.crt\n' "$PKI"
     else
       printf '  -o smtpd_tls_security_level=may\n'
-      printf '  -o smtpd_tls_cert_file=%s/%s.crt\n  -o smtpd_tls_key_file=%s/%s.key\n' "$PKI" "$cert" "$PKI" "$cert"
-      printf '  -o { smtpd_tls_protocols = %s }\n' "${protocols//,/, }"
-      printf '  -o { smtpd_tls_mandatory_protocols = %s }\n' "${protocols//,/, }"
     fi
-    if [ "$profile" = legacy ]; then
-      printf '  -o tls_config_file=%s/openssl-legacy.cnf\n' "$PF"
+    printf '  -o smtpd_tls_cert_file=%s/%s.crt\n  -o smtpd_tls_key_file=%s/%s.key\n' "$PKI" "$cert" "$PKI" "$cert"
+    printf '  -o { smtpd_tls_protocols = %s }\n' "${protocols//,/, }"
+    printf '  -o { smtpd_tls_mandatory_protocols = %s }\n' "${protocols//,/, }"
+  fi
+  if [ "$special" = reject ]; then
+    # Client restrictions judged at connect time: the greeting itself is the refusal.
+    printf '  -o smtpd_delay_reject=no\n  -o smtpd_client_restrictions=reject\n'
+  fi
+  if [ "$special" = camellia ]; then
+    # Opportunistic TLS uses the "medium" list; TLS 1.3 is off for this host (its suites
+    # are configured apart), so only Camellia suites remain, none of which Node offers.
+    printf '  -o tls_medium_cipherlist=CAMELLIA\n'
+  fi
+  if [ "$profile" = legacy ]; then
+    printf '  -o tls_config_file=%s/openssl-legacy.cnf\n' "$PF"
+  fi
+}
+
+for line in "${INTEROP_POSTFIX_HOSTS[@]}"; do
+  read -r name addr cert protocols profile special <<<"$line"
+  {
+    printf '\n# %s\n' "$name"
+    if [ "$special" = postscreen ]; then
+      # postscreen answers first with "220-" (the first line of a multi-line greeting),
+      # waits 2 s, and drops a client that talks before the rest; then it hands the
+      # connection to the smtpd below, which sends the final "220 ". No allow-list (our
+      # client is in mynetworks) and no cache, so every session gets the same greeting.
+      printf '%s:smtp inet n - n - 1 postscreen\n' "$addr"
+      printf '  -o syslog_name=postfix/%s\n  -o myhostname=%s.mx.%s\n' "$name" "$name" "$Z"
+      printf '  -o { smtpd_banner = $myhostname ESMTP Postfix (mxready interop %s) }\n' "$name"
+      printf '  -o postscreen_access_list=\n  -o postscreen_blacklist_action=ignore\n'
+      printf '  -o postscreen_greet_action=drop\n  -o postscreen_greet_wait=2s\n'
+      printf '  -o postscreen_cache_map=\n'
+      printf '  -o smtpd_service_name=%s-smtpd\n' "$name"
+      printf '%s-smtpd pass - - n - - smtpd\n' "$name"
+    else
+      printf '%s:smtp inet n - n - - smtpd\n' "$addr"
+    fi
+    postfix_options "$name" "$cert" "$protocols" "$profile" "$special"
+    if [ "$special" = ipv6 ]; then
+      printf '[%s]:smtp inet n - n - - smtpd\n' "$INTEROP_IPV6_ADDR"
+      postfix_options "$name" "$cert" "$protocols" "$profile" "$special"
     fi
   } >>"$PF/master.cf"
 done
@@ -484,8 +549,9 @@ log "checking and starting Postfix ($PF)"
 postfix -c "$PF" check >"$PF/check.log" 2>&1 || { cat "$PF/check.log" >&2; die "postfix check failed"; }
 postfix -c "$PF" start >"$PF/start.log" 2>&1 || { cat "$PF/start.log" >&2; die "postfix start failed (see $PF_VAR/log/postfix.log)"; }
 for line in "${INTEROP_POSTFIX_HOSTS[@]}"; do
-  read -r name addr _ <<<"$line"
+  read -r name addr _ _ _ special <<<"$line"
   wait_listening "$addr" 25 tcp "Postfix ($name)"
+  [ "$special" = ipv6 ] && wait_listening "[$INTEROP_IPV6_ADDR]" 25 tcp "Postfix ($name, IPv6)"
 done
 
 # ---------------------------------------------------------------------------
@@ -502,19 +568,24 @@ interfaces=()
 : >"$EX/priorities"
 : >"$EX/hostnames"
 starttls_off=()
+ccert=()
 banner_expr='$smtp_active_hostname ESMTP Exim $version_number (mxready interop)'
 for line in "${INTEROP_EXIM_HOSTS[@]}"; do
-  read -r name addr cert priority greeting <<<"$line"
+  read -r name addr cert priority special <<<"$line"
   interfaces+=("$addr")
   printf '%s: %s.mx.%s\n' "$addr" "$name" "$Z" >>"$EX/hostnames"
   if [ "$priority" = none ]; then
     starttls_off+=("$addr")
   else
+    # "missing": a certificate file that does not exist. Exim loads it only when a client
+    # says STARTTLS, fails, and answers 454.
+    [ "$cert" = missing ] && cert="does-not-exist"
     printf '%s: %s/%s.crt\n' "$addr" "$PKI" "$cert" >>"$EX/certificates"
     printf '%s: %s/%s.key\n' "$addr" "$PKI" "$cert" >>"$EX/keys"
     printf '%s: %s\n' "$addr" "$priority" >>"$EX/priorities"
   fi
-  if [ "$greeting" = multiline ]; then
+  [ "$special" = ccert ] && ccert+=("$addr")
+  if [ "$special" = multiline ]; then
     # A three-line 220 greeting: Exim turns each \n into a continuation line (220-).
     banner_expr="\${if eq{\$received_ip_address}{$addr}{$name.mx.$Z ESMTP Exim \$version_number (mxready interop)\\nThis greeting has three lines, as RFC 5321 allows.\\nmxready must read all of them before EHLO.}{$banner_expr}}"
   fi
@@ -541,6 +612,9 @@ tls_advertise_hosts = \${if match_ip{\$received_ip_address}{<; $(IFS=';'; echo "
 tls_certificate = \${lookup{\$received_ip_address}lsearch{$EX/certificates}}
 tls_privatekey = \${lookup{\$received_ip_address}lsearch{$EX/keys}}
 tls_require_ciphers = \${lookup{\$received_ip_address}lsearch{$EX/priorities}{\$value}{NORMAL}}
+# A client certificate required in the handshake on the "ccert" addresses.
+tls_verify_certificates = $PKI/root-ca.crt
+tls_verify_hosts = \${if match_ip{\$received_ip_address}{<; $(IFS=';'; echo "${ccert[*]:-0.0.0.0}")}{*}{}}
 log_selector = +tls_cipher +tls_peerdn +received_recipients +smtp_connection
 
 begin acl
