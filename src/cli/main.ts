@@ -11,8 +11,9 @@ import { readFileSync } from 'node:fs';
 import { UsageError } from '../errors.js';
 import { sanitizeText } from '../model/sanitize.js';
 import type { Report } from '../model/report.js';
-import { EXIT, exitCodeFor } from '../policy/exit-code.js';
-import { resolvePolicy } from '../policy/presets.js';
+import { EXIT, exitCodeFor, type FailOn } from '../policy/exit-code.js';
+import { loadPolicy } from '../policy/file.js';
+import { withOverrides, type Policy } from '../policy/presets.js';
 import { FORMATS, parseFormat, parseSavedReport, render, type Format } from '../report/index.js';
 import { DEFAULTS, parseServerAddress, scan, type ScanEvent, type ScanOptions } from '../scan/scan.js';
 import { parseTarget, parseTargetFile } from '../scan/targets.js';
@@ -56,6 +57,11 @@ function integer(name: string, min: number, max: number) {
   };
 }
 
+const POLICY_HELP = 'encrypt (TLS 1.2+ required), verify (+ trusted, matching, unexpired certificate), strict (+ forward secrecy, AEAD, no TLS 1.0/1.1 accepted, RSA 2048/EC 256, SHA-2), or a JSON policy file';
+
+const FAIL_ON_OPTION = () =>
+  new Option('--fail-on <severity>', 'what makes exit 1: fail (a policy gap) or warn (any warning too)').choices(['fail', 'warn']).default('fail');
+
 function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
 }
@@ -65,7 +71,20 @@ function colorWanted(io: CliIo): boolean {
   return io.stdout.isTTY === true && (noColor === undefined || noColor === '');
 }
 
+interface PolicyCliOptions {
+  policy: string;
+  minTls?: string;
+  expiryWarn?: number;
+}
+
+/** --policy (preset or file) with --min-tls and --expiry-warn on top. */
+function effectivePolicy(opts: PolicyCliOptions): Policy {
+  return withOverrides(loadPolicy(opts.policy), { minTls: opts.minTls, expiryWarnDays: opts.expiryWarn });
+}
+
 interface ScanCliOptions {
+  failOn: FailOn;
+  expiryWarn?: number;
   file?: string[];
   format: string;
   json?: string;
@@ -107,7 +126,7 @@ function validateHelo(name: string): string {
 }
 
 async function buildScanOptions(opts: ScanCliOptions, signal: AbortSignal): Promise<ScanOptions> {
-  const policy = resolvePolicy(opts.policy, opts.minTls);
+  const policy = effectivePolicy(opts);
   const extraCa = (opts.caFile ?? []).flatMap((path) => readCaFile(path));
   return {
     policy,
@@ -131,7 +150,7 @@ async function buildScanOptions(opts: ScanCliOptions, signal: AbortSignal): Prom
  * PATH was checked before scanning; if writing still fails (disk full), the
  * report is already on stdout and the error (exit 2) says so.
  */
-function emitReport(report: Report, format: Format, jsonPath: string | undefined, io: CliIo): number {
+function emitReport(report: Report, format: Format, jsonPath: string | undefined, io: CliIo, failOn: FailOn = 'fail'): number {
   io.stdout.write(render(report, format, { color: colorWanted(io) }));
   if (jsonPath !== undefined) {
     try {
@@ -140,7 +159,7 @@ function emitReport(report: Report, format: Format, jsonPath: string | undefined
       throw new UsageError(`${error instanceof Error ? error.message : String(error)} (the report was written to stdout)`);
     }
   }
-  return exitCodeFor(report);
+  return exitCodeFor(report, failOn);
 }
 
 /** Interrupts: the first SIGINT/SIGTERM stops the scan (a report is still written); the code tells which. */
@@ -169,8 +188,10 @@ function addScanOptions(command: Command): Command {
     .option('-f, --file <path>', "read targets from a file, one a line ('#' comments); '-' for stdin (repeatable)", collect)
     .addOption(new Option('--format <format>', 'what goes to stdout').choices([...FORMATS]).default('table'))
     .option('--json <path>', 'also write the JSON report to this file (atomically)')
-    .option('--policy <name>', 'policy preset: encrypt (TLS 1.2+ required) or verify (+ trusted, matching, unexpired certificate)', 'encrypt')
+    .option('--policy <name|file>', POLICY_HELP, 'encrypt')
     .option('--min-tls <version>', "override the policy's minimum TLS version: 1.0, 1.1, 1.2 or 1.3")
+    .option('--expiry-warn <days>', 'warn when a certificate expires within this many days (default 21)', integer('--expiry-warn', 0, 3650))
+    .addOption(FAIL_ON_OPTION())
     .option('--resolver <ip[:port]>', "DNS server to use instead of the system's (repeatable)", collect)
     .option('--port <n>', `port for MX probes and relays given without one (default ${DEFAULTS.port})`, integer('--port', 1, 65535))
     .option('--ca-file <path>', 'extra trust anchors, PEM (repeatable)', collect)
@@ -200,31 +221,31 @@ async function runScan(args: string[], opts: ScanCliOptions, io: CliIo): Promise
     } finally {
       progress.done();
     }
-    const code = emitReport(report, format, opts.json, io);
+    const code = emitReport(report, format, opts.json, io, opts.failOn);
     return signals.code() ?? code;
   } finally {
     signals.dispose();
   }
 }
 
-async function runReport(path: string, opts: { format: string; json?: string }, io: CliIo): Promise<number> {
+async function runReport(path: string, opts: { format: string; json?: string; failOn: FailOn }, io: CliIo): Promise<number> {
   const format = parseFormat(opts.format);
   if (opts.json !== undefined) checkWritable(opts.json);
   const text = await readTextInput(path, io.stdin);
   const report = parseSavedReport(text, path === '-' ? '<stdin>' : path);
-  return emitReport(report, format, opts.json, io);
+  return emitReport(report, format, opts.json, io, opts.failOn);
 }
 
-async function runDemo(opts: { format: string; json?: string; policy: string; minTls?: string }, io: CliIo): Promise<number> {
+async function runDemo(opts: PolicyCliOptions & { format: string; json?: string; failOn: FailOn }, io: CliIo): Promise<number> {
   const format = parseFormat(opts.format);
-  const policy = resolvePolicy(opts.policy, opts.minTls);
+  const policy = effectivePolicy(opts);
   if (opts.json !== undefined) checkWritable(opts.json);
   const { startDemoLab } = await import('../lab/demo.js');
   io.stderr.write('mxready demo: starting the offline lab on loopback (DNS + SMTP servers)…\n');
   const lab = await startDemoLab();
   try {
     const report = await scan(lab.targets, { ...lab.scanOptions, policy });
-    return emitReport(report, format, opts.json, io);
+    return emitReport(report, format, opts.json, io, opts.failOn);
   } finally {
     await lab.close();
   }
@@ -267,9 +288,11 @@ export function buildProgram(io: CliIo, setCode: (code: number) => void): Comman
     .description('start the embedded offline lab on loopback, scan it and print the report')
     .addOption(new Option('--format <format>', 'what goes to stdout').choices([...FORMATS]).default('table'))
     .option('--json <path>', 'also write the JSON report to this file')
-    .option('--policy <name>', 'policy preset: encrypt or verify', 'encrypt')
+    .option('--policy <name|file>', POLICY_HELP, 'encrypt')
     .option('--min-tls <version>', "override the policy's minimum TLS version")
-    .action(async (opts: { format: string; json?: string; policy: string; minTls?: string }) => setCode(await runDemo(opts, io)));
+    .option('--expiry-warn <days>', 'warn when a certificate expires within this many days', integer('--expiry-warn', 0, 3650))
+    .addOption(FAIL_ON_OPTION())
+    .action(async (opts: PolicyCliOptions & { format: string; json?: string; failOn: FailOn }) => setCode(await runDemo(opts, io)));
 
   program
     .command('report')
@@ -277,7 +300,20 @@ export function buildProgram(io: CliIo, setCode: (code: number) => void): Comman
     .argument('<path>', "the JSON report ('-' for stdin)")
     .addOption(new Option('--format <format>', 'what goes to stdout').choices([...FORMATS]).default('table'))
     .option('--json <path>', 'also write the JSON report to this file')
-    .action(async (path: string, opts: { format: string; json?: string }) => setCode(await runReport(path, opts, io)));
+    .addOption(FAIL_ON_OPTION())
+    .action(async (path: string, opts: { format: string; json?: string; failOn: FailOn }) => setCode(await runReport(path, opts, io)));
+
+  const policyCommand = program.command('policy').description('show policies');
+  policyCommand
+    .command('show')
+    .description('print the effective policy (a preset, or a policy file after "extends") as JSON')
+    .argument('<name|file>', 'encrypt, verify, strict, or a JSON policy file')
+    .option('--min-tls <version>', "override the policy's minimum TLS version")
+    .option('--expiry-warn <days>', 'override the expiry warning window', integer('--expiry-warn', 0, 3650))
+    .action((nameOrFile: string, opts: { minTls?: string; expiryWarn?: number }) => {
+      io.stdout.write(`${JSON.stringify(effectivePolicy({ policy: nameOrFile, ...opts }), null, 2)}\n`);
+      setCode(EXIT.ok);
+    });
 
   return program;
 }

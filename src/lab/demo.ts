@@ -32,7 +32,7 @@ interface DemoHost {
 async function starttlsServer(
   host: string,
   cert: { keyPem: string; chainPem: string },
-  tls: { minVersion?: 'TLSv1' | 'TLSv1.2'; maxVersion?: 'TLSv1' | 'TLSv1.2' | 'TLSv1.3'; ecdhCurve?: string } = {},
+  tls: { minVersion?: 'TLSv1' | 'TLSv1.2'; maxVersion?: 'TLSv1' | 'TLSv1.2' | 'TLSv1.3'; ecdhCurve?: string; ciphers?: string } = {},
   extra: Partial<Omit<LabServerSpec, 'ip'>> = {},
 ): Promise<Omit<LabServerSpec, 'ip'>> {
   return { hostname: host, starttls: true, tls: { key: cert.keyPem, cert: cert.chainPem, ...tls }, ...extra };
@@ -64,6 +64,13 @@ const HOSTS: readonly DemoHost[] = [
         minVersion: 'TLSv1',
         maxVersion: 'TLSv1',
       }),
+  },
+  {
+    label: 'mx.lenient',
+    ip: '127.0.0.11',
+    // Negotiates TLS 1.3 with a modern client, yet still accepts TLS 1.0: only `strict` (or --enumerate) sees it.
+    build: async (ca, host) =>
+      starttlsServer(host, await ca.issue({ commonName: host, dnsNames: [host] }), { minVersion: 'TLSv1', maxVersion: 'TLSv1.3', ecdhCurve: 'X25519' }),
   },
   {
     label: 'mx.plaintext',
@@ -108,6 +115,7 @@ const DOMAINS: readonly [string, readonly (readonly [number, string])[]][] = [
   ['modern', [[10, 'mx.modern']]],
   ['tls12', [[10, 'mx.tls12']]],
   ['legacy', [[10, 'mx.legacy']]],
+  ['lenient', [[10, 'mx.lenient']]],
   ['plaintext', [[10, 'mx.plaintext']]],
   ['busy', [[10, 'mx.busy']]],
   ['selfsigned', [[10, 'mx.selfsigned']]],

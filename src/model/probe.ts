@@ -215,6 +215,12 @@ export interface ProbeResult {
    * the server did complete a handshake with in a second session, or null if none did.
    */
   readonly legacyProtocol?: string | null;
+  /**
+   * With a policy that forbids legacy protocols: the version a second session
+   * offering only TLS 1.0/1.1 negotiated, or null when the server refused them.
+   * Absent when not checked.
+   */
+  readonly legacyAccepted?: string | null;
   /** With --enumerate (or a policy that forbids legacy protocols): what else the server accepts. */
   readonly enumeration?: EnumerationFacts;
   /** Whether a client certificate was presented (--client-cert); the session's status says whether it was accepted. */

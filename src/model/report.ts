@@ -2,7 +2,7 @@
  * The report model: schemaVersion 1 of the JSON contract (../shared/DESIGN.md).
  * Adding fields is fine; renaming or removing one bumps SCHEMA_VERSION.
  */
-import type { ProbeResult, TlsVersionName } from './probe.js';
+import type { CipherClass, ProbeResult, TlsVersionName } from './probe.js';
 
 export const SCHEMA_VERSION = 1 as const;
 
@@ -79,15 +79,28 @@ export interface TargetReport {
 
 export type TlsVersionSetting = Exclude<TlsVersionName, 'SSLv3'>;
 
+/** The effective policy (after `extends`, --min-tls, --expiry-warn): what the scan judged against. */
 export interface PolicyReport {
+  /** Preset name, or "file:PATH" for a policy file. */
   readonly name: string;
   readonly minTlsVersion: TlsVersionSetting;
   readonly requireStartTls: boolean;
   readonly requireTrustedChain: boolean;
   readonly requireHostnameMatch: boolean;
   readonly requireUnexpired: boolean;
+  /** The negotiated key exchange must be (EC)DHE. */
+  readonly requireForwardSecrecy: boolean;
+  /** Classes (src/policy/cipher-classes.ts) the negotiated suite may have. */
+  readonly allowedCipherClasses: readonly CipherClass[];
+  /** Smallest RSA key, and EC curve size, accepted in the chain below the root; 0: no requirement. */
+  readonly minRsaBits: number;
+  readonly minEcBits: number;
+  /** The server must refuse TLS 1.0 and 1.1 (probed separately, as a modern client never offers them). */
+  readonly forbidLegacyProtocols: boolean;
   /** A certificate expiring within this many days is a warning. */
   readonly expiryWarnDays: number;
+  /** Severity overrides per finding id; "off" drops the finding. */
+  readonly findings: Readonly<Record<string, Severity | 'off'>>;
 }
 
 export interface InventoryRow {

@@ -11,13 +11,16 @@
  */
 import type { ProbeResult } from '../model/probe.js';
 import type { ErrorInfo, Finding, TargetStatus } from '../model/report.js';
+import { applyOverrides } from './findings.js';
 import type { Policy } from './presets.js';
 import { certificateRule } from './rules/certificate.js';
+import { chainRule } from './rules/chain.js';
+import { legacyProtocolRule } from './rules/legacy-protocols.js';
 import { sessionRule } from './rules/session.js';
 import { tlsVersionRule } from './rules/tls-version.js';
 import type { AddressFacts, AddressRule } from './rules/types.js';
 
-export const ADDRESS_RULES: readonly AddressRule[] = [sessionRule, tlsVersionRule, certificateRule];
+export const ADDRESS_RULES: readonly AddressRule[] = [sessionRule, tlsVersionRule, legacyProtocolRule, certificateRule, chainRule];
 
 /** meets: no gap; gap: a fail finding; unassessed: the session ended before the question could be answered. */
 export type AddressOutcome = 'meets' | 'gap' | 'unassessed';
@@ -49,10 +52,14 @@ export function isUnassessed(probe: ProbeResult): boolean {
 }
 
 export function evaluateAddress(facts: AddressFacts, policy: Policy): AddressEvaluation {
-  const findings = ADDRESS_RULES.flatMap((rule) => rule(facts, policy));
+  const findings = applyOverrides(
+    ADDRESS_RULES.flatMap((rule) => rule(facts, policy)),
+    policy.findings,
+  );
   if (findings.some((f) => f.severity === 'fail')) return { outcome: 'gap', findings };
   if (isUnassessed(facts.probe)) return { outcome: 'unassessed', findings };
-  return { outcome: facts.probe.status === 'ok' ? 'meets' : 'gap', findings };
+  // Every gap is a fail finding; a policy that lowers one (findings: {id: "warn"}) says it is no gap for it.
+  return { outcome: 'meets', findings };
 }
 
 export interface TargetVerdictInput {

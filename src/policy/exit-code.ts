@@ -3,9 +3,13 @@ import type { Report } from '../model/report.js';
 
 export const EXIT = { ok: 0, gap: 1, usage: 2, unassessed: 3, internal: 70, sigint: 130, sigterm: 143 } as const;
 
-/** 1 when any target fails, else 3 when any could not be assessed, else 0. */
-export function exitCodeFor(report: Pick<Report, 'targets'>): number {
+/** What makes exit 1: a gap (a fail finding, the default), or with "warn" also any warning. */
+export type FailOn = 'fail' | 'warn';
+
+/** 1 when any target fails (or, with failOn "warn", has a warning), else 3 when any could not be assessed, else 0. */
+export function exitCodeFor(report: Pick<Report, 'targets'>, failOn: FailOn = 'fail'): number {
   if (report.targets.some((t) => t.status === 'fail')) return EXIT.gap;
+  if (failOn === 'warn' && report.targets.some((t) => t.findings.some((f) => f.severity === 'warn'))) return EXIT.gap;
   if (report.targets.some((t) => t.status === 'error')) return EXIT.unassessed;
   return EXIT.ok;
 }

@@ -32,6 +32,15 @@ export const FINDINGS = {
     resultType: 'validation-failure',
     description: "The server negotiates only a TLS version below the policy's minimum.",
   },
+  'tls.legacy-protocol.accepted': {
+    severity: 'warn',
+    description: 'The server still accepts TLS 1.0 or 1.1 from a client that offers only those (RFC 8996 deprecates them); a gap under a policy that forbids legacy protocols.',
+  },
+  'tls.cipher.not-allowed': {
+    severity: 'fail',
+    resultType: 'validation-failure',
+    description: "The negotiated cipher suite's class is not among the policy's allowed classes.",
+  },
   'tls.no-tls13': {
     severity: 'info',
     description: 'TLS 1.3 was not negotiated (RFC 9325 prefers it; TLS 1.2 is sufficient).',
@@ -72,6 +81,23 @@ export const FINDINGS = {
   'cert.expiring-soon': {
     severity: 'warn',
     description: 'The certificate expires within the policy\'s warning window.',
+  },
+  'cert.chain.incomplete': {
+    severity: 'warn',
+    resultType: 'certificate-not-trusted',
+    description: 'The server does not send the intermediate certificate(s) needed to reach a trusted root.',
+  },
+  'cert.chain.order': {
+    severity: 'warn',
+    description: 'The chain is not sent in order (each certificate followed by its issuer), or carries certificates that belong to no path.',
+  },
+  'cert.sha1-signature': {
+    severity: 'warn',
+    description: 'A certificate below the root is signed with SHA-1 or MD5 (RFC 9325 §4.2: SHA-2 signatures).',
+  },
+  'cert.key.weak': {
+    severity: 'warn',
+    description: 'A key in the chain below the root is smaller than RSA 2048 / EC 256 bits (a gap when below the policy\'s minRsaBits/minEcBits).',
   },
   'cert.chain-too-long': {
     severity: 'warn',
@@ -176,6 +202,17 @@ export function finding(id: FindingId, message: string, context: FindingContext 
     ...(context.port !== undefined ? { port: context.port } : {}),
     ...(kind.resultType !== undefined ? { resultType: kind.resultType } : {}),
   };
+}
+
+/** Applies a policy's severity overrides: another severity, or "off" to drop the finding. */
+export function applyOverrides(findings: readonly Finding[], overrides: Readonly<Record<string, Severity | 'off'>>): Finding[] {
+  const out: Finding[] = [];
+  for (const f of findings) {
+    const override = overrides[f.id];
+    if (override === 'off') continue;
+    out.push(override === undefined || override === f.severity ? f : { ...f, severity: override });
+  }
+  return out;
 }
 
 /** Whether an id is in the catalogue (for notes that come from the resolver). */

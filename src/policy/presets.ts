@@ -23,26 +23,45 @@ export function versionBelow(version: TlsVersionSetting): TlsVersionSetting | nu
   return TLS_VERSIONS[TLS_VERSIONS.indexOf(version) - 1] ?? null;
 }
 
+const ALL_CLASSES = ['good', 'sufficient', 'phase-out', 'insufficient'] as const;
+
+const ENCRYPT: Policy = {
+  name: 'encrypt',
+  minTlsVersion: 'TLSv1.2',
+  requireStartTls: true,
+  requireTrustedChain: false,
+  requireHostnameMatch: false,
+  requireUnexpired: false,
+  requireForwardSecrecy: false,
+  allowedCipherClasses: ALL_CLASSES,
+  minRsaBits: 0,
+  minEcBits: 0,
+  forbidLegacyProtocols: false,
+  expiryWarnDays: 21,
+  findings: {},
+};
+
 export const PRESETS = {
   /** "Require TLS 1.2 to the next hop": STARTTLS offered, handshake succeeds, TLS >= 1.2. */
-  encrypt: {
-    name: 'encrypt',
-    minTlsVersion: 'TLSv1.2',
-    requireStartTls: true,
-    requireTrustedChain: false,
-    requireHostnameMatch: false,
-    requireUnexpired: false,
-    expiryWarnDays: 21,
-  },
+  encrypt: ENCRYPT,
   /** encrypt + chain trusted + certificate names the MX host + not expired. */
-  verify: {
-    name: 'verify',
-    minTlsVersion: 'TLSv1.2',
-    requireStartTls: true,
+  verify: { ...ENCRYPT, name: 'verify', requireTrustedChain: true, requireHostnameMatch: true, requireUnexpired: true },
+  /**
+   * verify + forward secrecy + an AEAD suite with (EC)DHE (NCSC-NL "good") + no
+   * legacy protocol accepted + RSA >= 2048 / EC >= 256 + SHA-2 signatures.
+   */
+  strict: {
+    ...ENCRYPT,
+    name: 'strict',
     requireTrustedChain: true,
     requireHostnameMatch: true,
     requireUnexpired: true,
-    expiryWarnDays: 21,
+    requireForwardSecrecy: true,
+    allowedCipherClasses: ['good'],
+    minRsaBits: 2048,
+    minEcBits: 256,
+    forbidLegacyProtocols: true,
+    findings: { 'cert.sha1-signature': 'fail' },
   },
 } as const satisfies Record<string, Policy>;
 
@@ -62,14 +81,17 @@ export function parseTlsVersion(text: string): TlsVersionSetting {
   return match[1] === '0' ? 'TLSv1' : (`TLSv1.${match[1]}` as TlsVersionSetting);
 }
 
-/** Resolves --policy and --min-tls to a policy; unknown names are usage errors. */
+/** Applies --min-tls and --expiry-warn over a policy. */
+export function withOverrides(policy: Policy, overrides: { minTls?: string | undefined; expiryWarnDays?: number | undefined }): Policy {
+  return {
+    ...policy,
+    ...(overrides.minTls !== undefined ? { minTlsVersion: parseTlsVersion(overrides.minTls) } : {}),
+    ...(overrides.expiryWarnDays !== undefined ? { expiryWarnDays: overrides.expiryWarnDays } : {}),
+  };
+}
+
+/** A preset by name with --min-tls applied; unknown names are usage errors (files: src/policy/file.ts). */
 export function resolvePolicy(name: string, minTls?: string): Policy {
-  if (!isPresetName(name)) {
-    throw new UsageError(
-      `unknown policy "${name}" (available: ${Object.keys(PRESETS).join(', ')}; policy files come with a later release)`,
-    );
-  }
-  const preset: Policy = PRESETS[name];
-  if (minTls === undefined) return preset;
-  return { ...preset, minTlsVersion: parseTlsVersion(minTls) };
+  if (!isPresetName(name)) throw new UsageError(`unknown policy "${name}" (a preset: ${Object.keys(PRESETS).join(', ')}; or a JSON policy file's path)`);
+  return withOverrides(PRESETS[name], { minTls });
 }

@@ -45,7 +45,9 @@ export async function probe(target: ProbeTarget, options: ProbeOptions, deps: Pa
     const outcome = await probeSession(env, facts, sockets);
     facts = outcome.facts;
     await sockets.destroyAll();
-    return buildResult(target, facts, outcome.ending, elapsed());
+    const legacyAccepted = options.checkLegacyAcceptance === true ? await legacyAcceptance(env, facts, sockets) : undefined;
+    const ending = legacyAccepted === undefined ? outcome.ending : { ...outcome.ending, legacyAccepted };
+    return buildResult(target, facts, ending, elapsed());
   } catch (bug) {
     await sockets.destroyAll();
     return buildResult(target, facts, internalError(bug), safeElapsed(elapsed));
@@ -59,6 +61,23 @@ interface Ending {
   readonly status: ProbeStatus;
   readonly error?: ProbeError;
   readonly legacyProtocol?: string | null;
+  readonly legacyAccepted?: string | null;
+}
+
+/**
+ * Whether a server that speaks a current version still accepts TLS 1.0/1.1 from
+ * a client offering only those: one more session, handshake only. Undefined
+ * when it cannot tell (the first session got no handshake, or the second failed
+ * before its handshake).
+ */
+async function legacyAcceptance(env: SessionEnv, facts: SessionFacts, sockets: SocketSet): Promise<string | null | undefined> {
+  if (facts.tls === undefined) return undefined;
+  if (versionRank(facts.tls.protocol) < versionRank('TLSv1.2')) return facts.tls.protocol;
+  const old = emptyFacts();
+  const failure = await sessionFailure(env, { minVersion: 'TLSv1', maxVersion: 'TLSv1.1', stopAfterTls: true }, old);
+  await sockets.destroyAll();
+  if (old.tls !== undefined) return old.tls.protocol;
+  return failure !== null && failure.code === 'tls-handshake-failed' ? null : undefined;
 }
 
 /**
@@ -207,6 +226,7 @@ function buildResult(target: ProbeTarget, facts: SessionFacts, ending: Ending, t
     ...(facts.certificate !== undefined ? { certificate: facts.certificate } : {}),
     ...(facts.plaintextDiscardedBytes !== undefined ? { plaintextDiscardedBytes: facts.plaintextDiscardedBytes } : {}),
     ...(ending.legacyProtocol !== undefined ? { legacyProtocol: ending.legacyProtocol } : {}),
+    ...(ending.legacyAccepted !== undefined ? { legacyAccepted: ending.legacyAccepted } : {}),
     ...(ending.error !== undefined ? { error: ending.error } : {}),
     timings: {
       connectMs: roundMs(facts.connectMs),

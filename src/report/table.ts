@@ -134,6 +134,10 @@ function summaryLines(report: Report, paint: Paint): string[] {
     p.requireTrustedChain ? 'trusted chain' : null,
     p.requireHostnameMatch ? 'name match' : null,
     p.requireUnexpired ? 'unexpired' : null,
+    p.requireForwardSecrecy ? 'forward secrecy' : null,
+    p.allowedCipherClasses && p.allowedCipherClasses.length < 4 ? `${p.allowedCipherClasses.join('/')} ciphers` : null,
+    p.forbidLegacyProtocols ? 'no TLS 1.0/1.1 accepted' : null,
+    p.minRsaBits > 0 || p.minEcBits > 0 ? `keys RSA ${p.minRsaBits}+ / EC ${p.minEcBits}+` : null,
   ].filter((x) => x !== null);
   return [
     `${paint.bold('Policy')}   ${p.name}: requires ${requirements.join(', ')}`,

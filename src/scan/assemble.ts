@@ -5,7 +5,7 @@
 import type { ProbeResult } from '../model/probe.js';
 import type { AddressReport, ErrorInfo, Finding, MxReport, TargetReport } from '../model/report.js';
 import { evaluateAddress, targetVerdict, type AddressOutcome } from '../policy/evaluate.js';
-import { finding, isFindingId } from '../policy/findings.js';
+import { applyOverrides, finding, isFindingId } from '../policy/findings.js';
 import type { Policy } from '../policy/presets.js';
 import { matchesHostname } from '../tls/certificate.js';
 import type { PlannedAddress, PlannedMx, PlannedTarget } from './plan.js';
@@ -105,7 +105,7 @@ function assembleMx(mx: PlannedMx, results: ReadonlyMap<string, ProbeResult>, po
 }
 
 export function assembleTarget(target: PlannedTarget, results: ReadonlyMap<string, ProbeResult>, policy: Policy): TargetReport {
-  const findings = dnsFindings(target);
+  const findings = applyOverrides(dnsFindings(target), policy.findings);
   const outcomes: Outcome[] = [];
   const mx = target.mx.map((entry) => assembleMx(entry, results, policy, outcomes, findings));
   // An MX host whose lookup failed (not "has no address", but "could not be asked") leaves the target not assessed.

@@ -319,6 +319,7 @@ export async function scan(inputs: readonly string[], options: ScanOptions = {},
       minTlsVersion: policy.minTlsVersion,
       trustAnchors: [...rootCertificates, ...(options.extraCa ?? [])],
       legacyCheck: (options.legacyCheck ?? true) && versionBelow(policy.minTlsVersion) !== null,
+      checkLegacyAcceptance: policy.forbidLegacyProtocols,
       signal: cut,
     };
     let probed = 0;

@@ -59,14 +59,14 @@ describe('mxready scan against the lab', () => {
 
   before(async () => {
     const all = [
-      'modern', 'tls12', 'legacy', 'plaintext', 'busy', 'selfsigned', 'expired', 'wrongname', 'clientcert', 'backup', 'nomx', 'nullmx', 'missing',
+      'modern', 'tls12', 'legacy', 'lenient', 'plaintext', 'busy', 'selfsigned', 'expired', 'wrongname', 'clientcert', 'backup', 'nomx', 'nullmx', 'missing',
     ].map(d);
     ({ report, code } = await scanJson(all));
   });
 
   it('Given every lab domain When scanned Then the JSON meets the contract in DESIGN.md', () => {
     assert.deepEqual(contractViolations(report), []);
-    assert.equal(report.targets.length, 13);
+    assert.equal(report.targets.length, 14);
   });
 
   it('Then the exit code is 1 (gaps exist)', () => {
@@ -78,6 +78,7 @@ describe('mxready scan against the lab', () => {
     ['modern', 'pass', true, ['ok'], []],
     ['tls12', 'pass', true, ['ok'], ['tls.no-tls13']],
     ['legacy', 'fail', false, ['tls-failed'], ['tls.version.below-minimum']],
+    ['lenient', 'pass', true, ['ok'], []],
     ['plaintext', 'fail', false, ['no-starttls'], ['starttls.missing']],
     ['busy', 'fail', false, ['starttls-rejected'], ['starttls.rejected']],
     ['selfsigned', 'pass', true, ['ok'], ['cert.untrusted']],
@@ -162,10 +163,10 @@ describe('mxready scan against the lab', () => {
   });
 
   it('Then the summary counts each unique address once', () => {
-    // 9 SMTP hosts; the implicit MX and the backup domain reuse two of them.
-    assert.equal(report.summary.probes, 9);
-    assert.equal(report.summary.targets, 13);
-    assert.equal(report.summary.pass + report.summary.fail + report.summary.error, 13);
+    // 10 SMTP hosts; the implicit MX and the backup domain reuse two of them.
+    assert.equal(report.summary.probes, 10);
+    assert.equal(report.summary.targets, 14);
+    assert.equal(report.summary.pass + report.summary.fail + report.summary.error, 14);
   });
 });
 
@@ -380,5 +381,63 @@ describe('mxready demo', () => {
     const table = await runCli(['demo'], { timeoutMs: 60_000 });
     assert.equal(table.code, 1);
     for (const id of ids) assert.ok(table.stdout.includes(id), `${id} missing from the table`);
+  });
+});
+
+describe('policies', () => {
+  it('Given strict When a host negotiates TLS 1.3 but still accepts TLS 1.0 Then it fails; encrypt passes it', async () => {
+    const lenient = d('lenient');
+    const strict = await scanJson([lenient, d('modern')], ['--policy', 'strict']);
+    assert.equal(strict.code, 1);
+    const probe = target(strict.report, lenient).mx[0]?.addresses[0]?.probe;
+    assert.equal(probe?.tls?.protocol, 'TLSv1.3');
+    assert.equal(probe?.legacyAccepted, 'TLSv1.1', 'offered TLS 1.0 and 1.1 only, the server picks the higher');
+    assert.equal(target(strict.report, lenient).findings.find((f) => f.id === 'tls.legacy-protocol.accepted')?.severity, 'fail');
+    assert.equal(target(strict.report, d('modern')).status, 'pass');
+    assert.equal(target(strict.report, d('modern')).mx[0]?.addresses[0]?.probe.legacyAccepted, null);
+    const encrypt = await scanJson([lenient]);
+    assert.equal(encrypt.code, 0);
+    assert.equal(target(encrypt.report, lenient).mx[0]?.addresses[0]?.probe.legacyAccepted, undefined, 'not checked without the policy asking');
+  });
+
+  it('Given a policy file When scanning Then its knobs and overrides apply and the report names it', async () => {
+    const path = join(dir, 'policy.json');
+    writeFileSync(path, JSON.stringify({ extends: 'encrypt', minTlsVersion: 'TLSv1.3', findings: { 'dns.nxdomain': 'info' } }));
+    const { code, report } = await scanJson([d('tls12'), d('modern')], ['--policy', path]);
+    assert.equal(code, 1);
+    assert.equal(report.policy.name, `file:${path}`);
+    assert.equal(report.policy.minTlsVersion, 'TLSv1.3');
+    assert.equal(target(report, d('tls12')).status, 'fail');
+    assert.equal(target(report, d('modern')).status, 'pass');
+  });
+
+  it('Given a bad policy file Then exit 2 with one line naming the key', async () => {
+    const path = join(dir, 'bad-policy.json');
+    writeFileSync(path, JSON.stringify({ extends: 'verify', minRsaBits: 'lots' }));
+    const run = await runCli([d('modern'), ...labArgs, '--policy', path]);
+    assert.equal(run.code, 2);
+    assert.match(run.stderr, /"minRsaBits" is "lots"; expected a whole number from 0 to 16384/);
+    assert.equal(run.stderr.trim().split('\n').length, 1);
+  });
+
+  it('Given `policy show strict` Then the effective policy is printed as JSON', async () => {
+    const run = await runCli(['policy', 'show', 'strict', '--min-tls', '1.3']);
+    assert.equal(run.code, 0, run.stderr);
+    const shown = JSON.parse(run.stdout) as Record<string, unknown>;
+    assert.equal(shown['name'], 'strict');
+    assert.equal(shown['minTlsVersion'], 'TLSv1.3');
+    assert.equal(shown['forbidLegacyProtocols'], true);
+    assert.deepEqual(shown['allowedCipherClasses'], ['good']);
+  });
+
+  it('Given --fail-on warn When a host passes with a warning Then exit 1', async () => {
+    assert.equal((await runCli([d('selfsigned'), ...labArgs])).code, 0);
+    assert.equal((await runCli([d('selfsigned'), ...labArgs, '--fail-on', 'warn'])).code, 1);
+  });
+
+  it('Given --expiry-warn 120 Then a certificate valid for 90 days warns', async () => {
+    const { report } = await scanJson([d('modern')], ['--expiry-warn', '120']);
+    assert.equal(report.policy.expiryWarnDays, 120);
+    assert.ok(target(report, d('modern')).findings.some((f) => f.id === 'cert.expiring-soon'));
   });
 });

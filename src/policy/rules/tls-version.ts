@@ -33,7 +33,8 @@ export const tlsVersionRule: AddressRule = (facts, policy) => {
     out.push(finding('tls.no-tls13', `${where}: negotiated ${probe.tls.protocol}, not TLSv1.3`, context));
   }
   if (!probe.tls.forwardSecrecy) {
-    out.push(finding('tls.forward-secrecy.missing', `${where}: ${probe.tls.cipher.name} has no forward secrecy`, context));
+    const severity = policy.requireForwardSecrecy ? 'fail' : undefined;
+    out.push(finding('tls.forward-secrecy.missing', `${where}: ${probe.tls.cipher.name} has no forward secrecy`, context, severity));
   }
   if ((probe.plaintextDiscardedBytes ?? 0) > 0) {
     out.push(

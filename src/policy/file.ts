@@ -1,0 +1,119 @@
+/**
+ * Policy files: JSON with the preset knobs, validated key by key. Every
+ * unknown or invalid key is reported, naming the key and what is allowed, in
+ * one line (exit 2).
+ *
+ *   { "extends": "verify", "minTlsVersion": "TLSv1.3", "requireForwardSecrecy": true,
+ *     "allowedCipherClasses": ["good", "sufficient"], "minRsaBits": 3072,
+ *     "findings": { "tls.no-tls13": "warn", "cert.expiring-soon": "off" } }
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { UsageError } from '../errors.js';
+import type { CipherClass } from '../model/probe.js';
+import type { Severity, TlsVersionSetting } from '../model/report.js';
+import { isFindingId } from './findings.js';
+import { isPresetName, PRESETS, TLS_VERSIONS, type Policy } from './presets.js';
+
+const CLASSES: readonly CipherClass[] = ['good', 'sufficient', 'phase-out', 'insufficient'];
+const SEVERITIES: readonly (Severity | 'off')[] = ['fail', 'warn', 'info', 'off'];
+
+type Check = (value: unknown) => string | null;
+
+const bool: Check = (v) => (typeof v === 'boolean' ? null : 'true or false');
+const integer =
+  (min: number, max: number): Check =>
+  (v) =>
+    Number.isInteger(v) && (v as number) >= min && (v as number) <= max ? null : `a whole number from ${min} to ${max}`;
+
+/** Every key a policy file may hold, with its check. */
+const KEYS: Readonly<Record<string, Check>> = {
+  extends: (v) => (typeof v === 'string' && isPresetName(v) ? null : `a preset name: ${Object.keys(PRESETS).join(', ')}`),
+  minTlsVersion: (v) => ((TLS_VERSIONS as readonly unknown[]).includes(v) ? null : `one of ${TLS_VERSIONS.map((x) => `"${x}"`).join(', ')}`),
+  requireStartTls: (v) => (v === true ? null : 'true (mxready judges readiness for mandatory STARTTLS)'),
+  requireTrustedChain: bool,
+  requireHostnameMatch: bool,
+  requireUnexpired: bool,
+  requireForwardSecrecy: bool,
+  forbidLegacyProtocols: bool,
+  allowedCipherClasses: (v) =>
+    Array.isArray(v) && v.length > 0 && v.every((c) => (CLASSES as readonly unknown[]).includes(c))
+      ? null
+      : `a non-empty list of ${CLASSES.map((c) => `"${c}"`).join(', ')}`,
+  minRsaBits: integer(0, 16384),
+  minEcBits: integer(0, 571),
+  expiryWarnDays: integer(0, 3650),
+  findings: (v) => (typeof v === 'object' && v !== null && !Array.isArray(v) ? null : 'an object of finding id → "fail", "warn", "info" or "off"'),
+};
+
+function describe(value: unknown): string {
+  const text = JSON.stringify(value);
+  return text === undefined ? String(value) : text.length > 40 ? `${text.slice(0, 37)}...` : text;
+}
+
+/** Problems with one parsed policy object, each naming the key and what is allowed. */
+export function policyProblems(data: unknown): string[] {
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) return ['the policy must be a JSON object'];
+  const problems: string[] = [];
+  for (const [key, value] of Object.entries(data)) {
+    const check = KEYS[key];
+    if (!check) {
+      problems.push(`unknown key "${key}" (allowed: ${Object.keys(KEYS).join(', ')})`);
+      continue;
+    }
+    const problem = check(value);
+    if (problem !== null) problems.push(`"${key}" is ${describe(value)}; expected ${problem}`);
+  }
+  const findings = (data as Record<string, unknown>)['findings'];
+  if (typeof findings === 'object' && findings !== null && !Array.isArray(findings)) {
+    for (const [id, severity] of Object.entries(findings)) {
+      if (!isFindingId(id)) problems.push(`"findings" names an unknown finding id "${id}" (see the README's finding table)`);
+      else if (!(SEVERITIES as readonly unknown[]).includes(severity)) {
+        problems.push(`"findings.${id}" is ${describe(severity)}; expected "fail", "warn", "info" or "off"`);
+      }
+    }
+  }
+  return problems;
+}
+
+/** Builds the effective policy from a validated object: the preset it extends (default encrypt), then its keys. */
+export function policyFromObject(data: Record<string, unknown>, name: string): Policy {
+  const base: Policy = PRESETS[(data['extends'] as keyof typeof PRESETS | undefined) ?? 'encrypt'];
+  const { extends: _extends, findings, ...knobs } = data;
+  return {
+    ...base,
+    ...(knobs as Partial<Policy>),
+    ...(knobs['allowedCipherClasses'] ? { allowedCipherClasses: [...new Set(knobs['allowedCipherClasses'] as CipherClass[])] } : {}),
+    ...(knobs['minTlsVersion'] ? { minTlsVersion: knobs['minTlsVersion'] as TlsVersionSetting } : {}),
+    findings: { ...base.findings, ...((findings as Record<string, Severity | 'off'> | undefined) ?? {}) },
+    name,
+  };
+}
+
+/** Reads and validates a policy file; every problem is listed on one line (UsageError). */
+export function loadPolicyFile(path: string): Policy {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new UsageError(`cannot read policy file ${path}: ${code === 'ENOENT' ? 'no such file' : (code ?? String(error))}`);
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (error) {
+    throw new UsageError(`policy file ${path}: not valid JSON (${error instanceof Error ? error.message : String(error)})`);
+  }
+  const problems = policyProblems(data);
+  if (problems.length > 0) throw new UsageError(`policy file ${path}: ${problems.join('; ')}`);
+  return policyFromObject(data as Record<string, unknown>, `file:${path}`);
+}
+
+/** --policy: a preset name, or else the path of a policy file. */
+export function loadPolicy(nameOrPath: string): Policy {
+  if (isPresetName(nameOrPath)) return PRESETS[nameOrPath];
+  if (/^[a-z]+$/.test(nameOrPath) && !existsSync(nameOrPath)) {
+    throw new UsageError(`unknown policy "${nameOrPath}" (a preset: ${Object.keys(PRESETS).join(', ')}; or a JSON policy file's path)`);
+  }
+  return loadPolicyFile(nameOrPath);
+}
