@@ -7,7 +7,9 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createCa } from '../../src/lab/certs.js';
 import { startDemoLab, type DemoLab } from '../../src/lab/demo.js';
+import { startSmtpServer } from '../../src/lab/smtp-server.js';
 import type { Report, TargetReport } from '../../src/model/report.js';
 import { runCli } from '../helpers/cli.js';
 import { contractViolations } from '../helpers/contract.js';
@@ -439,5 +441,32 @@ describe('policies', () => {
     const { report } = await scanJson([d('modern')], ['--expiry-warn', '120']);
     assert.equal(report.policy.expiryWarnDays, 120);
     assert.ok(target(report, d('modern')).findings.some((f) => f.id === 'cert.expiring-soon'));
+  });
+});
+
+describe('implicit TLS', () => {
+  it('Given a relay that speaks TLS from the first byte When scanned with --implicit-tls Then it is ok with tlsMode implicit', async () => {
+    const ca = await createCa({ commonName: 'implicit CA' });
+    const cert = await ca.issue({ commonName: 'submissions.mxready.test', dnsNames: ['submissions.mxready.test'] });
+    const server = await startSmtpServer({ hostname: 'submissions.mxready.test', starttls: false, implicitTls: true, tls: { key: cert.keyPem, cert: cert.chainPem } });
+    try {
+      const caFile = join(dir, 'implicit-ca.pem');
+      writeFileSync(caFile, ca.certPem);
+      const run = await runCli([`127.0.0.1:${server.port}`, '--implicit-tls', '--ca-file', caFile, '--format', 'json', '--resolver', '127.0.0.1:9']);
+      const report = JSON.parse(run.stdout) as Report;
+      const probe = report.targets[0]?.mx[0]?.addresses[0]?.probe;
+      assert.equal(probe?.status, 'ok', JSON.stringify(probe?.error));
+      assert.equal(probe?.tlsMode, 'implicit');
+      assert.equal(probe?.tls?.protocol, 'TLSv1.3');
+      assert.match(probe?.banner ?? '', /submissions\.mxready\.test/);
+      assert.equal(probe?.certificate?.trusted, true);
+      // The same server without --implicit-tls: a silent server is never guessed to be implicit TLS.
+      const guessed = await runCli([`127.0.0.1:${server.port}`, '--format', 'json', '--timeout', '1500', '--resolver', '127.0.0.1:9']);
+      const plain = (JSON.parse(guessed.stdout) as Report).targets[0]?.mx[0]?.addresses[0]?.probe;
+      assert.equal(plain?.status, 'timeout');
+      assert.equal(plain?.error?.phase, 'greeting');
+    } finally {
+      await server.close();
+    }
   });
 });

@@ -60,3 +60,32 @@ describe('scan isolation of probes', () => {
     await assert.rejects(scan(['a.example'], { resolvers: [] }), /resolvers: give at least one DNS server/);
   });
 });
+
+describe('ports and modes', () => {
+  it('Given relays on 465, 587 and 25 Then only 465 is probed with implicit TLS (never guessed otherwise)', async () => {
+    const seen: { port: number; implicitTls: boolean | undefined }[] = [];
+    await scan(['8.8.8.8:465', '8.8.8.8:587', '8.8.8.8:25'], {}, {
+      resolver,
+      probe: async (target) => {
+        seen.push({ port: target.port, implicitTls: target.implicitTls });
+        return okProbe();
+      },
+    });
+    assert.deepEqual(seen.sort((a, b) => a.port - b.port), [
+      { port: 25, implicitTls: false },
+      { port: 465, implicitTls: true },
+      { port: 587, implicitTls: false },
+    ]);
+  });
+  it('Given --implicit-tls Then every probe uses it', async () => {
+    const modes: (boolean | undefined)[] = [];
+    await scan(['8.8.8.8:2525', 'good.example'], { implicitTls: true }, {
+      resolver,
+      probe: async (target) => {
+        modes.push(target.implicitTls);
+        return okProbe();
+      },
+    });
+    assert.deepEqual(modes, [true, true]);
+  });
+});
