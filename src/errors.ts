@@ -43,6 +43,7 @@ export const ERROR_CODES = {
   // tls
   'tls-handshake-failed': 'the TLS handshake failed',
   'tls-timeout': 'the TLS handshake did not finish in time',
+  'tls-alert': 'the server ended the TLS session with an alert after the handshake (e.g. certificate required)',
   'tls-version-unsupported': 'the server would not negotiate any version the policy allows',
   'certificate-malformed': 'the server certificate could not be parsed as X.509 DER',
   // after tls

@@ -12,6 +12,7 @@
 import type { ProbeResult } from '../model/probe.js';
 import type { ErrorInfo, Finding, TargetStatus } from '../model/report.js';
 import { applyOverrides } from './findings.js';
+import { refusedAfterTls } from './after-tls.js';
 import type { Policy } from './presets.js';
 import { certificateRule } from './rules/certificate.js';
 import { chainRule } from './rules/chain.js';
@@ -40,7 +41,7 @@ export function isUnassessed(probe: ProbeResult): boolean {
       return false;
     case 'smtp-rejected':
     case 'connection-closed':
-      return probe.error?.phase !== 'ehlo-after-tls';
+      return !refusedAfterTls(probe);
     case 'refused-private':
     case 'connection-refused':
     case 'connection-timeout':

@@ -182,6 +182,9 @@ export function statusFor(code: string, phase: Phase): ProbeStatus {
       return 'connection-refused';
     case 'connect-timeout':
       return 'connection-timeout';
+    case 'tls-alert':
+      // After the handshake the server refused the session (typically: no client certificate).
+      return phase === 'tls' ? 'tls-failed' : 'smtp-rejected';
     case 'connection-closed':
     case 'connection-reset':
       // A server that hangs up on the EHLO inside TLS refuses the session after the handshake.

@@ -110,8 +110,13 @@ export class ReplyReader {
 
   readonly #onError = (error: NodeJS.ErrnoException): void => {
     const code = error.code ?? 'unknown';
+    const reason = (error as { reason?: unknown }).reason;
     if (code === 'ECONNRESET' || code === 'EPIPE') {
       this.#end(new ScanError('connection-reset', `the connection was reset (${code})`, { cause: error }));
+    } else if (code.startsWith('ERR_SSL_')) {
+      // An alert after the handshake, e.g. "tlsv13 alert certificate required": OpenSSL's reason, not its raw line.
+      const text = typeof reason === 'string' && reason !== '' ? reason : code;
+      this.#end(new ScanError('tls-alert', `the server ended the TLS session with an alert: ${text}`, { cause: error }));
     } else {
       this.#end(new ScanError('connection-closed', `the connection failed: ${error.message}`, { cause: error }));
     }

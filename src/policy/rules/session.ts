@@ -2,6 +2,7 @@
  * Rules on how the session ended before any TLS judgement: what could not be
  * assessed (a warning, the target becomes "error") and what is a gap.
  */
+import { refusedAfterTls } from '../after-tls.js';
 import { finding } from '../findings.js';
 import type { AddressRule } from './types.js';
 
@@ -27,12 +28,12 @@ export const sessionRule: AddressRule = (facts) => {
     case 'internal-error':
       return [finding('probe.internal-error', `${where}: ${describe(facts)}`, context)];
     case 'connection-closed':
-      if (probe.error?.phase === 'ehlo-after-tls') {
+      if (refusedAfterTls(probe)) {
         return [finding('smtp.rejected-after-tls', `${where}: closed the session right after the TLS handshake`, context)];
       }
       return [finding('probe.connection-closed', `${where}: ${describe(facts)}`, context)];
     case 'smtp-rejected':
-      if (probe.error?.phase === 'ehlo-after-tls') {
+      if (refusedAfterTls(probe)) {
         return [finding('smtp.rejected-after-tls', `${where}: refused the session inside TLS: ${describe(facts)}`, context)];
       }
       return [finding('probe.smtp-rejected', `${where}: ${describe(facts)}`, context)];
