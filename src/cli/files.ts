@@ -1,5 +1,5 @@
 /** File IO for the CLI: inputs, trust anchors, atomic report writes. Errors become one-line usage errors. */
-import { X509Certificate } from 'node:crypto';
+import { createPrivateKey, type KeyObject, X509Certificate } from 'node:crypto';
 import { accessSync, constants, existsSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { UsageError } from '../errors.js';
@@ -52,6 +52,38 @@ export function readCaFile(path: string): string[] {
     }
   });
   return blocks;
+}
+
+/** Reads --client-cert and --client-key; both or neither, and the key must belong to the certificate. */
+export function readClientCertificate(certPath: string | undefined, keyPath: string | undefined): { certPem: string; keyPem: string } | undefined {
+  if (certPath === undefined && keyPath === undefined) return undefined;
+  if (certPath === undefined || keyPath === undefined) throw new UsageError('--client-cert and --client-key go together');
+  let certPem: string;
+  let keyPem: string;
+  try {
+    certPem = readFileSync(certPath, 'utf8');
+  } catch (error) {
+    throw new UsageError(`cannot read --client-cert ${certPath}: ${reason(error)}`);
+  }
+  try {
+    keyPem = readFileSync(keyPath, 'utf8');
+  } catch (error) {
+    throw new UsageError(`cannot read --client-key ${keyPath}: ${reason(error)}`);
+  }
+  let cert: X509Certificate;
+  try {
+    cert = new X509Certificate(certPem);
+  } catch {
+    throw new UsageError(`--client-cert ${certPath}: not a PEM certificate`);
+  }
+  let key: KeyObject;
+  try {
+    key = createPrivateKey(keyPem);
+  } catch {
+    throw new UsageError(`--client-key ${keyPath}: not a PEM private key (an encrypted key is not supported)`);
+  }
+  if (!cert.checkPrivateKey(key)) throw new UsageError(`--client-key ${keyPath} does not belong to --client-cert ${certPath}`);
+  return { certPem, keyPem };
 }
 
 /** Fails early (before a scan) when PATH could not be written: a folder, or a folder that is missing or read-only. */

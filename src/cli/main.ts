@@ -18,7 +18,7 @@ import { FORMATS, parseFormat, parseSavedReport, render, type Format } from '../
 import { DEFAULTS, parseServerAddress, scan, type ScanEvent, type ScanOptions } from '../scan/scan.js';
 import { parseTarget, parseTargetFile } from '../scan/targets.js';
 import { TOOL } from '../version.js';
-import { checkWritable, readCaFile, readTextInput, writeFileAtomic } from './files.js';
+import { checkWritable, readCaFile, readClientCertificate, readTextInput, writeFileAtomic } from './files.js';
 import { createProgress } from './progress.js';
 
 export interface CliIo {
@@ -83,6 +83,8 @@ function effectivePolicy(opts: PolicyCliOptions): Policy {
 }
 
 interface ScanCliOptions {
+  clientCert?: string;
+  clientKey?: string;
   failOn: FailOn;
   expiryWarn?: number;
   file?: string[];
@@ -128,6 +130,7 @@ function validateHelo(name: string): string {
 async function buildScanOptions(opts: ScanCliOptions, signal: AbortSignal): Promise<ScanOptions> {
   const policy = effectivePolicy(opts);
   const extraCa = (opts.caFile ?? []).flatMap((path) => readCaFile(path));
+  const clientCertificate = readClientCertificate(opts.clientCert, opts.clientKey);
   return {
     policy,
     ...(opts.resolver ? { resolvers: opts.resolver.map(parseServerAddress) } : {}),
@@ -140,6 +143,7 @@ async function buildScanOptions(opts: ScanCliOptions, signal: AbortSignal): Prom
     ...(opts.dnsTimeout !== undefined ? { dnsTimeoutMs: opts.dnsTimeout } : {}),
     ...(opts.helo !== undefined ? { heloName: validateHelo(opts.helo) } : {}),
     implicitTls: opts.implicitTls === true,
+    ...(clientCertificate ? { clientCertificate } : {}),
     legacyCheck: opts.legacyCheck,
     signal,
   };
@@ -202,6 +206,8 @@ function addScanOptions(command: Command): Command {
     .option('--dns-timeout <ms>', `each DNS query attempt's deadline; 3 attempts per lookup (default ${DEFAULTS.dnsTimeoutMs})`, integer('--dns-timeout', 1, 600_000))
     .option('--helo <name>', `name to send with EHLO (default ${DEFAULTS.heloName})`)
     .option('--implicit-tls', 'TLS from the first byte on every probe (port 465 always uses it)')
+    .option('--client-cert <pem>', 'client certificate to present, for relays that authenticate the sender by certificate (with --client-key)')
+    .option('--client-key <pem>', "the client certificate's private key (PEM, unencrypted)")
     .option('--no-legacy-check', 'do not make a second session to name the old TLS version a failing server speaks')
     .option('--no-progress', 'no progress on stderr');
 }

@@ -23,6 +23,8 @@ export interface LabTlsOptions {
   readonly ciphers?: string;
   readonly ecdhCurve?: string;
   readonly requestCert?: boolean;
+  /** Refuse a client without a certificate that `ca` verifies (TLS 1.3: an alert after the handshake). */
+  readonly requireClientCert?: boolean;
   readonly ca?: string[];
 }
 
@@ -144,7 +146,8 @@ export function secureContextOptions(tls: LabTlsOptions): Parameters<typeof crea
   };
 }
 
-function clientCertOptions(tls: LabTlsOptions | undefined): { requestCert: boolean; rejectUnauthorized: false } {
+function clientCertOptions(tls: LabTlsOptions | undefined): { requestCert: boolean; rejectUnauthorized: boolean } {
+  if (tls?.requireClientCert === true) return { requestCert: true, rejectUnauthorized: true };
   return { requestCert: tls?.requestCert === true, rejectUnauthorized: false };
 }
 

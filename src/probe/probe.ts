@@ -47,7 +47,7 @@ export async function probe(target: ProbeTarget, options: ProbeOptions, deps: Pa
     await sockets.destroyAll();
     const legacyAccepted = options.checkLegacyAcceptance === true ? await legacyAcceptance(env, facts, sockets) : undefined;
     const ending = legacyAccepted === undefined ? outcome.ending : { ...outcome.ending, legacyAccepted };
-    return buildResult(target, facts, ending, elapsed());
+    return buildResult(target, facts, ending, elapsed(), options);
   } catch (bug) {
     await sockets.destroyAll();
     return buildResult(target, facts, internalError(bug), safeElapsed(elapsed));
@@ -216,7 +216,7 @@ export function statusFor(code: string, phase: Phase): ProbeStatus {
   }
 }
 
-function buildResult(target: ProbeTarget, facts: SessionFacts, ending: Ending, totalMs: number): ProbeResult {
+function buildResult(target: ProbeTarget, facts: SessionFacts, ending: Ending, totalMs: number, options?: ProbeOptions): ProbeResult {
   return {
     status: ending.status,
     banner: facts.banner,
@@ -230,6 +230,7 @@ function buildResult(target: ProbeTarget, facts: SessionFacts, ending: Ending, t
     ...(facts.plaintextDiscardedBytes !== undefined ? { plaintextDiscardedBytes: facts.plaintextDiscardedBytes } : {}),
     ...(ending.legacyProtocol !== undefined ? { legacyProtocol: ending.legacyProtocol } : {}),
     ...(ending.legacyAccepted !== undefined ? { legacyAccepted: ending.legacyAccepted } : {}),
+    ...(options?.clientCertificate !== undefined && facts.tlsMode !== undefined ? { clientCertificate: true } : {}),
     ...(ending.error !== undefined ? { error: ending.error } : {}),
     timings: {
       connectMs: roundMs(facts.connectMs),

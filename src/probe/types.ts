@@ -31,6 +31,8 @@ export interface ProbeOptions {
   readonly trustAnchors: readonly string[];
   /** After a handshake failure, try once more offering only older versions to name what the server speaks. */
   readonly legacyCheck: boolean;
+  /** A client certificate to present in every handshake (--client-cert/--client-key), for relays that authenticate the sender by certificate. */
+  readonly clientCertificate?: { readonly certPem: string; readonly keyPem: string };
   /** After a successful session, make one more offering only TLS 1.0/1.1 to see whether the server accepts them. */
   readonly checkLegacyAcceptance?: boolean;
   /** Abort the probe (e.g. on SIGINT): ends as timeout with code probe-timeout... or not-scanned upstream. */

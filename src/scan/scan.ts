@@ -50,6 +50,8 @@ export interface ScanOptions {
   readonly implicitTls?: boolean;
   /** After a version failure, name the older version a server speaks (one more session; default true). */
   readonly legacyCheck?: boolean;
+  /** A client certificate (PEM texts) presented in every handshake, for relays that authenticate the sender by certificate. */
+  readonly clientCertificate?: { readonly certPem: string; readonly keyPem: string };
   /**
    * Stops the scan: no new lookup or probe starts, in-flight ones may finish
    * within `graceMs` and are then cut; every target not finished ends as
@@ -320,6 +322,7 @@ export async function scan(inputs: readonly string[], options: ScanOptions = {},
       trustAnchors: [...rootCertificates, ...(options.extraCa ?? [])],
       legacyCheck: (options.legacyCheck ?? true) && versionBelow(policy.minTlsVersion) !== null,
       checkLegacyAcceptance: policy.forbidLegacyProtocols,
+      ...(options.clientCertificate ? { clientCertificate: options.clientCertificate } : {}),
       signal: cut,
     };
     let probed = 0;

@@ -281,6 +281,7 @@ async function handshake(env: SessionEnv, plan: SessionPlan, facts: SessionFacts
       minVersion: plan.minVersion,
       maxVersion: plan.maxVersion,
       trustAnchors: env.options.trustAnchors,
+      clientCertificate: env.options.clientCertificate,
       signal: deadline.signal,
       wallClock: env.deps.wallClock,
       onSocket: env.track,

@@ -29,6 +29,8 @@ export interface TlsUpgradeOptions {
   readonly maxVersion?: SecureVersion;
   /** Trust anchors (PEM) that replace Node's default store for the `trusted` verdict. */
   readonly trustAnchors: readonly string[];
+  /** Presented when the server asks for a client certificate. */
+  readonly clientCertificate?: { readonly certPem: string; readonly keyPem: string } | undefined;
   /** Aborts the handshake: the TLS socket is destroyed and the promise rejects with the signal's reason. */
   readonly signal: AbortSignal;
   /** Wall clock for the certificate's daysRemaining. */
@@ -102,13 +104,25 @@ export async function upgradeTls(socket: Socket, options: TlsUpgradeOptions): Pr
  * Building a context parses every anchor (Node's ~140 roots): done once per scan
  * instead of once per handshake, which otherwise dominates a scan's CPU time.
  */
-const CONTEXTS = new WeakMap<readonly string[], Map<string, SecureContext>>();
+const CONTEXTS = new WeakMap<readonly string[], WeakMap<object, Map<string, SecureContext>>>();
+/** Stands for "no client certificate" in the memo. */
+const NO_CLIENT = {};
 
-function secureContextFor(trustAnchors: readonly string[], minVersion: SecureVersion, maxVersion: SecureVersion): SecureContext {
-  let byOffer = CONTEXTS.get(trustAnchors);
+function secureContextFor(
+  trustAnchors: readonly string[],
+  minVersion: SecureVersion,
+  maxVersion: SecureVersion,
+  client?: TlsUpgradeOptions['clientCertificate'],
+): SecureContext {
+  let byClient = CONTEXTS.get(trustAnchors);
+  if (!byClient) {
+    byClient = new WeakMap();
+    CONTEXTS.set(trustAnchors, byClient);
+  }
+  let byOffer = byClient.get(client ?? NO_CLIENT);
   if (!byOffer) {
     byOffer = new Map();
-    CONTEXTS.set(trustAnchors, byOffer);
+    byClient.set(client ?? NO_CLIENT, byOffer);
   }
   const key = `${minVersion}-${maxVersion}`;
   let context = byOffer.get(key);
@@ -118,6 +132,7 @@ function secureContextFor(trustAnchors: readonly string[], minVersion: SecureVer
       minVersion,
       maxVersion,
       ...(versionRank(minVersion) < versionRank('TLSv1.2') ? { ciphers: LEGACY_CIPHERS } : {}),
+      ...(client ? { cert: client.certPem, key: client.keyPem } : {}),
     });
     byOffer.set(key, context);
   }
@@ -127,14 +142,14 @@ function secureContextFor(trustAnchors: readonly string[], minVersion: SecureVer
 /** Options for tls.connect: everything offered, nothing rejected on the spot. */
 export function connectionOptions(
   socket: Duplex,
-  options: Pick<TlsUpgradeOptions, 'sni' | 'minVersion' | 'maxVersion' | 'trustAnchors'>,
+  options: Pick<TlsUpgradeOptions, 'sni' | 'minVersion' | 'maxVersion' | 'trustAnchors' | 'clientCertificate'>,
 ): ConnectionOptions {
   const maxVersion = options.maxVersion ?? 'TLSv1.3';
   const result: ConnectionOptions = {
     socket,
     minVersion: options.minVersion,
     maxVersion,
-    secureContext: secureContextFor(options.trustAnchors, options.minVersion, maxVersion),
+    secureContext: secureContextFor(options.trustAnchors, options.minVersion, maxVersion, options.clientCertificate),
     rejectUnauthorized: false,
     checkServerIdentity: () => undefined,
   };

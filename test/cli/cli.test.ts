@@ -470,3 +470,53 @@ describe('implicit TLS', () => {
     }
   });
 });
+
+describe('client certificates', () => {
+  it('Given a relay that requires a client certificate Then without one the session is refused inside TLS, with one it is ok', async () => {
+    const serverCa = await createCa({ commonName: 'relay CA' });
+    const clientCa = await createCa({ commonName: 'sender CA' });
+    const serverCert = await serverCa.issue({ commonName: 'relay.mxready.test', dnsNames: ['relay.mxready.test'], ipAddresses: ['127.0.0.1'] });
+    const clientCert = await clientCa.issue({ commonName: 'sender.mxready.test', dnsNames: ['sender.mxready.test'] });
+    const other = await clientCa.issue({ commonName: 'other.mxready.test' });
+    const server = await startSmtpServer({
+      hostname: 'relay.mxready.test',
+      starttls: true,
+      tls: { key: serverCert.keyPem, cert: serverCert.chainPem, requireClientCert: true, ca: [clientCa.certPem] },
+    });
+    try {
+      const files = { ca: join(dir, 'relay-ca.pem'), cert: join(dir, 'client.pem'), key: join(dir, 'client.key'), otherKey: join(dir, 'other.key') };
+      writeFileSync(files.ca, serverCa.certPem);
+      writeFileSync(files.cert, clientCert.certPem);
+      writeFileSync(files.key, clientCert.keyPem);
+      writeFileSync(files.otherKey, other.keyPem);
+      const base = [`127.0.0.1:${server.port}`, '--ca-file', files.ca, '--format', 'json', '--resolver', '127.0.0.1:9'];
+
+      const without = await runCli(base);
+      assert.equal(without.code, 1, without.stderr);
+      const refused = (JSON.parse(without.stdout) as Report).targets[0];
+      const refusedProbe = refused?.mx[0]?.addresses[0]?.probe;
+      assert.equal(refusedProbe?.status, 'smtp-rejected');
+      assert.equal(refusedProbe?.error?.phase, 'ehlo-after-tls');
+      assert.equal(refusedProbe?.error?.code, 'tls-alert');
+      assert.match(refusedProbe?.error?.message ?? '', /certificate required/);
+      assert.equal(refusedProbe?.tls?.protocol, 'TLSv1.3', 'the TLS facts gathered before the refusal are kept');
+      assert.deepEqual(findingIds(refused as TargetReport), ['smtp.rejected-after-tls']);
+
+      const withCert = await runCli([...base, '--client-cert', files.cert, '--client-key', files.key]);
+      assert.equal(withCert.code, 0, withCert.stderr);
+      const accepted = (JSON.parse(withCert.stdout) as Report).targets[0]?.mx[0]?.addresses[0]?.probe;
+      assert.equal(accepted?.status, 'ok');
+      assert.equal(accepted?.clientCertificate, true);
+      assert.ok((accepted?.extensionsAfterTls ?? []).length > 0);
+
+      const mismatched = await runCli([...base, '--client-cert', files.cert, '--client-key', files.otherKey]);
+      assert.equal(mismatched.code, 2);
+      assert.match(mismatched.stderr, /--client-key .*other\.key does not belong to --client-cert/);
+      const alone = await runCli([...base, '--client-cert', files.cert]);
+      assert.equal(alone.code, 2);
+      assert.match(alone.stderr, /--client-cert and --client-key go together/);
+    } finally {
+      await server.close();
+    }
+  });
+});
