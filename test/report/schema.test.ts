@@ -1,0 +1,42 @@
+/**
+ * The JSON Schema of the report (schema/report.schema.json) is generated from the
+ * model types and committed; this keeps it current and holds real reports to it.
+ */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { createGenerator } from 'ts-json-schema-generator';
+import { Ajv } from 'ajv';
+import { startDemoLab } from '../../src/lab/demo.js';
+import { scan } from '../../src/scan/scan.js';
+import { PRESETS } from '../../src/policy/presets.js';
+
+const root = (path: string) => fileURLToPath(new URL(`../../../${path}`, import.meta.url));
+const committed = JSON.parse(readFileSync(root('schema/report.schema.json'), 'utf8')) as object;
+
+describe('report JSON Schema', () => {
+  it('Given the model types When the schema is generated again Then it equals the committed one (run `npm run schema` after changing the model)', () => {
+    const generated = createGenerator({
+      path: root('src/model/report.ts'),
+      type: 'Report',
+      tsconfig: root('tsconfig.build.json'),
+      topRef: false,
+      additionalProperties: true,
+    }).createSchema('Report');
+    assert.deepEqual(JSON.parse(JSON.stringify(generated)), committed);
+  });
+
+  it('Given a scan of the whole demo lab under each preset Then every report validates against the schema', async () => {
+    const validate = new Ajv({ allErrors: true, strict: false }).compile(committed);
+    const lab = await startDemoLab();
+    try {
+      for (const policy of Object.values(PRESETS)) {
+        const report = JSON.parse(JSON.stringify(await scan(lab.targets, { ...lab.scanOptions, policy })));
+        assert.ok(validate(report), JSON.stringify(validate.errors?.slice(0, 5)));
+      }
+    } finally {
+      await lab.close();
+    }
+  });
+});
