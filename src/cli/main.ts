@@ -83,6 +83,7 @@ function effectivePolicy(opts: PolicyCliOptions): Policy {
 }
 
 interface ScanCliOptions {
+  enumerate?: boolean;
   clientCert?: string;
   clientKey?: string;
   failOn: FailOn;
@@ -143,6 +144,7 @@ async function buildScanOptions(opts: ScanCliOptions, signal: AbortSignal): Prom
     ...(opts.dnsTimeout !== undefined ? { dnsTimeoutMs: opts.dnsTimeout } : {}),
     ...(opts.helo !== undefined ? { heloName: validateHelo(opts.helo) } : {}),
     implicitTls: opts.implicitTls === true,
+    enumerate: opts.enumerate === true,
     ...(clientCertificate ? { clientCertificate } : {}),
     legacyCheck: opts.legacyCheck,
     signal,
@@ -205,6 +207,7 @@ function addScanOptions(command: Command): Command {
     .option('--timeout <ms>', `one probe's deadline, connect to QUIT; caps every phase (default ${DEFAULTS.timeoutMs})`, integer('--timeout', 1, 3_600_000))
     .option('--dns-timeout <ms>', `each DNS query attempt's deadline; 3 attempts per lookup (default ${DEFAULTS.dnsTimeoutMs})`, integer('--dns-timeout', 1, 600_000))
     .option('--helo <name>', `name to send with EHLO (default ${DEFAULTS.heloName})`)
+    .option('--enumerate', 'also find every protocol version, cipher suite and key-exchange group each address accepts, and whether it enforces its own order')
     .option('--implicit-tls', 'TLS from the first byte on every probe (port 465 always uses it)')
     .option('--client-cert <pem>', 'client certificate to present, for relays that authenticate the sender by certificate (with --client-key)')
     .option('--client-key <pem>', "the client certificate's private key (PEM, unencrypted)")

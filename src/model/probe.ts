@@ -179,6 +179,8 @@ export interface EnumerationFacts {
   readonly broken?: { readonly selected: readonly string[]; readonly message: string };
   /** Connections made for the enumeration (the plain probe not included). */
   readonly handshakes: number;
+  /** Set when the enumeration stopped early (the server stopped accepting sessions, two timeouts, the scan was cut): what was found is kept. */
+  readonly error?: ProbeError;
 }
 
 export interface ProbeTimings {

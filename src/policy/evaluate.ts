@@ -16,12 +16,13 @@ import { refusedAfterTls } from './after-tls.js';
 import type { Policy } from './presets.js';
 import { certificateRule } from './rules/certificate.js';
 import { chainRule } from './rules/chain.js';
+import { cipherRule } from './rules/cipher.js';
 import { legacyProtocolRule } from './rules/legacy-protocols.js';
 import { sessionRule } from './rules/session.js';
 import { tlsVersionRule } from './rules/tls-version.js';
 import type { AddressFacts, AddressRule } from './rules/types.js';
 
-export const ADDRESS_RULES: readonly AddressRule[] = [sessionRule, tlsVersionRule, legacyProtocolRule, certificateRule, chainRule];
+export const ADDRESS_RULES: readonly AddressRule[] = [sessionRule, tlsVersionRule, legacyProtocolRule, cipherRule, certificateRule, chainRule];
 
 /** meets: no gap; gap: a fail finding; unassessed: the session ended before the question could be answered. */
 export type AddressOutcome = 'meets' | 'gap' | 'unassessed';

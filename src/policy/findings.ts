@@ -41,6 +41,10 @@ export const FINDINGS = {
     resultType: 'validation-failure',
     description: "The negotiated cipher suite's class is not among the policy's allowed classes.",
   },
+  'tls.cipher.weak-accepted': {
+    severity: 'warn',
+    description: 'With --enumerate: the server still accepts cipher suites NCSC-NL rates phase-out or insufficient.',
+  },
   'tls.no-tls13': {
     severity: 'info',
     description: 'TLS 1.3 was not negotiated (RFC 9325 prefers it; TLS 1.2 is sufficient).',

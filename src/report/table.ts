@@ -120,6 +120,43 @@ function findingLines(report: Report, paint: Paint): string[] {
   return lines;
 }
 
+/** One block per probed address with --enumerate: versions, suites by class, order, groups, what could not be tested. */
+function enumerationLines(report: Report, paint: Paint): string[] {
+  const lines: string[] = [];
+  const seen = new Set<string>();
+  const classPaint = { good: paint.ok, sufficient: (s: string) => s, 'phase-out': paint.warn, insufficient: paint.gap };
+  for (const target of report.targets) {
+    for (const mx of target.mx) {
+      for (const address of mx.addresses) {
+        const e = address.probe.enumeration;
+        const key = `${address.ip}|${address.port}`;
+        if (!e || seen.has(key)) continue;
+        seen.add(key);
+        lines.push(`${paint.bold(safe(mx.host))} ${paint.dim(`[${address.ip}]:${address.port}, ${e.handshakes} handshakes`)}`);
+        const versions = (['TLSv1.3', 'TLSv1.2', 'TLSv1.1', 'TLSv1', 'SSLv3'] as const).map((v) => {
+          const accepted = e.protocols[v];
+          if (accepted === null) return paint.dim(`${v} not testable`);
+          const legacy = v === 'TLSv1' || v === 'TLSv1.1';
+          return accepted ? (legacy ? paint.gap(`${v} yes`) : paint.ok(`${v} yes`)) : `${v} no`;
+        });
+        lines.push(`  protocols  ${versions.join('  ')}`);
+        for (const [version, suites] of Object.entries(e.ciphers)) {
+          const order = e.serverOrder[version];
+          const orderText = order === null || order === undefined ? 'order: -' : order ? 'server order' : 'client order';
+          lines.push(`  ${version.padEnd(9)}  ${paint.dim(orderText)}  ${suites.map((s) => classPaint[s.class](`${safe(s.standardName)} (${s.class})`)).join(', ')}`);
+        }
+        const groups = e.groups.length > 0 ? e.groups.join(', ') : '—';
+        const untested = e.groupsNotTestable.length > 0 ? paint.dim(` (not testable here: ${e.groupsNotTestable.join(', ')})`) : '';
+        lines.push(`  groups     ${safe(groups)}${untested}${e.dhBits ? `  DHE ${e.dhBits} bits` : ''}`);
+        if (e.broken) lines.push(`  ${paint.gap('broken')}     ${safe(e.broken.message)} (selected ${safe(e.broken.selected.join(', '))})`);
+        if (e.error) lines.push(`  ${paint.warn('stopped')}    ${safe(e.error.message)}`);
+        if (e.notTestable.length > 0) lines.push(paint.dim(`  not testable with this TLS library: ${e.notTestable.length} suites (3DES, RC4, EXPORT, ...; listed in the JSON)`));
+      }
+    }
+  }
+  return lines;
+}
+
 function countsLine(record: Readonly<Record<string, number>>): string {
   const entries = Object.entries(record).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
   return entries.length === 0 ? '—' : entries.map(([k, v]) => `${safe(k)} ×${v}`).join(', ');
@@ -160,6 +197,8 @@ export function renderTable(report: Report, options: TableOptions): string {
   const findings = findingLines(report, paint);
   const parts = [table.toString(), ''];
   if (findings.length > 0) parts.push(paint.bold('Findings'), ...findings, '');
+  const enumeration = enumerationLines(report, paint);
+  if (enumeration.length > 0) parts.push(paint.bold('Enumeration'), ...enumeration, '');
   parts.push(...summaryLines(report, paint));
   return `${parts.join('\n')}\n`;
 }

@@ -14,9 +14,10 @@ import { createDnsClient } from '../dns/client.js';
 import { createResolver } from '../dns/resolver.js';
 import type { DnsServerAddress, Resolver } from '../dns/types.js';
 import { UsageError } from '../errors.js';
-import type { ProbeResult } from '../model/probe.js';
-import { SCHEMA_VERSION, type Report, type TargetReport } from '../model/report.js';
-import { PRESETS, type Policy, versionBelow } from '../policy/presets.js';
+import type { EnumerationFacts, ProbeResult } from '../model/probe.js';
+import { SCHEMA_VERSION, type Report, type TargetReport, type TlsVersionSetting } from '../model/report.js';
+import { PRESETS, type Policy, tlsVersionRank, versionBelow } from '../policy/presets.js';
+import { enumerate as defaultEnumerate, type EnumerateOptions } from '../enumerate/enumerate.js';
 import { probe as defaultProbe } from '../probe/probe.js';
 import type { ProbeOptions, ProbeTarget, ProbeTimeouts } from '../probe/types.js';
 import { TOOL } from '../version.js';
@@ -46,6 +47,11 @@ export interface ScanOptions {
   readonly dnsTimeoutMs?: number;
   /** The name sent with EHLO (default "mxready.invalid"). */
   readonly heloName?: string;
+  /**
+   * For each address that reached TLS: which versions, suites (elimination) and
+   * groups it accepts, and whether it enforces its own order (probe.enumeration).
+   */
+  readonly enumerate?: boolean;
   /** TLS from the first byte on every probe (port 465 always is). */
   readonly implicitTls?: boolean;
   /** After a version failure, name the older version a server speaks (one more session; default true). */
@@ -70,6 +76,7 @@ export type ScanEvent =
 export interface ScanDeps {
   readonly resolver?: Resolver;
   readonly probe?: (target: ProbeTarget, options: ProbeOptions) => Promise<ProbeResult>;
+  readonly enumerate?: (target: ProbeTarget, options: EnumerateOptions) => Promise<EnumerationFacts>;
   readonly now?: () => Date;
   readonly onEvent?: (event: ScanEvent) => void;
 }
@@ -107,6 +114,17 @@ function graceSignal(stop: AbortSignal | undefined, graceMs: number): { cut: Abo
       stop.removeEventListener('abort', onStop);
     },
   };
+}
+
+/**
+ * Adds the enumeration to a probe result; for a server that failed the plain
+ * handshake, the enumeration also names the older version it speaks (what the
+ * legacy check does without --enumerate).
+ */
+function withEnumeration(result: ProbeResult, enumeration: EnumerationFacts, minimum: TlsVersionSetting): ProbeResult {
+  if (result.status !== 'tls-failed' || result.legacyProtocol) return { ...result, enumeration };
+  const older = (['TLSv1.1', 'TLSv1'] as const).filter((v) => tlsVersionRank(v) < tlsVersionRank(minimum) && enumeration.protocols[v] === true);
+  return { ...result, enumeration, legacyProtocol: older[0] ?? null };
 }
 
 /** probe() never throws; an injected or future one that does costs only its own address. */
@@ -315,13 +333,16 @@ export async function scan(inputs: readonly string[], options: ScanOptions = {},
     emit({ type: 'planned', probes: plan.probes.length });
 
     const probeFn = deps.probe ?? defaultProbe;
+    const enumerateFn = deps.enumerate ?? defaultEnumerate;
     const probeOptions: ProbeOptions = {
       heloName: options.heloName ?? DEFAULTS.heloName,
       timeouts: phaseTimeouts(timeoutMs),
       minTlsVersion: policy.minTlsVersion,
       trustAnchors: [...rootCertificates, ...(options.extraCa ?? [])],
-      legacyCheck: (options.legacyCheck ?? true) && versionBelow(policy.minTlsVersion) !== null,
-      checkLegacyAcceptance: policy.forbidLegacyProtocols,
+      // --enumerate tests every version itself: no extra session on top of its budget.
+      legacyCheck: (options.legacyCheck ?? true) && versionBelow(policy.minTlsVersion) !== null && options.enumerate !== true,
+      // --enumerate tests every version itself.
+      checkLegacyAcceptance: policy.forbidLegacyProtocols && options.enumerate !== true,
       ...(options.clientCertificate ? { clientCertificate: options.clientCertificate } : {}),
       signal: cut,
     };
@@ -332,12 +353,15 @@ export async function scan(inputs: readonly string[], options: ScanOptions = {},
       plan.probes.map((p) => ({
         key: p.key,
         address: p.ip,
-        run: async () =>
-          stop?.aborted
-            ? notStartedResult()
-            : probeFn({ ip: p.ip, port: p.port, sni: p.sni, implicitTls: options.implicitTls === true || p.port === 465 }, probeOptions).catch(
-                (bug: unknown) => internalErrorProbe(bug),
-              ),
+        run: async () => {
+          if (stop?.aborted) return notStartedResult();
+          const target: ProbeTarget = { ip: p.ip, port: p.port, sni: p.sni, implicitTls: options.implicitTls === true || p.port === 465 };
+          const result = await probeFn(target, probeOptions).catch((bug: unknown) => internalErrorProbe(bug));
+          // --enumerate runs in the same per-address slot, one handshake at a time, where TLS was reached.
+          if (options.enumerate !== true || result.tlsMode === undefined || cut.aborted) return result;
+          const enumeration = await enumerateFn(target, { ...probeOptions, known: result.tls ?? null }).catch(() => undefined);
+          return enumeration === undefined ? result : withEnumeration(result, enumeration, policy.minTlsVersion);
+        },
       })),
       (key, result) => {
         probed += 1;

@@ -17,7 +17,7 @@ import type { SecureVersion, TLSSocket } from 'node:tls';
 import { ScanError, type ErrorCode } from '../errors.js';
 import type { CertificateFacts, Phase, TlsFacts } from '../model/probe.js';
 import type { ProbeDeps, ProbeOptions, ProbeTarget } from '../probe/types.js';
-import { upgradeTls } from '../tls/upgrade.js';
+import { upgradeTls, type ServerHelloFacts, type TlsOffer } from '../tls/upgrade.js';
 import { abortable, type ProbeDeadline } from './deadline.js';
 import { extensionLines, hasStartTls, parseEhlo } from './ehlo.js';
 import { atPhase, describeReply, SmtpReplyError } from './failure.js';
@@ -37,8 +37,12 @@ export interface SessionEnv {
   readonly track: (socket: Duplex) => void;
 }
 
-/** Which TLS versions to offer, and how far to go. */
-export interface SessionPlan {
+/**
+ * Which TLS versions to offer, and how far to go. The optional TlsOffer fields
+ * (ciphers, ecdhCurve, sigalgs) replace Node's defaults for this session's
+ * handshake (--enumerate); absent, the offer is the plain probe's.
+ */
+export interface SessionPlan extends TlsOffer {
   readonly minVersion: SecureVersion;
   readonly maxVersion: SecureVersion;
   /** Send QUIT right after the handshake (the legacy-version check needs nothing more). */
@@ -58,6 +62,8 @@ export interface SessionFacts {
   tls?: TlsFacts;
   certificate?: CertificateFacts;
   plaintextDiscardedBytes?: number;
+  /** The server's ServerHello as read from the wire (set whether the handshake then completed or failed). */
+  serverHello?: ServerHelloFacts;
 }
 
 export function emptyFacts(): SessionFacts {
@@ -285,6 +291,12 @@ async function handshake(env: SessionEnv, plan: SessionPlan, facts: SessionFacts
       signal: deadline.signal,
       wallClock: env.deps.wallClock,
       onSocket: env.track,
+      onServerHello: (hello) => {
+        facts.serverHello = hello;
+      },
+      ...(plan.ciphers !== undefined ? { ciphers: plan.ciphers } : {}),
+      ...(plan.ecdhCurve !== undefined ? { ecdhCurve: plan.ecdhCurve } : {}),
+      ...(plan.sigalgs !== undefined ? { sigalgs: plan.sigalgs } : {}),
     });
     facts.tlsMs = env.elapsed();
     facts.tls = upgrade.tls;

@@ -18,10 +18,48 @@ import type { CertificateFacts, KeyExchangeFacts, TlsFacts } from '../model/prob
 import { abortable } from '../smtp/deadline.js';
 import { summarizeLeaf } from './certificate.js';
 import { HandshakeTap } from './tap.js';
-import { chainFromHandshake } from './wire.js';
+import { chainFromHandshake, splitHandshake, splitRecords } from './wire.js';
 import type { Duplex } from 'node:stream';
 
-export interface TlsUpgradeOptions {
+/**
+ * What the client offers beyond the versions, for sessions that must offer
+ * something other than Node's defaults (--enumerate). Every field is optional;
+ * when all are absent the handshake is exactly the plain probe's.
+ */
+export interface TlsOffer {
+  /**
+   * OpenSSL cipher string: TLS 1.0-1.2 suites by their OpenSSL names, TLS 1.3
+   * suites by their TLS_ names (Node hands those to the TLS 1.3 list). Add
+   * "@SECLEVEL=0" to offer what OpenSSL 3 refuses at its default level (TLS
+   * 1.0/1.1, SHA-1, small DH). Absent: Node's default list (LEGACY_CIPHERS
+   * when the minimum is below TLS 1.2).
+   */
+  readonly ciphers?: string;
+  /** Groups offered, in order, colon separated OpenSSL names ("X25519:P-256:ffdhe2048"). Absent: Node's default. */
+  readonly ecdhCurve?: string;
+  /** Signature algorithms offered (OpenSSL syntax, "ECDSA+SHA256:rsa_pss_rsae_sha256"). Absent: OpenSSL's default. */
+  readonly sigalgs?: string;
+}
+
+/** What the server's ServerHello (read from the wire) selected. */
+export interface ServerHelloFacts {
+  /** The version the server chose ("TLSv1.2"; TLS 1.3 from supported_versions), or "0x0305" style when unknown. */
+  readonly version: string;
+  /** The cipher suite it selected, as its IANA code point. */
+  readonly cipherSuite: number;
+  /** The first answer was a TLS 1.3 HelloRetryRequest (it names the suite too) rather than a ServerHello. */
+  readonly helloRetryRequest: boolean;
+  /**
+   * TLS 1.3: the group of the server's key share (the ServerHello after a
+   * HelloRetryRequest, or the group the retry asked for when no ServerHello
+   * followed), as its IANA code point; null in TLS 1.0-1.2 or when absent.
+   * Read from the wire because getEphemeralKeyInfo() cannot name every group
+   * (Node 22 returns nothing for X25519MLKEM768).
+   */
+  readonly group: number | null;
+}
+
+export interface TlsUpgradeOptions extends TlsOffer {
   /** SNI and the name the certificate is matched against; not sent when null or an IP literal. */
   readonly sni: string | null;
   readonly minVersion: SecureVersion;
@@ -37,6 +75,12 @@ export interface TlsUpgradeOptions {
   readonly wallClock: () => number;
   /** Receives the handshake tap and the TLS socket as soon as they exist, so the caller can destroy them on every path. */
   readonly onSocket?: (socket: Duplex) => void;
+  /**
+   * Called with the server's ServerHello as read from the wire, when one could
+   * be read: after a completed handshake, and when the handshake fails after the
+   * server sent one (before the rejection).
+   */
+  readonly onServerHello?: (hello: ServerHelloFacts) => void;
 }
 
 export interface TlsUpgrade {
@@ -89,8 +133,18 @@ export async function upgradeTls(socket: Socket, options: TlsUpgradeOptions): Pr
         secure.off('close', onClose);
       };
     });
-    return collectFacts(secure, options, tap.takeRecording(), keylog);
+    const recording = tap.takeRecording();
+    if (options.onServerHello !== undefined && recording !== null) {
+      const hello = serverHelloOf(recording);
+      if (hello !== null) options.onServerHello(hello);
+    }
+    return collectFacts(secure, options, recording, keylog);
   } catch (error) {
+    if (options.onServerHello !== undefined) {
+      const recording = tap.takeRecording();
+      const hello = recording === null ? null : serverHelloOf(recording);
+      if (hello !== null) options.onServerHello(hello);
+    }
     secure.destroy();
     tap.destroy();
     throw error instanceof ScanError && error.phase === undefined
@@ -108,11 +162,20 @@ const CONTEXTS = new WeakMap<readonly string[], WeakMap<object, Map<string, Secu
 /** Stands for "no client certificate" in the memo. */
 const NO_CLIENT = {};
 
+/**
+ * Contexts kept per anchor list and client certificate for offers with explicit
+ * ciphers, groups or signature algorithms (--enumerate builds one per
+ * elimination step, so their number is not bounded by the scan's options); past
+ * this the oldest such context is dropped. Plain offers are never dropped.
+ */
+export const MAX_OFFER_CONTEXTS = 256;
+
 function secureContextFor(
   trustAnchors: readonly string[],
   minVersion: SecureVersion,
   maxVersion: SecureVersion,
   client?: TlsUpgradeOptions['clientCertificate'],
+  offer: TlsOffer = {},
 ): SecureContext {
   let byClient = CONTEXTS.get(trustAnchors);
   if (!byClient) {
@@ -124,38 +187,137 @@ function secureContextFor(
     byOffer = new Map();
     byClient.set(client ?? NO_CLIENT, byOffer);
   }
-  const key = `${minVersion}-${maxVersion}`;
+  const custom = offer.ciphers !== undefined || offer.ecdhCurve !== undefined || offer.sigalgs !== undefined;
+  const key = custom
+    ? `${minVersion}-${maxVersion}|ciphers=${offer.ciphers ?? ''}|groups=${offer.ecdhCurve ?? ''}|sigalgs=${offer.sigalgs ?? ''}`
+    : `${minVersion}-${maxVersion}`;
   let context = byOffer.get(key);
   if (!context) {
+    const ciphers = offer.ciphers ?? (versionRank(minVersion) < versionRank('TLSv1.2') ? LEGACY_CIPHERS : undefined);
     context = createSecureContext({
       ca: [...trustAnchors],
       minVersion,
       maxVersion,
-      ...(versionRank(minVersion) < versionRank('TLSv1.2') ? { ciphers: LEGACY_CIPHERS } : {}),
+      ...(ciphers !== undefined ? { ciphers } : {}),
+      ...(offer.ecdhCurve !== undefined ? { ecdhCurve: offer.ecdhCurve } : {}),
+      ...(offer.sigalgs !== undefined ? { sigalgs: offer.sigalgs } : {}),
       ...(client ? { cert: client.certPem, key: client.keyPem } : {}),
     });
+    if (custom) evictOldestOffer(byOffer);
     byOffer.set(key, context);
   }
   return context;
 }
 
+/** Drops the oldest offer-specific context once MAX_OFFER_CONTEXTS are held (a Map iterates in insertion order). */
+function evictOldestOffer(byOffer: Map<string, SecureContext>): void {
+  let count = 0;
+  let oldest: string | undefined;
+  for (const key of byOffer.keys()) {
+    if (!key.includes('|')) continue;
+    oldest ??= key;
+    count += 1;
+  }
+  if (count >= MAX_OFFER_CONTEXTS && oldest !== undefined) byOffer.delete(oldest);
+}
+
 /** Options for tls.connect: everything offered, nothing rejected on the spot. */
 export function connectionOptions(
   socket: Duplex,
-  options: Pick<TlsUpgradeOptions, 'sni' | 'minVersion' | 'maxVersion' | 'trustAnchors' | 'clientCertificate'>,
+  options: Pick<TlsUpgradeOptions, 'sni' | 'minVersion' | 'maxVersion' | 'trustAnchors' | 'clientCertificate' | 'ciphers' | 'ecdhCurve' | 'sigalgs'>,
 ): ConnectionOptions {
   const maxVersion = options.maxVersion ?? 'TLSv1.3';
+  const offer: TlsOffer = {
+    ...(options.ciphers !== undefined ? { ciphers: options.ciphers } : {}),
+    ...(options.ecdhCurve !== undefined ? { ecdhCurve: options.ecdhCurve } : {}),
+    ...(options.sigalgs !== undefined ? { sigalgs: options.sigalgs } : {}),
+  };
   const result: ConnectionOptions = {
     socket,
     minVersion: options.minVersion,
     maxVersion,
-    secureContext: secureContextFor(options.trustAnchors, options.minVersion, maxVersion, options.clientCertificate),
+    secureContext: secureContextFor(options.trustAnchors, options.minVersion, maxVersion, options.clientCertificate, offer),
     rejectUnauthorized: false,
     checkServerIdentity: () => undefined,
   };
   if (options.sni !== null && isIP(options.sni) === 0) result.servername = options.sni;
-  if (versionRank(options.minVersion) < versionRank('TLSv1.2')) result.ciphers = LEGACY_CIPHERS;
+  // tls.connect takes the offer from the context; these only repeat it for whoever reads the options.
+  if (options.ciphers !== undefined) result.ciphers = options.ciphers;
+  else if (versionRank(options.minVersion) < versionRank('TLSv1.2')) result.ciphers = LEGACY_CIPHERS;
+  if (options.ecdhCurve !== undefined) result.ecdhCurve = options.ecdhCurve;
+  if (options.sigalgs !== undefined) result.sigalgs = options.sigalgs;
   return result;
+}
+
+const CONTENT_CHANGE_CIPHER_SPEC = 20;
+const CONTENT_HANDSHAKE = 22;
+const HANDSHAKE_SERVER_HELLO = 2;
+const EXTENSION_SUPPORTED_VERSIONS = 43;
+const EXTENSION_KEY_SHARE = 51;
+/** SHA-256 of "HelloRetryRequest": the random of a HelloRetryRequest (RFC 8446 §4.1.3). */
+const HELLO_RETRY_RANDOM = Buffer.from('cf21ad74e59a6111be1d8c021e65b891c2a211167abb8c5e079e09e2c8a8339c', 'hex');
+const WIRE_VERSIONS: Readonly<Record<number, string>> = { 0x0300: 'SSLv3', 0x0301: 'TLSv1', 0x0302: 'TLSv1.1', 0x0303: 'TLSv1.2', 0x0304: 'TLSv1.3' };
+
+interface HelloFields {
+  readonly wireVersion: number;
+  readonly cipherSuite: number;
+  readonly retry: boolean;
+  readonly keyShare: number | null;
+}
+
+/**
+ * The ServerHello in the server's bytes (the cleartext handshake records at the
+ * start of its flight; a TLS 1.3 server's change_cipher_spec between a
+ * HelloRetryRequest and its ServerHello is skipped), or null when there is none
+ * or it cannot be read.
+ */
+export function serverHelloOf(serverBytes: Buffer): ServerHelloFacts | null {
+  const fragments: Buffer[] = [];
+  for (const record of splitRecords(serverBytes)) {
+    if (record.type === CONTENT_CHANGE_CIPHER_SPEC) continue;
+    if (record.type !== CONTENT_HANDSHAKE) break;
+    fragments.push(record.fragment);
+  }
+  const hellos: HelloFields[] = [];
+  for (const message of splitHandshake(Buffer.concat(fragments))) {
+    if (message.type !== HANDSHAKE_SERVER_HELLO) break;
+    const fields = helloFields(message.body);
+    if (fields === null) break;
+    hellos.push(fields);
+  }
+  const first = hellos[0];
+  if (first === undefined) return null;
+  const last = hellos[hellos.length - 1] ?? first;
+  return {
+    version: WIRE_VERSIONS[last.wireVersion] ?? `0x${last.wireVersion.toString(16).padStart(4, '0')}`,
+    cipherSuite: first.cipherSuite,
+    helloRetryRequest: first.retry,
+    group: last.keyShare,
+  };
+}
+
+/** legacy_version(2) random(32) session_id<0..32> cipher_suite(2) compression(1) extensions<0..2^16-1>. */
+function helloFields(body: Buffer): HelloFields | null {
+  if (body.length < 35) return null;
+  const sessionIdLength = body[34] ?? 0;
+  let offset = 35 + sessionIdLength;
+  if (offset + 3 > body.length) return null;
+  const cipherSuite = body.readUInt16BE(offset);
+  offset += 3;
+  let wireVersion = body.readUInt16BE(0);
+  let keyShare: number | null = null;
+  if (offset + 2 <= body.length) {
+    const end = Math.min(body.length, offset + 2 + body.readUInt16BE(offset));
+    for (let at = offset + 2; at + 4 <= end; ) {
+      const type = body.readUInt16BE(at);
+      const length = body.readUInt16BE(at + 2);
+      if (type === EXTENSION_SUPPORTED_VERSIONS && length === 2 && at + 6 <= end) wireVersion = body.readUInt16BE(at + 4);
+      // A ServerHello's KeyShareEntry and a HelloRetryRequest's selected_group both start with the group.
+      if (type === EXTENSION_KEY_SHARE && length >= 2 && at + 6 <= end) keyShare = body.readUInt16BE(at + 4);
+      at += 4 + length;
+    }
+  }
+  return { wireVersion, cipherSuite, retry: body.subarray(2, 34).equals(HELLO_RETRY_RANDOM), keyShare };
 }
 
 /** Position of a version in TLSv1 < TLSv1.1 < TLSv1.2 < TLSv1.3 (-1 when unknown). */

@@ -119,3 +119,40 @@ describe('exit code with --fail-on', () => {
     });
   }
 });
+
+describe('cipher rules', () => {
+  const suite = (standardName: string, protocol = 'TLSv1.2') => okProbe({ tls: tlsFacts({ protocol, cipher: { name: standardName, standardName } }) });
+  const cases: [string, ProbeResult, Policy, string[]][] = [
+    ['ECDHE with AES-GCM under strict', suite('TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256'), PRESETS.strict, ['info:tls.no-tls13']],
+    ['ECDHE with AES-CBC under strict', suite('TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA'), PRESETS.strict, ['fail:tls.cipher.not-allowed', 'info:tls.no-tls13']],
+    ['ECDHE with AES-CBC under verify', suite('TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA'), PRESETS.verify, ['info:tls.no-tls13']],
+    ['a TLS 1.3 suite under strict', suite('TLS_AES_256_GCM_SHA384', 'TLSv1.3'), PRESETS.strict, []],
+  ];
+  for (const [name, probe, policy, expected] of cases) {
+    it(`Given ${name} Then ${expected.join(', ') || 'no finding'}`, () => {
+      assert.deepEqual(ids(probe, policy), expected.sort());
+    });
+  }
+  it('Given an enumeration with weak suites accepted Then a warning lists them', () => {
+    const probe = okProbe({
+      enumeration: {
+        protocols: { SSLv3: null, TLSv1: false, 'TLSv1.1': false, 'TLSv1.2': true, 'TLSv1.3': true },
+        ciphers: {
+          'TLSv1.2': [
+            { name: 'ECDHE-RSA-AES128-GCM-SHA256', standardName: 'TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256', class: 'good' },
+            { name: 'AES128-GCM-SHA256', standardName: 'TLS_RSA_WITH_AES_128_GCM_SHA256', class: 'phase-out' },
+          ],
+        },
+        serverOrder: { 'TLSv1.2': true },
+        groups: ['X25519'],
+        groupsNotTestable: [],
+        dhBits: null,
+        notTestable: [],
+        handshakes: 5,
+      },
+    });
+    const found = evaluateAddress(at(probe), PRESETS.encrypt).findings.find((f) => f.id === 'tls.cipher.weak-accepted');
+    assert.match(found?.message ?? '', /TLS_RSA_WITH_AES_128_GCM_SHA256 \(phase-out\)/);
+    assert.equal(found?.severity, 'warn');
+  });
+});
