@@ -520,3 +520,31 @@ describe('client certificates', () => {
     }
   });
 });
+
+describe('--enumerate', () => {
+  it('Given hosts that accept old versions When enumerated Then the versions, suites and findings show it, within the connection budget', async () => {
+    const lenientServer = lab.lab.smtp.find((s) => s.host === '127.0.0.11');
+    const before = lenientServer?.sessions ?? 0;
+    const { report } = await scanJson([d('lenient'), d('legacy')], ['--enumerate']);
+    assert.deepEqual(contractViolations(report), []);
+    const lenient = target(report, d('lenient'));
+    const e = lenient.mx[0]?.addresses[0]?.probe.enumeration;
+    assert.deepEqual(e?.protocols, { SSLv3: null, TLSv1: true, 'TLSv1.1': true, 'TLSv1.2': true, 'TLSv1.3': true });
+    assert.deepEqual(Object.keys(e?.ciphers ?? {}).sort(), ['TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3']);
+    assert.ok(e?.ciphers['TLSv1.3']?.every((c) => c.standardName.startsWith('TLS_') && c.class === 'good'));
+    assert.deepEqual(e?.groups, ['X25519']);
+    assert.ok((e?.notTestable ?? []).some((name) => name.includes('3DES')), '3DES is listed as not testable');
+    assert.equal(lenient.findings.find((f) => f.id === 'tls.legacy-protocol.accepted')?.severity, 'warn');
+    const accepted = Object.values(e?.ciphers ?? {}).flat().length;
+    const connections = (lenientServer?.sessions ?? 0) - before;
+    assert.ok(connections <= accepted + (e?.groups.length ?? 0) + 7, `${connections} connections for ${accepted} suites`);
+    assert.equal(e?.handshakes, connections - 1, 'every enumeration session is counted, the plain probe apart');
+
+    const legacy = target(report, d('legacy'));
+    const probe = legacy.mx[0]?.addresses[0]?.probe;
+    assert.equal(probe?.status, 'tls-failed');
+    assert.equal(probe?.legacyProtocol, 'TLSv1');
+    assert.equal(probe?.enumeration?.protocols.TLSv1, true);
+    assert.ok(findingIds(legacy).includes('tls.version.below-minimum'));
+  });
+});
