@@ -17,6 +17,7 @@ import { ScanError } from '../errors.js';
 import type { CertificateFacts, KeyExchangeFacts, TlsFacts } from '../model/probe.js';
 import { abortable } from '../smtp/deadline.js';
 import { summarizeLeaf } from './certificate.js';
+import { groupByCode } from '../enumerate/groups.js';
 import { HandshakeTap } from './tap.js';
 import { chainFromHandshake, splitHandshake, splitRecords } from './wire.js';
 import type { Duplex } from 'node:stream';
@@ -356,7 +357,11 @@ function collectFacts(secure: TLSSocket, options: TlsUpgradeOptions, serverBytes
   const tls: TlsFacts = {
     protocol,
     cipher: { name: cipher.name, standardName },
-    keyExchange: describeKeyExchange(standardName, secure.getEphemeralKeyInfo()),
+    keyExchange: withWireGroup(
+      describeKeyExchange(standardName, secure.getEphemeralKeyInfo()),
+      protocol,
+      serverBytes === null ? null : serverHelloOf(serverBytes),
+    ),
     forwardSecrecy: hasForwardSecrecy(protocol, standardName),
   };
   const trusted = secure.authorized;
@@ -438,6 +443,18 @@ export function describeKeyExchange(
   if (ephemeral?.type === 'DH') return { type: 'DH', group: null, bits };
   if (/^TLS_RSA_/.test(standardName)) return { type: 'RSA', group: null, bits: null };
   return { type: ephemeral?.type ?? null, group: ephemeral?.name ?? null, bits };
+}
+
+/**
+ * Fills a TLS 1.3 key exchange Node could not name (getEphemeralKeyInfo() is
+ * empty for hybrid groups such as X25519MLKEM768 on Node 22) from the group the
+ * ServerHello's key share names on the wire.
+ */
+export function withWireGroup(facts: KeyExchangeFacts, protocol: string, hello: ServerHelloFacts | null): KeyExchangeFacts {
+  if (protocol !== 'TLSv1.3' || facts.group !== null || hello === null || hello.group === null) return facts;
+  const name = groupByCode(hello.group)?.name ?? `0x${hello.group.toString(16).padStart(4, '0')}`;
+  const type = /MLKEM/i.test(name) ? 'ECDH+MLKEM' : /^ffdhe/i.test(name) ? 'DH' : 'ECDH';
+  return { type, group: name, bits: facts.bits };
 }
 
 /** TLS 1.3 always; TLS 1.2 and below only with an ephemeral (EC)DHE suite. */

@@ -9,6 +9,7 @@ import {
   isVersionFailure,
   LEGACY_CIPHERS,
   peerChain,
+  withWireGroup,
   versionBelow,
 } from '../../src/tls/upgrade.js';
 
@@ -115,5 +116,19 @@ describe('peerChain', () => {
 
   it('is empty when the server sent no certificate', () => {
     assert.deepEqual(peerChain({ getPeerCertificate: () => ({}) as never }), []);
+  });
+});
+
+describe('withWireGroup', () => {
+  const hello = (group: number | null) => ({ version: 'TLSv1.3', cipherSuite: 0x1302, helloRetryRequest: false, group });
+  it('Given TLS 1.3 where Node names no group Then the ServerHello key share names it', () => {
+    assert.deepEqual(withWireGroup({ type: null, group: null, bits: null }, 'TLSv1.3', hello(0x11ec)), { type: 'ECDH+MLKEM', group: 'X25519MLKEM768', bits: null });
+    assert.deepEqual(withWireGroup({ type: null, group: null, bits: null }, 'TLSv1.3', hello(0x001d)), { type: 'ECDH', group: 'X25519', bits: null });
+  });
+  it('Given a group Node already named, or TLS 1.2 Then nothing changes', () => {
+    const named = { type: 'ECDH', group: 'P-256', bits: 256 };
+    assert.equal(withWireGroup(named, 'TLSv1.3', hello(0x11ec)), named);
+    const tls12 = { type: null, group: null, bits: null };
+    assert.equal(withWireGroup(tls12, 'TLSv1.2', hello(null)), tls12);
   });
 });
