@@ -116,6 +116,11 @@ function graceSignal(stop: AbortSignal | undefined, graceMs: number): { cut: Abo
   };
 }
 
+/** A handshake was attempted: TLS facts, or a failure in the handshake itself (not a refused STARTTLS). */
+function reachedHandshake(result: ProbeResult): boolean {
+  return result.tls !== undefined || result.error?.phase === 'tls';
+}
+
 /**
  * Adds the enumeration to a probe result; for a server that failed the plain
  * handshake, the enumeration also names the older version it speaks (what the
@@ -358,7 +363,7 @@ export async function scan(inputs: readonly string[], options: ScanOptions = {},
           const target: ProbeTarget = { ip: p.ip, port: p.port, sni: p.sni, implicitTls: options.implicitTls === true || p.port === 465 };
           const result = await probeFn(target, probeOptions).catch((bug: unknown) => internalErrorProbe(bug));
           // --enumerate runs in the same per-address slot, one handshake at a time, where TLS was reached.
-          if (options.enumerate !== true || result.tlsMode === undefined || cut.aborted) return result;
+          if (options.enumerate !== true || !reachedHandshake(result) || cut.aborted) return result;
           const enumeration = await enumerateFn(target, { ...probeOptions, known: result.tls ?? null }).catch(() => undefined);
           return enumeration === undefined ? result : withEnumeration(result, enumeration, policy.minTlsVersion);
         },

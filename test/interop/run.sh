@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# test/interop/run.sh — the whole interop tier: set up the real servers, run the suite
-# with Node's test runner, tear down what setup started. Exit code: the suite's.
+# test/interop/run.sh — the whole interop tier: set up the real servers, run every suite
+# (build/test/interop/*.itest.js, one after the other) with Node's test runner, tear down
+# what setup started. Exit code: 0 when every suite passed, else a failing suite's.
 #
 #   npm run test:interop            (= npm run pretest --silent && bash test/interop/run.sh)
 #   bash test/interop/run.sh --if-root
@@ -24,9 +25,23 @@ if [ "$(id -u)" != 0 ]; then
 fi
 
 cd "$REPO"
-SUITE="build/test/interop/interop.itest.js"
-[ -f "$SUITE" ] || die "$SUITE is missing: compile first (npm run pretest), as npm run test:interop does"
+# Every suite of the tier: build/test/interop/*.itest.js (interop.itest.js, enumerate.itest.js, …).
+shopt -s nullglob
+SUITES=(build/test/interop/*.itest.js)
+shopt -u nullglob
+[ "${#SUITES[@]}" -gt 0 ] || die "build/test/interop/*.itest.js is missing: compile first (npm run pretest), as npm run test:interop does"
+[ -f build/test/interop/interop.itest.js ] || die "build/test/interop/interop.itest.js is missing: compile first (npm run pretest)"
 [ -f dist/cli/main.js ] || die "dist/ is missing: npm run build first"
+
+# One run of the tier at a time on this machine: the servers bind fixed loopback addresses
+# and a second run's setup would tear the first one's servers down. Wait (bounded) for
+# an earlier run to finish.
+command -v flock >/dev/null || die "flock (util-linux) is missing"
+exec 9>"$INTEROP_STATE.lock"
+if ! flock -n 9; then
+  log "another interop run holds $INTEROP_STATE.lock; waiting (at most 15 min)"
+  flock -w 900 9 || die "another interop run still holds $INTEROP_STATE.lock after 15 min"
+fi
 
 started=$(date +%s)
 # The step running now (setup or the suite), run in the background so that a signal is
@@ -34,7 +49,8 @@ started=$(date +%s)
 CHILD=""
 run_step() {
   local rc=0
-  "$@" &
+  # Without the lock's descriptor: the daemons setup.sh starts must not inherit (and keep) the lock.
+  "$@" 9>&- &
   CHILD=$!
   wait "$CHILD" || rc=$?
   CHILD=""
@@ -67,5 +83,15 @@ set -a
 . "$INTEROP_STATE/interop.env"
 set +a
 
-log "running the interop suite"
-run_step timeout 600 node --test --test-timeout=300000 "$SUITE"
+# The suites one after the other, never at once: enumerate.itest.js counts the connections
+# each server logs during its scan, which another suite's traffic would spoil.
+rc=0
+for suite in "${SUITES[@]}"; do
+  log "running $suite"
+  suite_started=$(date +%s)
+  suite_rc=0
+  run_step timeout 600 node --test --test-timeout=300000 "$suite" || suite_rc=$?
+  log "$suite: exit $suite_rc in $(($(date +%s) - suite_started)) s"
+  [ "$suite_rc" = 0 ] || rc=$suite_rc
+done
+exit "$rc"

@@ -49,8 +49,9 @@ apt_update_once() {
   fi
 }
 
-# What the tier needs from Debian (iproute2 for ss and ip; dnsutils for dig).
-PACKAGES=(postfix nsd dnsutils openssl ca-certificates iproute2)
+# What the tier needs from Debian (iproute2 for ss and ip; dnsutils for dig; nmap for its
+# ssl-enum-ciphers script, the second opinion on --enumerate).
+PACKAGES=(postfix nsd dnsutils openssl ca-certificates iproute2 nmap)
 missing=()
 for pkg in "${PACKAGES[@]}"; do
   status="$(dpkg-query -W -f='${db:Status-Status}' "$pkg" 2>/dev/null || true)"
@@ -81,7 +82,7 @@ if [ "${#missing[@]}" -gt 0 ]; then
     >"$INTEROP_STATE/apt-install.log" 2>&1 ||
     { tail -40 "$INTEROP_STATE/apt-install.log" >&2; die "apt-get install ${missing[*]} failed"; }
 fi
-for tool in postfix postconf nsd nsd-checkconf nsd-checkzone dig openssl ss; do
+for tool in postfix postconf nsd nsd-checkconf nsd-checkzone dig openssl ss nmap; do
   command -v "$tool" >/dev/null || die "$tool is missing after the install"
 done
 
@@ -615,7 +616,12 @@ tls_require_ciphers = \${lookup{\$received_ip_address}lsearch{$EX/priorities}{\$
 # A client certificate required in the handshake on the "ccert" addresses.
 tls_verify_certificates = $PKI/root-ca.crt
 tls_verify_hosts = \${if match_ip{\$received_ip_address}{<; $(IFS=';'; echo "${ccert[*]:-0.0.0.0}")}{*}{}}
-log_selector = +tls_cipher +tls_peerdn +received_recipients +smtp_connection
+# +incoming_interface: the address each connection came in on (I=[127.0.25.31]:25), so
+# the enumeration suite can count the connections each host received.
+log_selector = +tls_cipher +tls_peerdn +received_recipients +smtp_connection +incoming_interface
+# Exim refuses connections past 20 at once by default; nmap's ssl-enum-ciphers tests its
+# versions in parallel and the Exim children outlive its connections for a moment.
+smtp_accept_max = 200
 
 begin acl
 acl_rcpt:

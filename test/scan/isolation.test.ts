@@ -89,3 +89,26 @@ describe('ports and modes', () => {
     assert.deepEqual(modes, [true, true]);
   });
 });
+
+describe('--enumerate runs only where a handshake was reached', () => {
+  const cases: [string, Partial<import('../../src/model/probe.js').ProbeResult>, boolean][] = [
+    ['an ok probe', {}, true],
+    ['a handshake failure', { status: 'tls-failed', tls: undefined, error: { phase: 'tls', code: 'tls-handshake-failed', message: 'x' } }, true],
+    ['STARTTLS answered 454', { status: 'starttls-rejected', tls: undefined, tlsMode: 'starttls', error: { phase: 'starttls', code: 'starttls-rejected', message: 'x' } }, false],
+    ['no STARTTLS', { status: 'no-starttls', tls: undefined, tlsMode: undefined, error: { phase: 'ehlo', code: 'starttls-not-offered', message: 'x' } }, false],
+  ];
+  for (const [name, overrides, expected] of cases) {
+    it(`Given ${name} Then enumeration ${expected ? 'runs' : 'is not attempted'}`, async () => {
+      let enumerated = 0;
+      await scan(['good.example'], { enumerate: true }, {
+        resolver,
+        probe: async () => okProbe(overrides),
+        enumerate: async () => {
+          enumerated += 1;
+          return { protocols: { SSLv3: null, TLSv1: false, 'TLSv1.1': false, 'TLSv1.2': true, 'TLSv1.3': true }, ciphers: {}, serverOrder: {}, groups: [], groupsNotTestable: [], dhBits: null, notTestable: [], handshakes: 0 };
+        },
+      });
+      assert.equal(enumerated, expected ? 1 : 0);
+    });
+  }
+});
