@@ -245,7 +245,7 @@ async function runReport(path: string, opts: { format: string; json?: string; fa
   return emitReport(report, format, opts.json, io, opts.failOn);
 }
 
-async function runDemo(opts: PolicyCliOptions & { format: string; json?: string; failOn: FailOn }, io: CliIo): Promise<number> {
+async function runDemo(opts: PolicyCliOptions & { format: string; json?: string; failOn: FailOn; enumerate?: boolean }, io: CliIo): Promise<number> {
   const format = parseFormat(opts.format);
   const policy = effectivePolicy(opts);
   if (opts.json !== undefined) checkWritable(opts.json);
@@ -253,7 +253,7 @@ async function runDemo(opts: PolicyCliOptions & { format: string; json?: string;
   io.stderr.write('mxready demo: starting the offline lab on loopback (DNS + SMTP servers)…\n');
   const lab = await startDemoLab();
   try {
-    const report = await scan(lab.targets, { ...lab.scanOptions, policy });
+    const report = await scan(lab.targets, { ...lab.scanOptions, policy, enumerate: opts.enumerate === true });
     return emitReport(report, format, opts.json, io, opts.failOn);
   } finally {
     await lab.close();
@@ -301,7 +301,8 @@ export function buildProgram(io: CliIo, setCode: (code: number) => void): Comman
     .option('--min-tls <version>', "override the policy's minimum TLS version")
     .option('--expiry-warn <days>', 'warn when a certificate expires within this many days', integer('--expiry-warn', 0, 3650))
     .addOption(FAIL_ON_OPTION())
-    .action(async (opts: PolicyCliOptions & { format: string; json?: string; failOn: FailOn }) => setCode(await runDemo(opts, io)));
+    .option('--enumerate', 'also enumerate versions, suites and groups of every lab host')
+    .action(async (opts: PolicyCliOptions & { format: string; json?: string; failOn: FailOn; enumerate?: boolean }) => setCode(await runDemo(opts, io)));
 
   program
     .command('report')

@@ -383,6 +383,10 @@ describe('mxready demo', () => {
     const table = await runCli(['demo'], { timeoutMs: 60_000 });
     assert.equal(table.code, 1);
     for (const id of ids) assert.ok(table.stdout.includes(id), `${id} missing from the table`);
+    const enumerated = await runCli(['demo', '--enumerate'], { timeoutMs: 90_000 });
+    assert.equal(enumerated.code, 1);
+    assert.match(enumerated.stdout, /Enumeration\n/);
+    assert.match(enumerated.stdout, /protocols +TLSv1\.3 yes +TLSv1\.2 yes +TLSv1\.1 yes +TLSv1 yes/, 'the lenient host accepts every version');
   });
 });
 
