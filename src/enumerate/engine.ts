@@ -64,6 +64,9 @@ export interface EnumerationResult extends EnumerationFacts {
   readonly error?: ProbeError;
 }
 
+/** Connections per address beyond accepted suites + accepted groups (the plain probe included) that issue 4 allows. */
+export const CONNECTION_SLACK = 7;
+
 /** Handshakes per version that may fail after the server selected a suite before the version is given up. */
 export const MAX_BROKEN_PER_VERSION = 2;
 /** Handshake timeouts after which the enumeration stops (a server that hangs on some offers). */
@@ -331,7 +334,7 @@ export class Enumeration {
     }
     const accepted = new Set(state.found);
     let verdict = judgeOrder(accepted, state.observations);
-    for (let tries = 0; verdict === 'both' && tries < 2; tries += 1) {
+    for (let tries = 0; verdict === 'both' && tries < 2 && this.#orderFitsBudget(version); tries += 1) {
       const pair = orderTest(state.found, state.observations);
       if (pair === null) break;
       const offer = this.#offer(version, version, pair.map((s) => entryFor(s, state)), 'order');
@@ -341,6 +344,22 @@ export class Enumeration {
       verdict = judgeOrder(accepted, state.observations);
     }
     state.order = verdict === 'server' ? true : verdict === 'client' ? false : null;
+  }
+
+  /**
+   * The order handshake is the one optional spend: it is made only while the
+   * connections so far (the plain probe included), this one, and one for every
+   * version still to test stay within accepted suites + accepted groups + 7.
+   * Every later version pays for itself (each accepted suite costs one, plus its
+   * failing handshake, counted here), so the bound holds for the whole address;
+   * when it would not, the order stays undecided (null) rather than overspend.
+   */
+  #orderFitsBudget(version: EnumVersion): boolean {
+    const accepted = DESCENDING.reduce((n, v) => n + this.#states[v].found.length, 0);
+    const groups = this.#acceptedGroups().length;
+    const later = DESCENDING.slice(DESCENDING.indexOf(version) + 1).filter((v) => this.#states[v].accepted === null && this.#caps.suites[v].length > 0);
+    const used = 1 + this.#handshakes;
+    return used + 1 + later.length <= accepted + groups + CONNECTION_SLACK;
   }
 
   // ── handshakes ──

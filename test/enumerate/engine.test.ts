@@ -28,7 +28,7 @@ async function scan(server: SimServer): Promise<{ result: EnumerationResult; con
  * probe's pick: nothing tells where that one stands among suites Node's default
  * offer lacks (the engine puts it first, where a server's favourite usually is).
  */
-function assertExact(server: SimServer, result: EnumerationResult, connections: number, slack = 7, plainPick: string | null = null): void {
+function assertExact(server: SimServer, result: EnumerationResult, connections: number, slack = 7, plainPick: string | null = null, orderMayBeUndecided = false): void {
   const expected = truth(server, caps);
   for (const v of DESCENDING) assert.equal(result.protocols[v], expected.protocols[v], `protocol ${v}`);
   assert.equal(result.protocols.SSLv3, null);
@@ -37,10 +37,16 @@ function assertExact(server: SimServer, result: EnumerationResult, connections: 
   for (const [v, list] of Object.entries(found)) {
     const want = expected.ciphers[v as EnumVersion] ?? [];
     assert.deepEqual([...list].sort(), [...want].sort(), `suites ${v}`);
+    const undecided = orderMayBeUndecided && result.serverOrder[v] === null;
+    if (undecided) continue;
     if (expected.serverOrder[v as EnumVersion] !== true || list.length !== want.length) assert.deepEqual(list, want, `order ${v}`);
     else assert.deepEqual(list.filter((x) => x !== plainPick), want.filter((x) => x !== plainPick), `server ranking ${v}`);
   }
-  assert.deepEqual(result.serverOrder, expected.serverOrder);
+  for (const [v, order] of Object.entries(result.serverOrder)) {
+    // Under the connection budget an order may be left undecided (null), never decided wrongly.
+    if (!(orderMayBeUndecided && order === null)) assert.equal(order, expected.serverOrder[v as EnumVersion], `server order ${v}`);
+  }
+  assert.deepEqual(Object.keys(result.serverOrder).sort(), Object.keys(expected.serverOrder).sort());
   assert.deepEqual(result.groups, expected.groups);
   assert.equal(result.dhBits, expected.dhBits);
   assert.equal(result.error, undefined);
@@ -136,7 +142,7 @@ describe('the enumeration engine against simulated servers', () => {
     );
   });
 
-  it('stays exact, within + 8, for any server that keeps one ordering policy (property)', async () => {
+  it('stays exact, within + 7 (an order left undecided where deciding would overspend), for any server that keeps one ordering policy (property)', async () => {
     const arb = fc.record({
       v13: nonEmpty(names('TLSv1.3')),
       v12: nonEmpty(names('TLSv1.2', 40)),
@@ -155,13 +161,13 @@ describe('the enumeration engine against simulated servers', () => {
           ecGroups: s.ecGroups,
         };
         const { result, connections, plainPick } = await scan(server);
-        assertExact(server, result, connections, 8, plainPick);
+        assertExact(server, result, connections, 7, plainPick, true);
       }),
       { numRuns: 500, seed: 20261130 },
     );
   });
 
-  it('stays exact, within + 9, when the ordering policy changes from version to version (property)', async () => {
+  it('stays exact, within + 7 (an order left undecided where deciding would overspend), when the ordering policy changes from version to version (property)', async () => {
     const policy = fc.record({ 'TLSv1.3': fc.boolean(), 'TLSv1.2': fc.boolean(), 'TLSv1.1': fc.boolean(), TLSv1: fc.boolean() });
     await fc.assert(
       fc.asyncProperty(policy, fc.integer({ min: 1, max: 3 }), async (order, groups) => {
@@ -172,7 +178,7 @@ describe('the enumeration engine against simulated servers', () => {
           ecGroups: ['P-256'],
         };
         const { result, connections, plainPick } = await scan(server);
-        assertExact(server, result, connections, 9, plainPick);
+        assertExact(server, result, connections, 7, plainPick, true);
       }),
       { numRuns: 100, seed: 20261130 },
     );
