@@ -28,6 +28,7 @@
  *   tier's time budget. Its smtpd's TLS set-up is Postfix's default, the same as
  *   pf-modern's, which is compared.
  */
+import { INTEROP_STATE, interopVariable } from './env.js';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { before, describe, it } from 'node:test';
@@ -137,23 +138,7 @@ interface Env {
 }
 
 function interopEnv(): Env {
-  const state = process.env['MXREADY_INTEROP_STATE'] ?? '/tmp/mxready-interop';
-  const fromFile: Record<string, string> = {};
-  const file = `${state}/interop.env`;
-  if (existsSync(file)) {
-    for (const line of readFileSync(file, 'utf8').split('\n')) {
-      const m = /^([A-Z_]+)=(.*)$/.exec(line);
-      if (m?.[1] !== undefined && m[2] !== undefined) fromFile[m[1]] = m[2];
-    }
-  }
-  const get = (name: string): string => {
-    const value = process.env[name] ?? fromFile[name];
-    if (value === undefined || value === '') {
-      throw new Error(`the interop servers are not up (${name} unset, no ${file}): run \`npm run test:interop\`, which starts them`);
-    }
-    return value;
-  };
-  return { state, resolverArg: get('MXREADY_INTEROP_RESOLVER'), caFile: get('MXREADY_INTEROP_CA_FILE') };
+  return { state: INTEROP_STATE, resolverArg: interopVariable('MXREADY_INTEROP_RESOLVER'), caFile: interopVariable('MXREADY_INTEROP_CA_FILE') };
 }
 
 const postfixLog = (env: Env): string => `${env.state}/postfix-var/log/postfix.log`;

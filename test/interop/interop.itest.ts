@@ -16,8 +16,9 @@
  * `npm test` (scripts/run-tests.mjs collects *.test.js) leaves it alone: it needs root
  * and the servers; `npm run test:interop` (test/interop/run.sh) brings them up.
  */
+import { interopVariable } from './env.js';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import {
@@ -591,22 +592,7 @@ interface InteropEnv {
 
 /** MXREADY_INTEROP_* from the environment (run.sh exports them), else from setup.sh's env file. */
 function interopEnv(): InteropEnv {
-  const state = process.env['MXREADY_INTEROP_STATE'] ?? '/tmp/mxready-interop';
-  const fromFile: Record<string, string> = {};
-  const file = `${state}/interop.env`;
-  if (existsSync(file)) {
-    for (const line of readFileSync(file, 'utf8').split('\n')) {
-      const m = /^([A-Z_]+)=(.*)$/.exec(line);
-      if (m?.[1] !== undefined && m[2] !== undefined) fromFile[m[1]] = m[2];
-    }
-  }
-  const get = (name: string): string => {
-    const value = process.env[name] ?? fromFile[name];
-    if (value === undefined || value === '') {
-      throw new Error(`the interop servers are not up (${name} unset, no ${file}): run \`npm run test:interop\`, which starts them`);
-    }
-    return value;
-  };
+  const get = interopVariable;
   const resolverArg = get('MXREADY_INTEROP_RESOLVER');
   const [ip = '', port = '53'] = resolverArg.split(':');
   const caFile = get('MXREADY_INTEROP_CA_FILE');
