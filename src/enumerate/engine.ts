@@ -45,6 +45,7 @@
  * these bounds. Handshakes that fail after the server selected a suite are
  * capped at two per version; two handshakes that time out end the enumeration.
  */
+import { TLS_VERSIONS } from '../model/tls-versions.js';
 import type { EnumeratedCipher, EnumerationFacts, ProbeError, TlsFacts } from '../model/probe.js';
 import { classifyCipher } from '../policy/cipher-classes.js';
 import { groupOfHandshake, type GroupEntry } from './groups.js';
@@ -72,8 +73,8 @@ export const MAX_BROKEN_PER_VERSION = 2;
 /** Handshake timeouts after which the enumeration stops (a server that hangs on some offers). */
 export const MAX_TIMEOUTS = 2;
 
-const DESCENDING: readonly EnumVersion[] = ['TLSv1.3', 'TLSv1.2', 'TLSv1.1', 'TLSv1'];
-const ASCENDING: readonly EnumVersion[] = ['TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3'];
+const DESCENDING: readonly EnumVersion[] = [...TLS_VERSIONS].reverse();
+const ASCENDING: readonly EnumVersion[] = TLS_VERSIONS;
 
 interface VersionState {
   /** null: not settled yet. */

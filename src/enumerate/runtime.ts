@@ -12,6 +12,7 @@
  * SecP256r1MLKEM768, SecP384r1MLKEM1024 and the TLS 1.3 brainpool groups.
  * SSLv3 cannot be offered by any of them.
  */
+import { TLS_VERSIONS } from '../model/tls-versions.js';
 import { Duplex } from 'node:stream';
 import { connect as tlsConnect, createSecureContext, type SecureVersion, type TLSSocket } from 'node:tls';
 import { LEGACY_CIPHERS } from '../tls/upgrade.js';
@@ -39,7 +40,6 @@ export interface RuntimeCapabilities {
   readonly defaultOffer: { readonly modern: readonly string[]; readonly legacy: readonly string[] };
 }
 
-export const ENUM_VERSIONS: readonly EnumVersion[] = ['TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3'];
 
 /** Every TLS 1.3 suite, in the order OpenSSL prefers them. */
 export const TLS13_SUITE_NAMES = ['TLS_AES_256_GCM_SHA384', 'TLS_CHACHA20_POLY1305_SHA256', 'TLS_AES_128_GCM_SHA256', 'TLS_AES_128_CCM_SHA256', 'TLS_AES_128_CCM_8_SHA256'];
@@ -81,7 +81,7 @@ async function measure(): Promise<RuntimeCapabilities> {
   const groups = {} as Record<EnumVersion, readonly GroupEntry[]>;
   const offered = new Set<number>();
   const unknown = new Set<number>();
-  for (const version of ENUM_VERSIONS) {
+  for (const version of TLS_VERSIONS) {
     const ciphers = version === 'TLSv1.3' ? `${TLS13_SUITE_NAMES.join(':')}:ALL:@SECLEVEL=0` : ALL_LEGACY;
     const hello = await captureClientHello(version, ciphers, curveList).catch(() => null);
     const entries: SuiteEntry[] = [];

@@ -12,7 +12,8 @@ import { UsageError } from '../errors.js';
 import type { CipherClass } from '../model/probe.js';
 import type { Severity, TlsVersionSetting } from '../model/report.js';
 import { isFindingId } from './findings.js';
-import { isPresetName, PRESETS, TLS_VERSIONS, type Policy } from './presets.js';
+import { TLS_VERSIONS } from '../model/tls-versions.js';
+import { isPresetName, PRESETS, type Policy } from './presets.js';
 
 const CLASSES: readonly CipherClass[] = ['good', 'sufficient', 'phase-out', 'insufficient'];
 const SEVERITIES: readonly (Severity | 'off')[] = ['fail', 'warn', 'info', 'off'];

@@ -7,22 +7,6 @@ import type { PolicyReport, TlsVersionSetting } from '../model/report.js';
 
 export type Policy = PolicyReport;
 
-export const TLS_VERSIONS: readonly TlsVersionSetting[] = ['TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3'];
-
-/** Orders protocol names as OpenSSL reports them; unknown names (SSLv3, "unknown") rank lowest. */
-export function tlsVersionRank(protocol: string): number {
-  return TLS_VERSIONS.indexOf(protocol as TlsVersionSetting);
-}
-
-export function meetsMinimum(protocol: string, minimum: TlsVersionSetting): boolean {
-  return tlsVersionRank(protocol) >= tlsVersionRank(minimum);
-}
-
-/** The version one below the given one, or null below TLSv1. */
-export function versionBelow(version: TlsVersionSetting): TlsVersionSetting | null {
-  return TLS_VERSIONS[TLS_VERSIONS.indexOf(version) - 1] ?? null;
-}
-
 const ALL_CLASSES = ['good', 'sufficient', 'phase-out', 'insufficient'] as const;
 
 const ENCRYPT: Policy = {

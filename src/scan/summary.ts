@@ -1,7 +1,7 @@
 /** The zERT-style inventory: records aggregated by their significant attributes. Pure. */
 import type { ProbeResult } from '../model/probe.js';
 import type { Summary, TargetReport } from '../model/report.js';
-import { meetsMinimum } from '../policy/presets.js';
+import { meetsMinimum } from '../model/tls-versions.js';
 
 function count(into: Record<string, number>, key: string): void {
   into[key] = (into[key] ?? 0) + 1;

@@ -18,6 +18,7 @@ import type { CertificateFacts, KeyExchangeFacts, TlsFacts } from '../model/prob
 import { abortable } from '../smtp/deadline.js';
 import { summarizeLeaf } from './certificate.js';
 import { groupByCode } from '../enumerate/groups.js';
+import { tlsVersionRank as versionRank } from '../model/tls-versions.js';
 import { HandshakeTap } from './tap.js';
 import { chainFromHandshake, splitHandshake, splitRecords } from './wire.js';
 import type { Duplex } from 'node:stream';
@@ -92,7 +93,6 @@ export interface TlsUpgrade {
   readonly certificate?: CertificateFacts;
 }
 
-const VERSION_ORDER: readonly SecureVersion[] = ['TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3'];
 /** Certificates of a chain kept in the report; a longer chain is cut here and its length recorded. */
 export const MAX_CHAIN = 16;
 /** A handshake logs a handful of secrets; more is not a handshake we understand. */
@@ -321,15 +321,8 @@ function helloFields(body: Buffer): HelloFields | null {
   return { wireVersion, cipherSuite, retry: body.subarray(2, 34).equals(HELLO_RETRY_RANDOM), keyShare };
 }
 
-/** Position of a version in TLSv1 < TLSv1.1 < TLSv1.2 < TLSv1.3 (-1 when unknown). */
-export function versionRank(version: string): number {
-  return VERSION_ORDER.indexOf(version as SecureVersion);
-}
-
-/** The version just below `version`, or null for TLSv1 (SSLv3 cannot be offered by Node). */
-export function versionBelow(version: SecureVersion): SecureVersion | null {
-  return VERSION_ORDER[versionRank(version) - 1] ?? null;
-}
+/** The version scale lives in src/model/tls-versions.ts; these names are the TLS layer's. */
+export { tlsVersionRank as versionRank, versionBelow } from '../model/tls-versions.js';
 
 /** Whether a handshake failure means "no protocol version in common". Looks at the error and its causes. */
 export function isVersionFailure(error: unknown): boolean {

@@ -1,6 +1,6 @@
 /** Rules on the TLS handshake and the negotiated protocol. */
 import { finding } from '../findings.js';
-import { meetsMinimum } from '../presets.js';
+import { meetsMinimum } from '../../model/tls-versions.js';
 import type { AddressRule } from './types.js';
 
 export const tlsVersionRule: AddressRule = (facts, policy) => {
