@@ -23,8 +23,13 @@ const DEFAULT_MAX_CNAME_CHAIN = 8;
 /** At most this many MX hosts of one domain are resolved (lowest preferences first). */
 export const MAX_MX_HOSTS = 10;
 
-/** Outcomes that say a lookup could not be made, not that a name has no records. */
-const TEMPORARY_CODES: ReadonlySet<string> = new Set(['servfail', 'refused', 'dns-timeout', 'dns-malformed', 'dns-error']);
+/** Outcomes that say a lookup could not be made, not that a name has no records (usually temporary). */
+const LOOKUP_FAILURES: ReadonlySet<string> = new Set(['servfail', 'refused', 'dns-timeout', 'dns-malformed', 'dns-error', 'internal-error']);
+
+/** True for SERVFAIL, timeout and the like: nothing is known about the name, unlike NXDOMAIN or NODATA. */
+export function isLookupFailure(error: ErrorInfo): boolean {
+  return LOOKUP_FAILURES.has(error.code);
+}
 
 export interface ResolverOptions {
   /** Longest CNAME chain followed before giving up with `cname-loop` (default 8). */
@@ -208,7 +213,7 @@ async function explicitMx(
   notes.push(...resolved.flatMap((r) => r.notes));
   if (mx.every((host) => host.addresses.length === 0)) {
     // "No MX host has an address" is only true when every lookup answered; a failed one says nothing of the sort.
-    const failed = mx.find((host) => host.error !== undefined && TEMPORARY_CODES.has(host.error.code));
+    const failed = mx.find((host) => host.error !== undefined && isLookupFailure(host.error));
     const error = failed?.error
       ? { code: failed.error.code, message: `the address lookup of MX host ${failed.name} failed: ${failed.error.message}` }
       : { code: 'no-mx-address' satisfies ErrorCode, message: `no MX host of ${domain} has an A or AAAA address` };

@@ -2,7 +2,8 @@
  * Assembles the report of one target from its plan and the shared probe
  * results, and judges it. Pure.
  */
-import type { ProbeResult } from '../model/probe.js';
+import { isLookupFailure } from '../dns/resolver.js';
+import type { ProbeError, ProbeResult } from '../model/probe.js';
 import type { AddressReport, ErrorInfo, Finding, MxReport, TargetReport } from '../model/report.js';
 import { evaluateAddress, targetVerdict, type AddressOutcome } from '../policy/evaluate.js';
 import { applyOverrides, finding, isFindingId } from '../policy/findings.js';
@@ -20,14 +21,12 @@ export function viewThroughHost(probe: ProbeResult, host: string): ProbeResult {
 
 /** What a guarded address becomes: a record with no connection made. */
 export function refusedPrivateResult(range: string): ProbeResult {
-  return {
-    status: 'refused-private',
-    banner: null,
-    extensions: [],
-    starttls: false,
-    error: { phase: 'guard', code: 'private-address', message: `address in a ${range} range` },
-    timings: { connectMs: null, greetingMs: null, tlsMs: null, totalMs: 0 },
-  };
+  return unreachedProbe('refused-private', { phase: 'guard', code: 'private-address', message: `address in a ${range} range` });
+}
+
+/** A record for an address no session reached: refused by the guard, never started, or lost to a bug. */
+export function unreachedProbe(status: ProbeResult['status'], error: ProbeError): ProbeResult {
+  return { status, banner: null, extensions: [], starttls: false, error, timings: { connectMs: null, greetingMs: null, tlsMs: null, totalMs: 0 } };
 }
 
 function addressProbe(address: PlannedAddress, results: ReadonlyMap<string, ProbeResult>): ProbeResult {
@@ -46,7 +45,7 @@ function dnsFindings(target: PlannedTarget): Finding[] {
     if (error.code === 'nxdomain') out.push(finding('dns.nxdomain', text));
     else if (error.code === 'no-address' || error.code === 'no-mx-address') out.push(finding('dns.no-address', text));
     // An MX host's failed lookup is reported per host below; the domain-level error only repeats it.
-    else if (!target.mx.some((mx) => mx.error && isTemporaryDnsError(mx.error))) out.push(finding('dns.lookup-failed', `${text} (${error.code})`));
+    else if (!target.mx.some((mx) => mx.error && isLookupFailure(mx.error))) out.push(finding('dns.lookup-failed', `${text} (${error.code})`));
   }
   if (target.mxSource === 'null') out.push(finding('dns.null-mx', `${target.domain} publishes a null MX: it accepts no mail`));
   if (target.mxSource === 'implicit') out.push(finding('dns.implicit-mx', `${target.domain} has no MX record; its own address is used`));
@@ -58,7 +57,7 @@ function dnsFindings(target: PlannedTarget): Finding[] {
     if (mx.error && !target.notes.some((n) => n.id === 'dns.mx.no-address' && n.host === mx.host)) {
       out.push(finding('dns.mx.no-address', `${mx.host}: ${mx.error.message}`, { host: mx.host }));
     }
-    if (mx.error && isTemporaryDnsError(mx.error)) {
+    if (mx.error && isLookupFailure(mx.error)) {
       out.push(finding('dns.lookup-failed', `${mx.host}: ${mx.error.message} (${mx.error.code}); its addresses are not assessed`, { host: mx.host }));
     }
     if (mx.partialError) {
@@ -69,13 +68,6 @@ function dnsFindings(target: PlannedTarget): Finding[] {
     }
   }
   return out;
-}
-
-/** DNS outcomes that say nothing about the name (it may well have addresses): SERVFAIL, timeout, … */
-const TEMPORARY_DNS_CODES = new Set(['servfail', 'refused', 'dns-timeout', 'dns-malformed', 'dns-error', 'internal-error']);
-
-export function isTemporaryDnsError(error: ErrorInfo): boolean {
-  return TEMPORARY_DNS_CODES.has(error.code);
 }
 
 interface Outcome {
@@ -110,7 +102,7 @@ export function assembleTarget(target: PlannedTarget, results: ReadonlyMap<strin
   const mx = target.mx.map((entry) => assembleMx(entry, results, policy, outcomes, findings));
   // An MX host whose lookup failed (not "has no address", but "could not be asked") leaves the target not assessed.
   for (const entry of target.mx) {
-    if (entry.error && isTemporaryDnsError(entry.error)) {
+    if (entry.error && isLookupFailure(entry.error)) {
       outcomes.push({ outcome: 'unassessed', error: { code: entry.error.code, message: `${entry.host}: ${entry.error.message}` } });
     }
   }
@@ -136,6 +128,10 @@ export function assembleTarget(target: PlannedTarget, results: ReadonlyMap<strin
 
 /** A target the scan never reached (interrupted): status error, code not-scanned. */
 export function notScannedTarget(input: string, domain: string, kind: 'domain' | 'host'): TargetReport {
-  const error = { code: 'not-scanned', message: 'the scan stopped before this target was assessed' };
+  return unassessedTarget(input, domain, kind, { code: 'not-scanned', message: 'the scan stopped before this target was assessed' });
+}
+
+/** A target with nothing assessed: status error, with why. */
+export function unassessedTarget(input: string, domain: string, kind: 'domain' | 'host', error: ErrorInfo): TargetReport {
   return { input, domain, kind, status: 'error', error, deliverable: false, dns: { mxSource: 'none' }, mx: [], findings: [] };
 }

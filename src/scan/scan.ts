@@ -22,7 +22,7 @@ import { enumerate as defaultEnumerate, type EnumerateOptions } from '../enumera
 import { probe as defaultProbe } from '../probe/probe.js';
 import type { ProbeOptions, ProbeTarget, ProbeTimeouts } from '../probe/types.js';
 import { TOOL } from '../version.js';
-import { assembleTarget, notScannedTarget } from './assemble.js';
+import { assembleTarget, notScannedTarget, unassessedTarget, unreachedProbe } from './assemble.js';
 import { planScan, type PlannedTarget, type ResolvedTarget } from './plan.js';
 import { createScheduler } from './scheduler.js';
 import { summarize } from './summary.js';
@@ -135,26 +135,12 @@ function withEnumeration(result: ProbeResult, enumeration: EnumerationFacts, min
 
 /** probe() never throws; an injected or future one that does costs only its own address. */
 function internalErrorProbe(bug: unknown): ProbeResult {
-  return {
-    status: 'internal-error',
-    banner: null,
-    extensions: [],
-    starttls: false,
-    error: { phase: 'internal', code: 'internal-error', message: bugMessage(bug) },
-    timings: { connectMs: null, greetingMs: null, tlsMs: null, totalMs: 0 },
-  };
+  return unreachedProbe('internal-error', { phase: 'internal', code: 'internal-error', message: bugMessage(bug) });
 }
 
 /** A probe that never started because the scan was stopped. */
 function notStartedResult(): ProbeResult {
-  return {
-    status: 'timeout',
-    banner: null,
-    extensions: [],
-    starttls: false,
-    error: { phase: 'connect', code: 'interrupted', message: 'not started: the scan was interrupted' },
-    timings: { connectMs: null, greetingMs: null, tlsMs: null, totalMs: 0 },
-  };
+  return unreachedProbe('timeout', { phase: 'connect', code: 'interrupted', message: 'not started: the scan was interrupted' });
 }
 
 function wasInterrupted(target: PlannedTarget, results: ReadonlyMap<string, ProbeResult>): boolean {
@@ -269,11 +255,6 @@ function internalErrorTarget(target: Target, port: number, bug: unknown): Resolv
   };
 }
 
-function internalErrorReport(input: string, domain: string, kind: 'domain' | 'host', bug: unknown): TargetReport {
-  const error = { code: 'internal-error', message: bugMessage(bug) };
-  return { input, domain, kind, status: 'error', error, deliverable: false, dns: { mxSource: 'none' }, mx: [], findings: [] };
-}
-
 /** Runs fn over items with at most `limit` at once, keeping input order in the result. */
 async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
   const out = new Array<R>(items.length);
@@ -385,7 +366,7 @@ export async function scan(inputs: readonly string[], options: ScanOptions = {},
       try {
         return assembleTarget(planned, results, policy);
       } catch (bug) {
-        return internalErrorReport(planned.input, planned.domain, planned.kind, bug);
+        return unassessedTarget(planned.input, planned.domain, planned.kind, { code: 'internal-error', message: bugMessage(bug) });
       }
     });
     return {

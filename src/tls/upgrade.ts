@@ -135,11 +135,9 @@ export async function upgradeTls(socket: Socket, options: TlsUpgradeOptions): Pr
       };
     });
     const recording = tap.takeRecording();
-    if (options.onServerHello !== undefined && recording !== null) {
-      const hello = serverHelloOf(recording);
-      if (hello !== null) options.onServerHello(hello);
-    }
-    return collectFacts(secure, options, recording, keylog);
+    const hello = recording === null ? null : serverHelloOf(recording);
+    if (hello !== null) options.onServerHello?.(hello);
+    return collectFacts(secure, options, recording, keylog, hello);
   } catch (error) {
     if (options.onServerHello !== undefined) {
       const recording = tap.takeRecording();
@@ -343,18 +341,20 @@ function handshakeFailure(error: Error): ScanError {
   return new ScanError('tls-handshake-failed', `TLS handshake failed: ${handshakeReason(error)}`, { phase: 'tls', cause: error });
 }
 
-function collectFacts(secure: TLSSocket, options: TlsUpgradeOptions, serverBytes: Buffer | null, keylog: readonly string[]): TlsUpgrade {
+function collectFacts(
+  secure: TLSSocket,
+  options: TlsUpgradeOptions,
+  serverBytes: Buffer | null,
+  keylog: readonly string[],
+  hello: ServerHelloFacts | null,
+): TlsUpgrade {
   const protocol = secure.getProtocol() ?? 'unknown';
   const cipher = secure.getCipher();
   const standardName = cipher.standardName ?? cipher.name;
   const tls: TlsFacts = {
     protocol,
     cipher: { name: cipher.name, standardName },
-    keyExchange: withWireGroup(
-      describeKeyExchange(standardName, secure.getEphemeralKeyInfo()),
-      protocol,
-      serverBytes === null ? null : serverHelloOf(serverBytes),
-    ),
+    keyExchange: withWireGroup(describeKeyExchange(standardName, secure.getEphemeralKeyInfo()), protocol, hello),
     forwardSecrecy: hasForwardSecrecy(protocol, standardName),
   };
   const trusted = secure.authorized;

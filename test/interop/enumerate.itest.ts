@@ -28,14 +28,12 @@
  *   tier's time budget. Its smtpd's TLS set-up is Postfix's default, the same as
  *   pf-modern's, which is compared.
  */
-import { INTEROP_STATE, interopVariable } from './env.js';
+import { INTEROP_STATE, interopVariable, scanAll } from './env.js';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { limited, runCommand, type CommandResult } from './witnesses.js';
 
-const BIN = fileURLToPath(new URL('../../../bin/mxready.js', import.meta.url));
 const Z = 'interop.test';
 
 /** nmap's bound per host (it takes under 2 s on loopback), and how many run at once. */
@@ -289,28 +287,12 @@ describe('interop --enumerate: mxready against nmap ssl-enum-ciphers on real MTA
     const offsets = { postfix: sizeOf(postfixLog(env)), exim: sizeOf(eximLog(env)) };
     // One scan of every host, nothing else talking to the servers meanwhile.
     const started = Date.now();
-    const args = [
-      BIN,
-      '--enumerate',
-      '--format',
-      'json',
-      '--resolver',
-      env.resolverArg,
-      '--ca-file',
-      env.caFile,
-      '--allow-private',
-      '--timeout',
-      '15000',
-      '--no-progress',
-      ...ENUM_HOSTS.map((h) => `${h.name}.${Z}`),
-    ];
-    scan = await runCommand(process.execPath, args, { timeoutMs: 180_000, env: { NO_COLOR: '1' } });
+    ({ run: scan, report } = await scanAll<Report>(
+      env,
+      ENUM_HOSTS.map((h) => `${h.name}.${Z}`),
+      ['--enumerate'],
+    ));
     scanMs = Date.now() - started;
-    try {
-      report = JSON.parse(scan.stdout) as Report;
-    } catch {
-      throw new Error(`mxready printed no JSON report (exit ${scan.code}):\n${scan.command}\nstderr:\n${scan.stderr}\nstdout:\n${scan.stdout.slice(0, 2000)}`);
-    }
     connections = await settledCounts(env, offsets);
     for (const target of report.targets) {
       for (const mx of target.mx) for (const address of mx.addresses) probes.set(address.ip, address.probe);

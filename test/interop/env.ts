@@ -1,8 +1,13 @@
 /**
- * Where the interop servers are: MXREADY_INTEROP_* from the environment
- * (run.sh exports them), else from the env file setup.sh wrote.
+ * Where the interop servers are — MXREADY_INTEROP_* from the environment
+ * (run.sh exports them), else from the env file setup.sh wrote — and one scan
+ * of them through the built CLI.
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { runCommand, type CommandResult } from './witnesses.js';
+
+const BIN = fileURLToPath(new URL('../../../bin/mxready.js', import.meta.url));
 
 export const INTEROP_STATE = process.env['MXREADY_INTEROP_STATE'] ?? '/tmp/mxready-interop';
 
@@ -21,4 +26,19 @@ export function interopVariable(name: string): string {
     throw new Error(`the interop servers are not up (${name} unset, no ${file}): run \`npm run test:interop\`, which starts them`);
   }
   return value;
+}
+
+/** One scan of `inputs` through the built CLI with the tier's resolver and CA; the report is typed by the caller. */
+export async function scanAll<R>(
+  env: { readonly resolverArg: string; readonly caFile: string },
+  inputs: readonly string[],
+  extra: readonly string[] = [],
+): Promise<{ run: CommandResult; report: R }> {
+  const args = [BIN, '--format', 'json', '--resolver', env.resolverArg, '--ca-file', env.caFile, '--allow-private', '--timeout', '15000', '--no-progress', ...extra, ...inputs];
+  const run = await runCommand(process.execPath, args, { timeoutMs: 180_000, env: { NO_COLOR: '1' } });
+  try {
+    return { run, report: JSON.parse(run.stdout) as R };
+  } catch {
+    throw new Error(`mxready printed no JSON report (exit ${run.code}):\n${run.command}\nstderr:\n${run.stderr}\nstdout:\n${run.stdout.slice(0, 2000)}`);
+  }
 }

@@ -16,18 +16,16 @@
  * `npm test` (scripts/run-tests.mjs collects *.test.js) leaves it alone: it needs root
  * and the servers; `npm run test:interop` (test/interop/run.sh) brings them up.
  */
-import { interopVariable } from './env.js';
+import { interopVariable, scanAll as scanWith } from './env.js';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import {
   dig,
   limited,
   opensslNamesHost,
   opensslStandardName,
   parseDn,
-  runCommand,
   sClient,
   smtpTranscript,
   x509Facts,
@@ -37,7 +35,6 @@ import {
   type X509Facts,
 } from './witnesses.js';
 
-const BIN = fileURLToPath(new URL('../../../bin/mxready.js', import.meta.url));
 
 // ---------------------------------------------------------------------------
 // What the tier is made of (test/interop/lib.sh builds it; README.md describes it)
@@ -600,32 +597,6 @@ function interopEnv(): InteropEnv {
   return { resolver: { ip, port: Number(port) }, resolverArg, caFile };
 }
 
-/** One scan of `inputs` through the built CLI, with the tier's resolver and CA. */
-async function scanAll(env: InteropEnv, inputs: readonly string[], extra: readonly string[] = []): Promise<{ run: CommandResult; report: Report }> {
-  const args = [
-    BIN,
-    '--format',
-    'json',
-    '--resolver',
-    env.resolverArg,
-    '--ca-file',
-    env.caFile,
-    '--allow-private',
-    '--timeout',
-    '15000',
-    '--no-progress',
-    ...extra,
-    ...inputs,
-  ];
-  const run = await runCommand(process.execPath, args, { timeoutMs: 180_000, env: { NO_COLOR: '1' } });
-  let report: Report;
-  try {
-    report = JSON.parse(run.stdout) as Report;
-  } catch {
-    throw new Error(`mxready printed no JSON report (exit ${run.code}):\n${run.command}\nstderr:\n${run.stderr}\nstdout:\n${run.stdout.slice(0, 2000)}`);
-  }
-  return { run, report };
-}
 
 // ---------------------------------------------------------------------------
 // Disagreements, collected per test and printed together
@@ -745,8 +716,8 @@ describe('interop: mxready against real MTAs, cross-checked with openssl and dig
     // The main scan, and one with --min-tls 1.0 of the hosts that speak only older versions
     // (plus a modern one): its second session's facts then become the result.
     const [main, older] = await Promise.all([
-      scanAll(env, TARGETS.map((t) => t.input)),
-      scanAll(env, LEGACY_TARGETS, ['--min-tls', '1.0']),
+      scanWith<Report>(env, TARGETS.map((t) => t.input)),
+      scanWith<Report>(env, LEGACY_TARGETS, ['--min-tls', '1.0']),
     ]);
     ({ run: scanRun, report } = main);
     ({ run: legacyRun, report: legacyReport } = older);

@@ -4,6 +4,7 @@
  */
 import type { Finding } from '../../model/report.js';
 import { finding } from '../findings.js';
+import { isWeakSignature } from './chain.js';
 import type { AddressRule } from './types.js';
 
 const EXPIRY_ERRORS = new Set(['CERT_HAS_EXPIRED']);
@@ -16,7 +17,7 @@ const NOT_YET_VALID_ERRORS = new Set(['CERT_NOT_YET_VALID']);
 function describeValidationError(cert: { validationError: string | null; chain: readonly { signatureAlgorithm: string }[]; signatureAlgorithm: string }): string {
   const code = cert.validationError ?? 'unknown reason';
   if (code !== 'UNSPECIFIED') return code;
-  const weak = [cert.signatureAlgorithm, ...cert.chain.map((c) => c.signatureAlgorithm)].find((alg) => /sha1|md5|md2/i.test(alg));
+  const weak = [cert.signatureAlgorithm, ...cert.chain.map((c) => c.signatureAlgorithm)].find(isWeakSignature);
   return weak ? `UNSPECIFIED; the chain is signed with ${weak}, which OpenSSL rejects at its default security level` : 'UNSPECIFIED';
 }
 

@@ -10,6 +10,11 @@ import type { AddressRule } from './types.js';
 /** OpenSSL's verdicts that mean "the issuer of some certificate was not found". */
 const MISSING_ISSUER = new Set(['UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT']);
 const WEAK_SIGNATURE = /sha1|md5|md2/i;
+
+/** SHA-1, MD5 or MD2 signatures: RFC 9325 §4.2 wants SHA-2, OpenSSL's default security level refuses them. */
+export function isWeakSignature(signatureAlgorithm: string): boolean {
+  return WEAK_SIGNATURE.test(signatureAlgorithm);
+}
 const RECOMMENDED = { rsa: 2048, ec: 256 } as const;
 
 /** Certificates below the root: a self-signed one is a trust anchor, its own signature and key matter less. */
@@ -54,7 +59,7 @@ export const chainRule: AddressRule = (facts, policy) => {
   }
 
   for (const c of belowRoot(chain)) {
-    if (WEAK_SIGNATURE.test(c.signatureAlgorithm)) {
+    if (isWeakSignature(c.signatureAlgorithm)) {
       out.push(finding('cert.sha1-signature', `${where}: ${c.subject} is signed with ${c.signatureAlgorithm}`, context));
     }
     const recommended = c.keyType === 'rsa' ? RECOMMENDED.rsa : c.keyType === 'ec' ? RECOMMENDED.ec : null;
