@@ -33,7 +33,7 @@ export { EXIT, exitCodeFor };
 const EXIT_CODES_HELP = `
 Exit codes:
   0  every target meets the policy
-  1  at least one policy gap (mail to it would be stuck or downgraded)
+  1  at least one policy gap (with --fail-on warn, also any warning)
   2  usage or configuration error; nothing was scanned
   3  no gap found, but some target could not be assessed (DNS failure, unreachable, timeout)
   130, 143  interrupted by SIGINT, SIGTERM (the report of what finished is still written)
