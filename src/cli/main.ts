@@ -6,20 +6,32 @@
  * 2 usage or configuration error (nothing scanned) · 3 no gap, but some target
  * could not be assessed. 130/143 when interrupted by SIGINT/SIGTERM.
  */
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { readFileSync } from 'node:fs';
-import { UsageError } from '../errors.js';
+import { Command, CommanderError } from 'commander';
+import { UsageError } from '../model/errors.js';
 import { sanitizeText } from '../model/sanitize.js';
 import type { Report } from '../model/report.js';
+import { TOOL } from '../model/version.js';
 import { EXIT, exitCodeFor, type FailOn } from '../policy/exit-code.js';
-import { loadPolicy } from '../policy/file.js';
 import { withOverrides, type Policy } from '../policy/presets.js';
-import { FORMATS, parseFormat, parseSavedReport, render, type Format } from '../report/index.js';
+import { getFormat, render } from '../report/index.js';
+import { rejudge } from '../scan/rejudge.js';
 import { DEFAULTS, parseServerAddress, scan, type ScanEvent, type ScanOptions } from '../scan/scan.js';
 import { parseTarget, parseTargetFile } from '../scan/targets.js';
-import { TOOL } from '../version.js';
 import { checkWritable, readCaFile, readClientCertificate, readTextInput, writeFileAtomic } from './files.js';
+import {
+  addDepthOptions,
+  addOutputOptions,
+  addPolicyOptions,
+  addPolicyOverrides,
+  addScanOptions,
+  type DepthOptions,
+  type OutputOptions,
+  type PolicyOptions,
+  type ScanTuningOptions,
+} from './options.js';
+import { loadPolicy } from './policy-file.js';
 import { createProgress } from './progress.js';
+import { parseSavedReport } from './saved-report.js';
 
 export interface CliIo {
   readonly stdout: NodeJS.WritableStream & { isTTY?: boolean };
@@ -35,7 +47,7 @@ Exit codes:
   0  every target meets the policy
   1  at least one policy gap (with --fail-on warn, also any warning)
   2  usage or configuration error; nothing was scanned
-  3  no gap found, but some target could not be assessed (DNS failure, unreachable, timeout)
+  3  no gap found, but some target could not be assessed (DNS failure, unreachable, timeout, a fact not measured)
   130, 143  interrupted by SIGINT, SIGTERM (the report of what finished is still written)
   70  internal error (a bug in mxready)
 
@@ -47,65 +59,19 @@ Targets:
 
 mxready sends EHLO, STARTTLS, EHLO again inside TLS, and QUIT. Never MAIL FROM.`;
 
-
-function integer(name: string, min: number, max: number) {
-  return (value: string): number => {
-    if (!/^[0-9]+$/.test(value)) throw new InvalidArgumentError(`${name} must be a whole number`);
-    const n = Number(value);
-    if (n < min || n > max) throw new InvalidArgumentError(`${name} must be between ${min} and ${max}`);
-    return n;
-  };
-}
-
-const POLICY_HELP = 'encrypt (TLS 1.2+ required), verify (+ trusted, matching, unexpired certificate), strict (+ forward secrecy, AEAD, no TLS 1.0/1.1 accepted, RSA 2048/EC 256, SHA-2), or a JSON policy file';
-
-const FAIL_ON_OPTION = () =>
-  new Option('--fail-on <severity>', 'what makes exit 1: fail (a policy gap) or warn (any warning too)').choices(['fail', 'warn']).default('fail');
-
-function collect(value: string, previous: string[] = []): string[] {
-  return [...previous, value];
-}
-
 function colorWanted(io: CliIo): boolean {
   const noColor = io.env['NO_COLOR'];
   return io.stdout.isTTY === true && (noColor === undefined || noColor === '');
 }
 
-interface PolicyCliOptions {
-  policy: string;
-  minTls?: string;
-  expiryWarn?: number;
+/** --policy (preset or file, `fallback` when absent) with --min-tls and --expiry-warn on top; notes go to stderr. */
+function effectivePolicy(opts: PolicyOptions, io: CliIo, fallback = 'encrypt'): Policy {
+  const loaded = loadPolicy(opts.policy ?? fallback);
+  for (const note of loaded.notes) io.stderr.write(`mxready: ${sanitizeText(note)}\n`);
+  return withOverrides(loaded.policy, { minTls: opts.minTls, expiryWarnDays: opts.expiryWarn });
 }
 
-/** --policy (preset or file) with --min-tls and --expiry-warn on top. */
-function effectivePolicy(opts: PolicyCliOptions): Policy {
-  return withOverrides(loadPolicy(opts.policy), { minTls: opts.minTls, expiryWarnDays: opts.expiryWarn });
-}
-
-interface ScanCliOptions {
-  enumerate?: boolean;
-  clientCert?: string;
-  clientKey?: string;
-  failOn: FailOn;
-  expiryWarn?: number;
-  file?: string[];
-  format: string;
-  json?: string;
-  policy: string;
-  minTls?: string;
-  resolver?: string[];
-  port?: number;
-  caFile?: string[];
-  allowPrivate?: boolean;
-  concurrency?: number;
-  perHost?: number;
-  timeout?: number;
-  dnsTimeout?: number;
-  helo?: string;
-  implicitTls?: boolean;
-  legacyCheck: boolean;
-  progress: boolean;
-}
+type ScanCliOptions = OutputOptions & PolicyOptions & DepthOptions & ScanTuningOptions;
 
 async function gatherTargets(args: readonly string[], files: readonly string[], io: CliIo): Promise<string[]> {
   const inputs: string[] = [];
@@ -128,8 +94,12 @@ function validateHelo(name: string): string {
   return name;
 }
 
-async function buildScanOptions(opts: ScanCliOptions, signal: AbortSignal): Promise<ScanOptions> {
-  const policy = effectivePolicy(opts);
+/** The depth flags as scan options (the policy adds what it needs: src/policy/presets.ts depthFor). */
+function depthOptions(opts: DepthOptions): Pick<ScanOptions, 'enumerate' | 'legacyAcceptance' | 'legacyCheck'> {
+  return { enumerate: opts.enumerate === true, legacyAcceptance: opts.legacyAcceptance === true, legacyCheck: opts.legacyCheck };
+}
+
+function buildScanOptions(opts: ScanCliOptions, policy: Policy, signal: AbortSignal): ScanOptions {
   const extraCa = (opts.caFile ?? []).flatMap((path) => readCaFile(path));
   const clientCertificate = readClientCertificate(opts.clientCert, opts.clientKey);
   return {
@@ -144,9 +114,8 @@ async function buildScanOptions(opts: ScanCliOptions, signal: AbortSignal): Prom
     ...(opts.dnsTimeout !== undefined ? { dnsTimeoutMs: opts.dnsTimeout } : {}),
     ...(opts.helo !== undefined ? { heloName: validateHelo(opts.helo) } : {}),
     implicitTls: opts.implicitTls === true,
-    enumerate: opts.enumerate === true,
+    ...depthOptions(opts),
     ...(clientCertificate ? { clientCertificate } : {}),
-    legacyCheck: opts.legacyCheck,
     signal,
   };
 }
@@ -156,16 +125,16 @@ async function buildScanOptions(opts: ScanCliOptions, signal: AbortSignal): Prom
  * PATH was checked before scanning; if writing still fails (disk full), the
  * report is already on stdout and the error (exit 2) says so.
  */
-function emitReport(report: Report, format: Format, jsonPath: string | undefined, io: CliIo, failOn: FailOn = 'fail'): number {
-  io.stdout.write(render(report, format, { color: colorWanted(io) }));
-  if (jsonPath !== undefined) {
+function emitReport(report: Report, opts: OutputOptions, io: CliIo): number {
+  for (const piece of getFormat(opts.format).render(report, { color: colorWanted(io) })) io.stdout.write(piece);
+  if (opts.json !== undefined) {
     try {
-      writeFileAtomic(jsonPath, render(report, 'json', { color: false }));
+      writeFileAtomic(opts.json, render(report, 'json', { color: false }));
     } catch (error) {
       throw new UsageError(`${error instanceof Error ? error.message : String(error)} (the report was written to stdout)`);
     }
   }
-  return exitCodeFor(report, failOn);
+  return exitCodeFor(report, opts.failOn as FailOn);
 }
 
 /** Interrupts: the first SIGINT/SIGTERM stops the scan (a report is still written); the code tells which. */
@@ -189,39 +158,14 @@ function watchSignals(controller: AbortController, stderr: NodeJS.WritableStream
   };
 }
 
-function addScanOptions(command: Command): Command {
-  return command
-    .option('-f, --file <path>', "read targets from a file, one a line ('#' comments); '-' for stdin (repeatable)", collect)
-    .addOption(new Option('--format <format>', 'what goes to stdout').choices([...FORMATS]).default('table'))
-    .option('--json <path>', 'also write the JSON report to this file (atomically)')
-    .option('--policy <name|file>', POLICY_HELP, 'encrypt')
-    .option('--min-tls <version>', "override the policy's minimum TLS version: 1.0, 1.1, 1.2 or 1.3")
-    .option('--expiry-warn <days>', 'warn when a certificate expires within this many days (default 21)', integer('--expiry-warn', 0, 3650))
-    .addOption(FAIL_ON_OPTION())
-    .option('--resolver <ip[:port]>', "DNS server to use instead of the system's (repeatable)", collect)
-    .option('--port <n>', `port for MX probes and relays given without one (default ${DEFAULTS.port})`, integer('--port', 1, 65535))
-    .option('--ca-file <path>', 'extra trust anchors, PEM (repeatable)', collect)
-    .option('--allow-private', 'connect to DNS answers in private, loopback and link-local ranges')
-    .option('--concurrency <n>', `probes at once (default ${DEFAULTS.concurrency})`, integer('--concurrency', 1, 10_000))
-    .option('--per-host <n>', `probes at once per IP address (default ${DEFAULTS.perHost})`, integer('--per-host', 1, 100))
-    .option('--timeout <ms>', `one probe's deadline, connect to QUIT; caps every phase (default ${DEFAULTS.timeoutMs})`, integer('--timeout', 1, 3_600_000))
-    .option('--dns-timeout <ms>', `each DNS query attempt's deadline; 3 attempts per lookup (default ${DEFAULTS.dnsTimeoutMs})`, integer('--dns-timeout', 1, 600_000))
-    .option('--helo <name>', `name to send with EHLO (default ${DEFAULTS.heloName})`)
-    .option('--enumerate', 'also find every protocol version, cipher suite and key-exchange group each address accepts, and whether it enforces its own order')
-    .option('--implicit-tls', 'TLS from the first byte on every probe (port 465 always uses it)')
-    .option('--client-cert <pem>', 'client certificate to present, for relays that authenticate the sender by certificate (with --client-key)')
-    .option('--client-key <pem>', "the client certificate's private key (PEM, unencrypted)")
-    .option('--no-legacy-check', 'do not make a second session to name the old TLS version a failing server speaks')
-    .option('--no-progress', 'no progress on stderr');
-}
-
 async function runScan(args: string[], opts: ScanCliOptions, io: CliIo): Promise<number> {
-  const format = parseFormat(opts.format);
+  getFormat(opts.format);
   const controller = new AbortController();
   const signals = watchSignals(controller, io.stderr);
   try {
     if (opts.json !== undefined) checkWritable(opts.json);
-    const options = await buildScanOptions(opts, controller.signal);
+    const policy = effectivePolicy(opts, io);
+    const options = buildScanOptions(opts, policy, controller.signal);
     const inputs = await gatherTargets(args, opts.file ?? [], io);
     const progress = createProgress(io.stderr, opts.progress && io.stderr.isTTY === true);
     let report: Report;
@@ -230,31 +174,49 @@ async function runScan(args: string[], opts: ScanCliOptions, io: CliIo): Promise
     } finally {
       progress.done();
     }
-    const code = emitReport(report, format, opts.json, io, opts.failOn);
+    const code = emitReport(report, opts, io);
     return signals.code() ?? code;
   } finally {
     signals.dispose();
   }
 }
 
-async function runReport(path: string, opts: { format: string; json?: string; failOn: FailOn }, io: CliIo): Promise<number> {
-  const format = parseFormat(opts.format);
+type ReportCliOptions = OutputOptions & PolicyOptions;
+
+/**
+ * Re-renders a saved report; with --policy, --min-tls or --expiry-warn, judges
+ * it again first (a schemaVersion 2 report's facts are policy-free; a version 1
+ * report's are not, so it cannot be judged again).
+ */
+async function runReport(path: string, opts: ReportCliOptions, io: CliIo): Promise<number> {
+  getFormat(opts.format);
   if (opts.json !== undefined) checkWritable(opts.json);
+  const rejudging = opts.policy !== undefined || opts.minTls !== undefined || opts.expiryWarn !== undefined;
+  const policy = rejudging && opts.policy !== undefined ? effectivePolicy(opts, io) : undefined;
   const text = await readTextInput(path, io.stdin);
-  const report = parseSavedReport(text, path === '-' ? '<stdin>' : path);
-  return emitReport(report, format, opts.json, io, opts.failOn);
+  const saved = parseSavedReport(text, path === '-' ? '<stdin>' : path);
+  if (!rejudging) return emitReport(saved.report, opts, io);
+  if (saved.schemaVersion === 1) {
+    throw new UsageError(
+      `${path}: a schemaVersion 1 report cannot be judged again (--policy, --min-tls, --expiry-warn): its facts depend on the policy it was scanned under; scan again`,
+    );
+  }
+  const base = policy ?? withOverrides(saved.report.policy, { minTls: opts.minTls, expiryWarnDays: opts.expiryWarn });
+  return emitReport(rejudge(saved.report, base), opts, io);
 }
 
-async function runDemo(opts: PolicyCliOptions & { format: string; json?: string; failOn: FailOn; enumerate?: boolean }, io: CliIo): Promise<number> {
-  const format = parseFormat(opts.format);
-  const policy = effectivePolicy(opts);
+type DemoCliOptions = OutputOptions & PolicyOptions & DepthOptions;
+
+async function runDemo(opts: DemoCliOptions, io: CliIo): Promise<number> {
+  getFormat(opts.format);
+  const policy = effectivePolicy(opts, io);
   if (opts.json !== undefined) checkWritable(opts.json);
   const { startDemoLab } = await import('../lab/demo.js');
   io.stderr.write('mxready demo: starting the offline lab on loopback (DNS + SMTP servers)…\n');
   const lab = await startDemoLab();
   try {
-    const report = await scan(lab.targets, { ...lab.scanOptions, policy, enumerate: opts.enumerate === true });
-    return emitReport(report, format, opts.json, io, opts.failOn);
+    const report = await scan(lab.targets, { ...lab.scanOptions, policy, ...depthOptions(opts) });
+    return emitReport(report, opts, io);
   } finally {
     await lab.close();
   }
@@ -281,49 +243,51 @@ export function buildProgram(io: CliIo, setCode: (code: number) => void): Comman
     })
     .showSuggestionAfterError(true);
 
-  const scanCommand = addScanOptions(
-    program
-      .command('scan', { isDefault: true })
-      .description('scan domains and relays (the default command)')
-      .argument('[targets...]', 'domains, user@domain, host:port, IP[:port], [IPv6]:port'),
+  const scanCommand = addDepthOptions(
+    addScanOptions(
+      addPolicyOptions(
+        addOutputOptions(
+          program
+            .command('scan', { isDefault: true })
+            .description('scan domains and relays (the default command)')
+            .argument('[targets...]', 'domains, user@domain, host:port, IP[:port], [IPv6]:port'),
+        ),
+        'default: encrypt',
+      ),
+    ),
   )
     .addHelpText('after', EXIT_CODES_HELP)
     .action(async (targets: string[], opts: ScanCliOptions) => setCode(await runScan(targets, opts, io)));
   // `mxready --help` shows the scan options too: scanning is what almost everyone came for.
   program.addHelpText('after', () => `\n${scanOptionsHelp(scanCommand)}\n${EXIT_CODES_HELP}`);
 
-  program
-    .command('demo')
-    .description('start the embedded offline lab on loopback, scan it and print the report')
-    .addOption(new Option('--format <format>', 'what goes to stdout').choices([...FORMATS]).default('table'))
-    .option('--json <path>', 'also write the JSON report to this file')
-    .option('--policy <name|file>', POLICY_HELP, 'encrypt')
-    .option('--min-tls <version>', "override the policy's minimum TLS version")
-    .option('--expiry-warn <days>', 'warn when a certificate expires within this many days', integer('--expiry-warn', 0, 3650))
-    .addOption(FAIL_ON_OPTION())
-    .option('--enumerate', 'also enumerate versions, suites and groups of every lab host')
-    .action(async (opts: PolicyCliOptions & { format: string; json?: string; failOn: FailOn; enumerate?: boolean }) => setCode(await runDemo(opts, io)));
+  addDepthOptions(
+    addPolicyOptions(
+      addOutputOptions(program.command('demo').description('start the embedded offline lab on loopback, scan it and print the report')),
+      'default: encrypt',
+    ),
+  ).action(async (opts: DemoCliOptions) => setCode(await runDemo(opts, io)));
 
-  program
-    .command('report')
-    .description('re-render a saved JSON report without scanning again')
-    .argument('<path>', "the JSON report ('-' for stdin)")
-    .addOption(new Option('--format <format>', 'what goes to stdout').choices([...FORMATS]).default('table'))
-    .option('--json <path>', 'also write the JSON report to this file')
-    .addOption(FAIL_ON_OPTION())
-    .action(async (path: string, opts: { format: string; json?: string; failOn: FailOn }) => setCode(await runReport(path, opts, io)));
+  addPolicyOptions(
+    addOutputOptions(
+      program
+        .command('report')
+        .description('re-render a saved JSON report without scanning again; with --policy, --min-tls or --expiry-warn, judge it again first')
+        .argument('<path>', "the JSON report ('-' for stdin)"),
+    ),
+    'default: the verdicts the report holds; with --min-tls or --expiry-warn alone, its own policy',
+  ).action(async (path: string, opts: ReportCliOptions) => setCode(await runReport(path, opts, io)));
 
   const policyCommand = program.command('policy').description('show policies');
-  policyCommand
-    .command('show')
-    .description('print the effective policy (a preset, or a policy file after "extends") as JSON')
-    .argument('<name|file>', 'encrypt, verify, strict, or a JSON policy file')
-    .option('--min-tls <version>', "override the policy's minimum TLS version")
-    .option('--expiry-warn <days>', 'override the expiry warning window', integer('--expiry-warn', 0, 3650))
-    .action((nameOrFile: string, opts: { minTls?: string; expiryWarn?: number }) => {
-      io.stdout.write(`${JSON.stringify(effectivePolicy({ policy: nameOrFile, ...opts }), null, 2)}\n`);
-      setCode(EXIT.ok);
-    });
+  addPolicyOverrides(
+    policyCommand
+      .command('show')
+      .description('print the effective policy (a preset, or a policy file after "extends") as JSON')
+      .argument('<name|file>', 'encrypt, verify, strict, or a JSON policy file'),
+  ).action((nameOrFile: string, opts: PolicyOptions) => {
+    io.stdout.write(`${JSON.stringify(effectivePolicy({ ...opts, policy: nameOrFile }, io), null, 2)}\n`);
+    setCode(EXIT.ok);
+  });
 
   return program;
 }

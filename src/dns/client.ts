@@ -14,7 +14,7 @@ import dgram from 'node:dgram';
 import net from 'node:net';
 import { randomInt } from 'node:crypto';
 import dnsPacket from 'dns-packet';
-import type { ErrorCode } from '../errors.js';
+import type { ErrorCode } from '../model/errors.js';
 import type { ErrorInfo } from '../model/report.js';
 import type {
   DnsClient,

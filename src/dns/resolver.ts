@@ -5,12 +5,11 @@
  * from "lookup failed" (SERVFAIL, timeout, malformed answer).
  */
 import net from 'node:net';
-import type { ErrorCode } from '../errors.js';
+import { isLookupFailure, type ErrorCode } from '../model/errors.js';
 import type { ErrorInfo } from '../model/report.js';
 import { normaliseName } from './client.js';
 import type {
   DnsClient,
-  DnsNote,
   DnsRecord,
   DomainResolution,
   QueryType,
@@ -23,13 +22,6 @@ const DEFAULT_MAX_CNAME_CHAIN = 8;
 /** At most this many MX hosts of one domain are resolved (lowest preferences first). */
 export const MAX_MX_HOSTS = 10;
 
-/** Outcomes that say a lookup could not be made, not that a name has no records (usually temporary). */
-const LOOKUP_FAILURES: ReadonlySet<string> = new Set(['servfail', 'refused', 'dns-timeout', 'dns-malformed', 'dns-error', 'internal-error']);
-
-/** True for SERVFAIL, timeout and the like: nothing is known about the name, unlike NXDOMAIN or NODATA. */
-export function isLookupFailure(error: ErrorInfo): boolean {
-  return LOOKUP_FAILURES.has(error.code);
-}
 
 export interface ResolverOptions {
   /** Longest CNAME chain followed before giving up with `cname-loop` (default 8). */
@@ -59,7 +51,7 @@ export function createResolver(client: DnsClient, options: ResolverOptions = {})
   async function resolveDomain(input: string): Promise<DomainResolution> {
     const domain = normaliseName(input);
     const mx = await follow(domain, 'MX');
-    if (!mx.ok) return noMail(domain, mx.error, []);
+    if (!mx.ok) return noMail(domain, mx.error);
     if (mx.records.length === 0) return implicitMx(domain, await resolveHost(domain));
     return explicitMx(domain, mx.records, resolveHost);
   }
@@ -155,14 +147,14 @@ function hostError(name: string, chain: readonly string[], v4: ChainResult, v6: 
 
 // ---------------------------------------------------------------- domains
 
-function noMail(domain: string, error: ErrorInfo, notes: readonly DnsNote[]): DomainResolution {
-  return { domain, mxSource: 'none', mx: [], error, notes };
+function noMail(domain: string, error: ErrorInfo): DomainResolution {
+  return { domain, mxSource: 'none', mx: [], error, nullMxMixed: false, mxSkipped: 0 };
 }
 
 /** RFC 5321 §5.1: no MX record, so the domain itself is the mail host, at preference 0. */
 function implicitMx(domain: string, host: ResolvedHost): DomainResolution {
   if (host.addresses.length > 0) {
-    return { domain, mxSource: 'implicit', mx: [{ ...host, preference: 0 }], notes: [] };
+    return { domain, mxSource: 'implicit', mx: [{ ...host, preference: 0 }], nullMxMixed: false, mxSkipped: 0 };
   }
   const cause = host.error;
   if (cause === undefined || cause.code === 'no-address') {
@@ -170,9 +162,9 @@ function implicitMx(domain: string, host: ResolvedHost): DomainResolution {
       code: 'no-address' satisfies ErrorCode,
       message: `${domain} has no MX record and no A or AAAA address to fall back on (RFC 5321 §5.1)`,
     };
-    return noMail(domain, error, []);
+    return noMail(domain, error);
   }
-  return noMail(domain, { code: cause.code, message: `${domain} has no MX record, and its address lookup failed: ${cause.message}` }, []);
+  return noMail(domain, { code: cause.code, message: `${domain} has no MX record, and its address lookup failed: ${cause.message}` });
 }
 
 interface MxEntry {
@@ -188,38 +180,25 @@ async function explicitMx(
 ): Promise<DomainResolution> {
   const entries = records.flatMap(toMxEntry);
   if (entries.length === 0) {
-    return noMail(domain, { code: 'dns-malformed' satisfies ErrorCode, message: `the MX records of ${domain} could not be read` }, []);
+    return noMail(domain, { code: 'dns-malformed' satisfies ErrorCode, message: `the MX records of ${domain} could not be read` });
   }
   const hosts = entries.filter((e) => !isNullExchange(e.exchange));
-  if (hosts.length === 0) return { domain, mxSource: 'null', mx: [], notes: [] };
+  if (hosts.length === 0) return { domain, mxSource: 'null', mx: [], nullMxMixed: false, mxSkipped: 0 };
 
-  const notes: DnsNote[] = [];
-  if (hosts.length < entries.length) {
-    notes.push({
-      id: 'dns.null-mx.mixed',
-      message: `${domain} publishes a null MX (RFC 7505) beside other MX records; the null entry is ignored`,
-    });
-  }
+  const nullMxMixed = hosts.length < entries.length;
   const ordered = dedupeByExchange(sortByPreference(hosts));
   const kept = ordered.slice(0, MAX_MX_HOSTS);
-  if (ordered.length > kept.length) {
-    notes.push({
-      id: 'dns.mx.truncated',
-      message: `${domain} has ${ordered.length} MX hosts; only the ${MAX_MX_HOSTS} most preferred are resolved`,
-    });
-  }
-  const resolved = await Promise.all(kept.map((entry) => resolveMxHost(entry, resolveHost)));
-  const mx = resolved.map((r) => r.mx);
-  notes.push(...resolved.flatMap((r) => r.notes));
+  const mxSkipped = ordered.length - kept.length;
+  const mx = await Promise.all(kept.map((entry) => resolveMxHost(entry, resolveHost)));
   if (mx.every((host) => host.addresses.length === 0)) {
     // "No MX host has an address" is only true when every lookup answered; a failed one says nothing of the sort.
     const failed = mx.find((host) => host.error !== undefined && isLookupFailure(host.error));
     const error = failed?.error
       ? { code: failed.error.code, message: `the address lookup of MX host ${failed.name} failed: ${failed.error.message}` }
       : { code: 'no-mx-address' satisfies ErrorCode, message: `no MX host of ${domain} has an A or AAAA address` };
-    return { domain, mxSource: 'mx', mx, error, notes };
+    return { domain, mxSource: 'mx', mx, error, nullMxMixed, mxSkipped };
   }
-  return { domain, mxSource: 'mx', mx, notes };
+  return { domain, mxSource: 'mx', mx, nullMxMixed, mxSkipped };
 }
 
 function toMxEntry(record: DnsRecord): MxEntry[] {
@@ -244,34 +223,8 @@ function dedupeByExchange(entries: readonly MxEntry[]): MxEntry[] {
   return entries.filter((e) => (seen.has(e.exchange) ? false : (seen.add(e.exchange), true)));
 }
 
-/** Resolve one MX host as a name (always), with the notes it deserves. */
-async function resolveMxHost(
-  entry: MxEntry,
-  resolveHost: (name: string) => Promise<ResolvedHost>,
-): Promise<{ readonly mx: ResolvedMx; readonly notes: readonly DnsNote[] }> {
+/** Resolve one MX host as a name (always), even one that looks like an IP address. */
+async function resolveMxHost(entry: MxEntry, resolveHost: (name: string) => Promise<ResolvedHost>): Promise<ResolvedMx> {
   const host = await resolveHost(entry.exchange);
-  const name = entry.exchange;
-  const notes: DnsNote[] = [];
-  if (net.isIP(name) !== 0) {
-    notes.push({
-      id: 'dns.mx.ip-literal',
-      message: `MX host ${name} looks like an IP address; an MX names a host (RFC 5321 §5.1), so it was looked up as a name`,
-      host: name,
-    });
-  }
-  if (host.cname !== undefined) {
-    notes.push({
-      id: 'dns.mx.cname',
-      message: `MX host ${name} is an alias (CNAME → ${host.cname.join(' → ')}); an MX must name a host directly (RFC 2181 §10.3)`,
-      host: name,
-    });
-  }
-  if (host.addresses.length === 0) {
-    notes.push({
-      id: 'dns.mx.no-address',
-      message: `MX host ${name} has no usable address: ${host.error?.message ?? 'no A or AAAA record'}`,
-      host: name,
-    });
-  }
-  return { mx: { ...host, preference: entry.preference }, notes };
+  return { ...host, preference: entry.preference, ...(net.isIP(entry.exchange) !== 0 ? { ipLiteral: true } : {}) };
 }

@@ -53,13 +53,6 @@ export interface DnsClient {
   close(): void;
 }
 
-/** A note from the resolver that the policy turns into a finding. */
-export interface DnsNote {
-  readonly id: string; // e.g. "dns.mx.cname", "dns.null-mx.mixed", "dns.mx.no-address"
-  readonly message: string;
-  readonly host?: string;
-}
-
 export interface ResolvedHost {
   readonly name: string;
   /** IPv4 then IPv6 addresses, in DNS order, de-duplicated. */
@@ -74,6 +67,8 @@ export interface ResolvedHost {
 
 export interface ResolvedMx extends ResolvedHost {
   readonly preference: number;
+  /** The exchange looks like an IP address; an MX names a host (RFC 5321 §5.1), so it was looked up as a name. */
+  readonly ipLiteral?: boolean;
 }
 
 export interface DomainResolution {
@@ -83,7 +78,10 @@ export interface DomainResolution {
   readonly mx: readonly ResolvedMx[];
   /** Why the domain could not be assessed (nxdomain, servfail, dns-timeout, no-address, ...). */
   readonly error?: ErrorInfo;
-  readonly notes: readonly DnsNote[];
+  /** A null MX stood beside other MX records (RFC 7505 §3); the null entry is ignored. */
+  readonly nullMxMixed: boolean;
+  /** MX hosts beyond the MAX_MX_HOSTS most preferred, not resolved. */
+  readonly mxSkipped: number;
 }
 
 export interface Resolver {

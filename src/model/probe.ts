@@ -6,7 +6,7 @@
 
 /** How a probe ended. A closed list: reporters and policy switch on it. */
 export type ProbeStatus =
-  /** Greeting, EHLO, STARTTLS, TLS handshake and EHLO inside TLS all succeeded. */
+  /** Greeting, EHLO, STARTTLS, TLS handshake and EHLO inside TLS all succeeded (in the first session or the legacy check's). */
   | 'ok'
   /** The server greeted and answered EHLO but did not advertise STARTTLS. */
   | 'no-starttls'
@@ -151,12 +151,12 @@ export interface CertificateFacts extends ChainCertificate {
 /** NCSC-NL's levels for TLS cipher suites as internet.nl applies them (src/policy/cipher-classes.ts). */
 export type CipherClass = 'good' | 'sufficient' | 'phase-out' | 'insufficient';
 
+/** A suite the server accepted. Its NCSC-NL class is a verdict: the address's `assessment` holds it. */
 export interface EnumeratedCipher {
   /** OpenSSL name. */
   readonly name: string;
   /** IANA name. */
   readonly standardName: string;
-  readonly class: CipherClass;
 }
 
 /** What else the server accepts (--enumerate): every value found by real handshakes. */
@@ -213,17 +213,24 @@ export interface ProbeResult {
   /** Plaintext bytes that arrived after the 220 to STARTTLS and were discarded (RFC 3207 §6). */
   readonly plaintextDiscardedBytes?: number;
   /**
-   * When the handshake failed at the policy's minimum version: the highest older version
-   * the server did complete a handshake with in a second session, or null if none did.
+   * The legacy check: when the first session (TLS 1.2-1.3 at OpenSSL's default
+   * security level) failed for want of a common version, a second, full session
+   * offered TLS 1.0-1.1 at security level 0. "negotiated": it reached a handshake,
+   * and every fact of this result (tls, certificate, extensionsAfterTls, status)
+   * is that session's; "refused": its handshake failed too (the server speaks no
+   * TLS 1.0-1.3 with this client); "incomplete": it ended before a handshake.
+   * Absent when no second session was made (the first reached a handshake,
+   * failed for another reason, or --no-legacy-check).
    */
-  readonly legacyProtocol?: string | null;
+  readonly legacyCheck?: 'negotiated' | 'refused' | 'incomplete';
   /**
-   * With a policy that forbids legacy protocols: the version a second session
-   * offering only TLS 1.0/1.1 negotiated, or null when the server refused them.
-   * Absent when not checked.
+   * Legacy acceptance (--legacy-acceptance, switched on for a policy that forbids
+   * legacy protocols): the version a session offering only TLS 1.0/1.1 negotiated,
+   * or null when the server refused them; the session's own protocol when it already
+   * negotiated one of them. Absent when not measured.
    */
   readonly legacyAccepted?: string | null;
-  /** With --enumerate (or a policy that forbids legacy protocols): what else the server accepts. */
+  /** The enumeration check's facts (--enumerate): what else the server accepts. */
   readonly enumeration?: EnumerationFacts;
   /** Whether a client certificate was presented (--client-cert); the session's status says whether it was accepted. */
   readonly clientCertificate?: boolean;

@@ -1,10 +1,14 @@
 /**
- * The report model: schemaVersion 1 of the JSON contract (../shared/DESIGN.md).
- * Adding fields is fine; renaming or removing one bumps SCHEMA_VERSION.
+ * The report model: schemaVersion 2 of the JSON contract (../shared/DESIGN.md;
+ * README "JSON report" lists what changed from 1). Facts are policy-free; every
+ * verdict a renderer shows is stored here by evaluation (status, deliverable,
+ * findings, each address's assessment). Adding fields is fine; renaming or
+ * removing one, or changing what one means, bumps SCHEMA_VERSION.
  */
+import type { CheckResult, Depth } from './check.js';
 import type { CipherClass, ProbeResult, TlsVersionName } from './probe.js';
 
-export const SCHEMA_VERSION = 1 as const;
+export const SCHEMA_VERSION = 2 as const;
 
 export type Severity = 'fail' | 'warn' | 'info';
 
@@ -23,7 +27,7 @@ export type TlsRptResultType =
   | 'sts-webpki-invalid';
 
 export interface Finding {
-  /** Stable id, e.g. "starttls.missing"; the catalogue is src/policy/findings.ts. */
+  /** Stable id, e.g. "starttls.missing"; each check's catalogue is its findings.ts (src/checks/). */
   readonly id: string;
   readonly severity: Severity;
   readonly message: string;
@@ -40,10 +44,37 @@ export interface ErrorInfo {
 
 export type MxSource = 'mx' | 'implicit' | 'null' | 'none';
 
+/** A mark a renderer shows as it is: ok, a warning, or a gap under the policy. */
+export type Mark = 'ok' | 'warn' | 'gap';
+
+/** What the table calls a certificate problem. */
+export type CertificateProblem = 'unreadable' | 'expired' | 'not-yet-valid' | 'self-signed' | 'untrusted' | 'name-mismatch';
+
+/** Evaluation's verdicts on one address as reached through one MX entry: everything a renderer marks. */
+export interface AddressAssessment {
+  /** meets: no gap under the policy; gap: a fail finding; unassessed: it could not be judged (unreachable, timeout, not measured). */
+  readonly outcome: 'meets' | 'gap' | 'unassessed';
+  /** The negotiated version against the policy's minimum (gap below it); null without a handshake. */
+  readonly protocol: Mark | null;
+  /** The negotiated suite's NCSC-NL class, and whether the policy allows it; null without a handshake. */
+  readonly cipher: { readonly class: CipherClass; readonly allowed: boolean } | null;
+  /** The certificate's problems and their mark (ok when none); null without a handshake. */
+  readonly certificate: { readonly mark: Mark; readonly problems: readonly CertificateProblem[] } | null;
+  /** With an enumeration: each accepted version's mark and each accepted suite's class, by IANA name. */
+  readonly enumeration?: {
+    readonly versions: Readonly<Record<string, Mark>>;
+    readonly classes: Readonly<Record<string, CipherClass>>;
+  };
+}
+
 export interface AddressReport {
   readonly ip: string;
   readonly port: number;
+  /** The STARTTLS check's facts (with the enumeration check's, under `enumeration`): the connection record. */
   readonly probe: ProbeResult;
+  /** Every other address check's result, by check id; absent when there is none. */
+  readonly checks?: Readonly<Record<string, CheckResult>>;
+  readonly assessment: AddressAssessment;
 }
 
 export interface MxReport {
@@ -53,9 +84,15 @@ export interface MxReport {
   readonly cname?: readonly string[];
   /** Why the host has no usable address, when it has none. */
   readonly error?: ErrorInfo;
+  /** Addresses were found, but the lookup of one family (A or AAAA) failed: some may be missing. */
+  readonly partialError?: ErrorInfo;
+  /** The MX exchange looks like an IP address (it was resolved as a name). */
+  readonly ipLiteral?: boolean;
   /** Addresses that were found but not probed (over the per-host limit). */
   readonly addressesSkipped?: number;
   readonly addresses: readonly AddressReport[];
+  /** MX-scope checks' results, by check id; absent when there is none. */
+  readonly checks?: Readonly<Record<string, CheckResult>>;
 }
 
 export type TargetStatus = 'pass' | 'fail' | 'error';
@@ -72,8 +109,14 @@ export interface TargetReport {
   readonly dns: {
     readonly mxSource: MxSource;
     readonly error?: ErrorInfo;
+    /** A null MX stood beside other MX records (RFC 7505 §3) and was ignored. */
+    readonly nullMxMixed?: boolean;
+    /** MX hosts beyond the ten most preferred, not resolved or probed. */
+    readonly mxSkipped?: number;
   };
   readonly mx: readonly MxReport[];
+  /** Domain-scope checks' results, by check id; absent when there is none. */
+  readonly checks?: Readonly<Record<string, CheckResult>>;
   readonly findings: readonly Finding[];
 }
 
@@ -84,7 +127,6 @@ export interface PolicyReport {
   /** Preset name, or "file:PATH" for a policy file. */
   readonly name: string;
   readonly minTlsVersion: TlsVersionSetting;
-  readonly requireStartTls: boolean;
   readonly requireTrustedChain: boolean;
   readonly requireHostnameMatch: boolean;
   readonly requireUnexpired: boolean;
@@ -118,7 +160,7 @@ export interface Summary {
   readonly stuck: number;
   /** Unique IP:port probes made (or attempted). */
   readonly probes: number;
-  /** Probes that completed a TLS handshake (in the main session or, for old-version-only servers, the legacy check). */
+  /** Probes that completed a TLS handshake (in the first session or the legacy check's). */
   readonly tlsProbes: number;
   /** Probes that negotiated TLS 1.2 or better. */
   readonly tls12OrBetterProbes: number;
@@ -135,6 +177,8 @@ export interface Report {
   readonly startedAt: string;
   readonly finishedAt: string;
   readonly policy: PolicyReport;
+  /** The sessions and checks beyond the fixed client profile that this scan made. */
+  readonly depth: Depth;
   readonly targets: readonly TargetReport[];
   readonly summary: Summary;
 }

@@ -1,74 +1,170 @@
 /**
- * Pure verdicts: facts → findings → address outcomes → target status.
+ * Pure verdicts: a target's facts → every check's rules → findings → each
+ * address's assessment → the target's status. Evaluation stores every verdict a
+ * renderer shows, so renderers never judge.
  *
- *   fail   any MX address has a gap (a finding of severity "fail")
- *   error  otherwise, anything could not be assessed (DNS failure, unreachable, timeout,
- *          no usable MX address)
+ *   fail   a gap: any finding of severity "fail" (after the policy's overrides)
+ *   error  otherwise, anything could not be assessed (DNS failure, unreachable,
+ *          timeout, a fact not measured, no usable MX address)
  *   pass   otherwise; a null MX is "pass" with deliverable null
  *
  * deliverable: at least one MX address meets the policy (with enforcement on, mail
  * still flows).
  */
+import type { Check } from '../checks/registry.js';
+import type { AddressView, CheckResult, Depth, MxView, RuleFinding, TargetView } from '../model/check.js';
+import { classifyCipher } from '../model/cipher-classes.js';
 import type { ProbeResult } from '../model/probe.js';
-import type { ErrorInfo, Finding, TargetStatus } from '../model/report.js';
-import { applyOverrides } from './findings.js';
-import { refusedAfterTls } from './after-tls.js';
-import type { Policy } from './presets.js';
-import { certificateRule } from './rules/certificate.js';
-import { chainRule } from './rules/chain.js';
-import { cipherRule } from './rules/cipher.js';
-import { legacyProtocolRule } from './rules/legacy-protocols.js';
-import { sessionRule } from './rules/session.js';
-import { tlsVersionRule } from './rules/tls-version.js';
-import type { AddressFacts, AddressRule } from './rules/types.js';
+import type {
+  AddressAssessment,
+  AddressReport,
+  CertificateProblem,
+  ErrorInfo,
+  Finding,
+  Mark,
+  MxReport,
+  PolicyReport,
+  Severity,
+  TargetReport,
+  TargetStatus,
+} from '../model/report.js';
+import { applyOverrides, catalogueOf, toFinding, type Catalogue } from './findings.js';
 
-export const ADDRESS_RULES: readonly AddressRule[] = [sessionRule, tlsVersionRule, legacyProtocolRule, cipherRule, certificateRule, chainRule];
+export type AddressOutcome = AddressAssessment['outcome'];
 
-/** meets: no gap; gap: a fail finding; unassessed: the session ended before the question could be answered. */
-export type AddressOutcome = 'meets' | 'gap' | 'unassessed';
+/** Codes of a target the scan itself could not assess (interrupted, a bug): there are no facts to judge. */
+const SCAN_LEVEL_ERRORS: ReadonlySet<string> = new Set(['not-scanned', 'internal-error']);
 
-export interface AddressEvaluation {
-  readonly outcome: AddressOutcome;
-  readonly findings: readonly Finding[];
+export interface JudgeOptions {
+  /** The checks whose rules run (the default registry, or a scan's deps.checks). */
+  readonly checks: readonly Check[];
+  readonly depth: Depth;
 }
 
-/** True when the probe ended before STARTTLS support could be judged. */
-export function isUnassessed(probe: ProbeResult): boolean {
-  switch (probe.status) {
-    case 'ok':
-    case 'no-starttls':
-    case 'starttls-rejected':
-    case 'tls-failed':
-      return false;
-    case 'smtp-rejected':
-    case 'connection-closed':
-      return !refusedAfterTls(probe);
-    case 'refused-private':
-    case 'connection-refused':
-    case 'connection-timeout':
-    case 'timeout':
-    case 'protocol-error':
-    case 'internal-error':
-      return true;
+/** The catalogue of each checks list, made once. */
+const CATALOGUES = new WeakMap<readonly Check[], Catalogue>();
+function catalogueFor(checks: readonly Check[]): Catalogue {
+  let catalogue = CATALOGUES.get(checks);
+  if (catalogue === undefined) {
+    catalogue = catalogueOf(checks);
+    CATALOGUES.set(checks, catalogue);
   }
+  return catalogue;
 }
 
-export function evaluateAddress(facts: AddressFacts, policy: Policy): AddressEvaluation {
-  const findings = applyOverrides(
-    ADDRESS_RULES.flatMap((rule) => rule(facts, policy)),
-    policy.findings,
-  );
-  if (findings.some((f) => f.severity === 'fail')) return { outcome: 'gap', findings };
-  if (isUnassessed(facts.probe)) return { outcome: 'unassessed', findings };
-  // Every gap is a fail finding; a policy that lowers one (findings: {id: "warn"}) says it is no gap for it.
-  return { outcome: 'meets', findings };
+/** Rule findings as report findings: catalogue, then overrides; and the reasons some leave things not assessed. */
+function judged(rules: readonly RuleFinding[], catalogue: Catalogue, policy: PolicyReport): { findings: Finding[]; unassessed: ErrorInfo[] } {
+  return {
+    findings: applyOverrides(rules.map((r) => toFinding(r, catalogue)), policy.findings),
+    // Taken before the overrides: turning probe.timeout "off" does not make an unreachable address meet the policy.
+    unassessed: rules.flatMap((r) => (r.unassessed ? [r.unassessed] : [])),
+  };
+}
+
+const MARK: Readonly<Record<Severity, Mark>> = { fail: 'gap', warn: 'warn', info: 'ok' };
+const WORSE: readonly Mark[] = ['ok', 'warn', 'gap'];
+
+/** The worst mark among the findings with these ids; ok when there is none. */
+function markOf(findings: readonly Finding[], ids: ReadonlySet<string>): Mark {
+  return findings.filter((f) => ids.has(f.id)).reduce<Mark>((worst, f) => (WORSE.indexOf(MARK[f.severity]) > WORSE.indexOf(worst) ? MARK[f.severity] : worst), 'ok');
+}
+
+const PROTOCOL_IDS: ReadonlySet<string> = new Set(['tls.version.below-minimum']);
+const CERTIFICATE_IDS: ReadonlySet<string> = new Set([
+  'cert.unreadable',
+  'cert.expired',
+  'cert.not-yet-valid',
+  'cert.untrusted',
+  'cert.hostname-mismatch',
+  'cert.chain.incomplete',
+]);
+const LEGACY_IDS: ReadonlySet<string> = new Set(['tls.legacy-protocol.accepted']);
+const LEGACY_VERSIONS: ReadonlySet<string> = new Set(['TLSv1', 'TLSv1.1', 'SSLv3']);
+
+function certificateProblems(probe: ProbeResult): CertificateProblem[] {
+  const cert = probe.certificate;
+  if (!cert) return ['unreadable'];
+  const problems: CertificateProblem[] = [];
+  const expired = cert.daysRemaining < 0 || cert.validationError === 'CERT_HAS_EXPIRED';
+  const notYetValid = cert.validationError === 'CERT_NOT_YET_VALID';
+  if (expired) problems.push('expired');
+  if (notYetValid) problems.push('not-yet-valid');
+  if (!cert.trusted && !expired && !notYetValid) problems.push(cert.selfSigned ? 'self-signed' : 'untrusted');
+  if (!cert.hostnameMatch) problems.push('name-mismatch');
+  return problems;
+}
+
+/** Every mark the renderers show for one address, from its facts and its (final) findings. */
+export function assess(probe: ProbeResult, findings: readonly Finding[], outcome: AddressOutcome, policy: PolicyReport): AddressAssessment {
+  const tls = probe.tls;
+  const enumeration = probe.enumeration;
+  const cipherClass = tls ? classifyCipher(tls.cipher.standardName) : null;
+  return {
+    outcome,
+    protocol: tls ? markOf(findings, PROTOCOL_IDS) : null,
+    cipher: cipherClass === null ? null : { class: cipherClass, allowed: policy.allowedCipherClasses.includes(cipherClass) },
+    certificate: tls ? { mark: markOf(findings, CERTIFICATE_IDS), problems: certificateProblems(probe) } : null,
+    ...(enumeration
+      ? {
+          enumeration: {
+            versions: Object.fromEntries(
+              Object.entries(enumeration.protocols)
+                .filter(([, accepted]) => accepted === true)
+                .map(([version]) => [version, LEGACY_VERSIONS.has(version) ? markOf(findings, LEGACY_IDS) : 'ok']),
+            ),
+            classes: Object.fromEntries(Object.values(enumeration.ciphers).flat().map((c) => [c.standardName, classifyCipher(c.standardName)])),
+          },
+        }
+      : {}),
+  };
+}
+
+function checksOf(record: { readonly checks?: Readonly<Record<string, CheckResult>> }): Readonly<Record<string, CheckResult>> {
+  return record.checks ?? {};
+}
+
+function mxView(mx: MxReport): MxView {
+  return {
+    host: mx.host,
+    preference: mx.preference,
+    ...(mx.cname ? { cname: mx.cname } : {}),
+    ...(mx.ipLiteral ? { ipLiteral: true } : {}),
+    ...(mx.error ? { error: mx.error } : {}),
+    ...(mx.partialError ? { partialError: mx.partialError } : {}),
+    ...(mx.addressesSkipped ? { addressesSkipped: mx.addressesSkipped } : {}),
+    addresses: mx.addresses.map((a) => ({ ip: a.ip, port: a.port })),
+    checks: checksOf(mx),
+  };
+}
+
+/** What the domain rules see: the target's facts, no verdicts. */
+export function targetView(target: TargetReport): TargetView {
+  return { input: target.input, domain: target.domain, kind: target.kind, dns: target.dns, mx: target.mx.map(mxView), checks: checksOf(target) };
+}
+
+interface Verdict {
+  readonly outcome: AddressOutcome;
+  readonly error?: ErrorInfo;
+}
+
+/** One address through one MX entry: its findings, outcome and assessment. */
+function judgeAddress(host: string, address: AddressReport, policy: PolicyReport, options: JudgeOptions, catalogue: Catalogue) {
+  const view: AddressView = { host, ip: address.ip, port: address.port, probe: address.probe, checks: checksOf(address) };
+  const rules = options.checks.flatMap((check) => (check.rules.address ?? []).flatMap((rule) => rule(view, policy, options.depth)));
+  const { findings, unassessed } = judged(rules, catalogue, policy);
+  const outcome: AddressOutcome = findings.some((f) => f.severity === 'fail') ? 'gap' : unassessed.length > 0 ? 'unassessed' : 'meets';
+  const reason = outcome === 'unassessed' ? unassessed[0] : undefined;
+  const report: AddressReport = { ...address, assessment: assess(address.probe, findings, outcome, policy) };
+  return { report, findings, verdict: { outcome, ...(reason ? { error: reason } : {}) } satisfies Verdict };
 }
 
 export interface TargetVerdictInput {
-  /** A DNS (or other) reason the target as a whole could not be assessed. */
+  /** A DNS reason the target as a whole could not be assessed. */
   readonly error?: ErrorInfo;
   readonly nullMx: boolean;
-  readonly outcomes: readonly { readonly outcome: AddressOutcome; readonly error?: ErrorInfo }[];
+  /** A finding of severity fail outside any address (a domain or MX rule). */
+  readonly gapElsewhere?: boolean;
+  readonly outcomes: readonly Verdict[];
 }
 
 export interface TargetVerdict {
@@ -78,20 +174,71 @@ export interface TargetVerdict {
 }
 
 export function targetVerdict(input: TargetVerdictInput): TargetVerdict {
-  if (input.nullMx && input.outcomes.length === 0 && !input.error) return { status: 'pass', deliverable: null };
+  if (input.nullMx && input.outcomes.length === 0 && !input.error && input.gapElsewhere !== true) return { status: 'pass', deliverable: null };
   const deliverable = input.outcomes.some((o) => o.outcome === 'meets');
-  if (input.outcomes.some((o) => o.outcome === 'gap')) return { status: 'fail', deliverable };
+  if (input.gapElsewhere === true || input.outcomes.some((o) => o.outcome === 'gap')) return { status: 'fail', deliverable };
   if (input.error) return { status: 'error', deliverable, error: input.error };
   const unassessed = input.outcomes.find((o) => o.outcome === 'unassessed');
   if (unassessed) {
-    return {
-      status: 'error',
-      deliverable,
-      error: unassessed.error ?? { code: 'not-assessed', message: 'an address could not be assessed' },
-    };
+    return { status: 'error', deliverable, error: unassessed.error ?? { code: 'not-assessed', message: 'an address could not be assessed' } };
   }
   if (input.outcomes.length === 0) {
     return { status: 'error', deliverable: false, error: { code: 'no-mx-address', message: 'nothing to probe' } };
   }
   return { status: 'pass', deliverable };
+}
+
+/** Whether a target holds no facts to judge: the scan never reached it, or a bug lost them. */
+export function isScanLevelError(target: TargetReport): boolean {
+  return target.status === 'error' && target.error !== undefined && SCAN_LEVEL_ERRORS.has(target.error.code) && target.mx.length === 0 && target.dns.error === undefined;
+}
+
+/**
+ * Judges one target from its facts under `policy`: runs every check's rules at
+ * every scope and stores the findings, each address's assessment, the status,
+ * `deliverable` and why it could not be assessed. The facts are kept as they are,
+ * so judging a judged target again under another policy is the same as scanning
+ * it under that policy.
+ */
+export function judgeTarget(target: TargetReport, policy: PolicyReport, options: JudgeOptions): TargetReport {
+  if (isScanLevelError(target)) return { ...target, findings: [] };
+  const catalogue = catalogueFor(options.checks);
+  const view = targetView(target);
+  const domainRules = options.checks.flatMap((check) => (check.rules.domain ?? []).flatMap((rule) => rule(view, policy, options.depth)));
+  const domain = judged(domainRules, catalogue, policy);
+  const findings: Finding[] = [...domain.findings];
+  const outsideUnassessed: ErrorInfo[] = [...domain.unassessed];
+  let gapElsewhere = domain.findings.some((f) => f.severity === 'fail');
+  const outcomes: Verdict[] = [];
+  const mx = target.mx.map((entry, index): MxReport => {
+    const mxRules = options.checks.flatMap((check) => (check.rules.mx ?? []).flatMap((rule) => rule(view.mx[index] as MxView, view, policy, options.depth)));
+    const mxJudged = judged(mxRules, catalogue, policy);
+    findings.push(...mxJudged.findings);
+    outsideUnassessed.push(...mxJudged.unassessed);
+    gapElsewhere ||= mxJudged.findings.some((f) => f.severity === 'fail');
+    const addresses = entry.addresses.map((address) => {
+      const judgedAddress = judgeAddress(entry.host, address, policy, options, catalogue);
+      findings.push(...judgedAddress.findings);
+      outcomes.push(judgedAddress.verdict);
+      return judgedAddress.report;
+    });
+    return { ...entry, addresses };
+  });
+  for (const reason of outsideUnassessed) outcomes.push({ outcome: 'unassessed', error: reason });
+  const hasAddress = target.mx.some((entry) => entry.addresses.length > 0);
+  const error: ErrorInfo | undefined =
+    target.dns.error ?? (!hasAddress && target.dns.mxSource !== 'null' ? { code: 'no-mx-address', message: 'no MX host has a usable address' } : undefined);
+  const verdict = targetVerdict({ nullMx: target.dns.mxSource === 'null', outcomes, gapElsewhere, ...(error ? { error } : {}) });
+  return {
+    input: target.input,
+    domain: target.domain,
+    kind: target.kind,
+    status: verdict.status,
+    ...(verdict.error ? { error: verdict.error } : {}),
+    deliverable: verdict.deliverable,
+    dns: target.dns,
+    mx,
+    ...(target.checks ? { checks: target.checks } : {}),
+    findings,
+  };
 }

@@ -1,14 +1,12 @@
 /**
- * Policy files: JSON with the preset knobs, validated key by key. Every
- * unknown or invalid key is reported, naming the key and what is allowed, in
- * one line (exit 2).
+ * Policy files: JSON with the preset knobs, validated key by key (pure: the CLI
+ * reads the file, src/cli/policy-file.ts). Every unknown or invalid key is
+ * reported, naming the key and what is allowed, in one line (exit 2).
  *
  *   { "extends": "verify", "minTlsVersion": "TLSv1.3", "requireForwardSecrecy": true,
  *     "allowedCipherClasses": ["good", "sufficient"], "minRsaBits": 3072,
  *     "findings": { "tls.no-tls13": "warn", "cert.expiring-soon": "off" } }
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { UsageError } from '../errors.js';
 import type { CipherClass } from '../model/probe.js';
 import type { Severity, TlsVersionSetting } from '../model/report.js';
 import { isFindingId } from './findings.js';
@@ -30,7 +28,8 @@ const integer =
 const KEYS: Readonly<Record<string, Check>> = {
   extends: (v) => (typeof v === 'string' && isPresetName(v) ? null : `a preset name: ${Object.keys(PRESETS).join(', ')}`),
   minTlsVersion: (v) => ((TLS_VERSIONS as readonly unknown[]).includes(v) ? null : `one of ${TLS_VERSIONS.map((x) => `"${x}"`).join(', ')}`),
-  requireStartTls: (v) => (v === true ? null : 'true (mxready judges readiness for mandatory STARTTLS)'),
+  // Gone as a knob: mxready always judges readiness for mandatory STARTTLS. `true` is accepted with a note (policyNotes).
+  requireStartTls: (v) => (v === true ? null : 'true, or better left out (mxready always judges readiness for mandatory STARTTLS)'),
   requireTrustedChain: bool,
   requireHostnameMatch: bool,
   requireUnexpired: bool,
@@ -79,7 +78,7 @@ export function policyProblems(data: unknown): string[] {
 /** Builds the effective policy from a validated object: the preset it extends (default encrypt), then its keys. */
 export function policyFromObject(data: Record<string, unknown>, name: string): Policy {
   const base: Policy = PRESETS[(data['extends'] as keyof typeof PRESETS | undefined) ?? 'encrypt'];
-  const { extends: _extends, findings, ...knobs } = data;
+  const { extends: _extends, findings, requireStartTls: _ignored, ...knobs } = data;
   return {
     ...base,
     ...(knobs as Partial<Policy>),
@@ -90,31 +89,8 @@ export function policyFromObject(data: Record<string, unknown>, name: string): P
   };
 }
 
-/** Reads and validates a policy file; every problem is listed on one line (UsageError). */
-export function loadPolicyFile(path: string): Policy {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new UsageError(`cannot read policy file ${path}: ${code === 'ENOENT' ? 'no such file' : (code ?? String(error))}`);
-  }
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch (error) {
-    throw new UsageError(`policy file ${path}: not valid JSON (${error instanceof Error ? error.message : String(error)})`);
-  }
-  const problems = policyProblems(data);
-  if (problems.length > 0) throw new UsageError(`policy file ${path}: ${problems.join('; ')}`);
-  return policyFromObject(data as Record<string, unknown>, `file:${path}`);
-}
-
-/** --policy: a preset name, or else the path of a policy file. */
-export function loadPolicy(nameOrPath: string): Policy {
-  if (isPresetName(nameOrPath)) return PRESETS[nameOrPath];
-  if (/^[a-z]+$/.test(nameOrPath) && !existsSync(nameOrPath)) {
-    throw new UsageError(`unknown policy "${nameOrPath}" (a preset: ${Object.keys(PRESETS).join(', ')}; or a JSON policy file's path)`);
-  }
-  return loadPolicyFile(nameOrPath);
+/** One-line notes on keys that are accepted but mean nothing any more. */
+export function policyNotes(data: unknown): string[] {
+  if (typeof data !== 'object' || data === null || !Object.hasOwn(data, 'requireStartTls')) return [];
+  return ['"requireStartTls" is no longer a knob and is ignored: mxready always judges readiness for mandatory STARTTLS (starttls.missing and starttls.rejected are gaps; lower them with "findings")'];
 }

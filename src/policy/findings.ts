@@ -1,209 +1,50 @@
 /**
- * The finding catalogue: every id mxready emits, its default severity, the
- * TLS-RPT result type it corresponds to (RFC 8460 / IANA) where one applies,
- * and what it means. Ids are stable: never rename one.
+ * The finding catalogue: every check's entries (src/checks/<check>/findings.ts)
+ * plus the evaluator's own, and how a rule's finding becomes a report finding:
+ * the catalogue's severity and TLS-RPT result type, then the policy's overrides.
  */
-import type { Finding, Severity, TlsRptResultType } from '../model/report.js';
+import type { Check } from '../checks/registry.js';
+import { DEFAULT_CHECKS } from '../checks/registry.js';
+import { NOT_MEASURED, type FindingKind, type RuleFinding } from '../model/check.js';
+import type { Finding, Severity } from '../model/report.js';
 
-export interface FindingKind {
-  readonly severity: Severity;
-  readonly resultType?: TlsRptResultType;
-  readonly description: string;
+/** Findings of the evaluator itself, whatever the checks. */
+const CORE_FINDINGS: Readonly<Record<string, FindingKind>> = {
+  [NOT_MEASURED]: {
+    severity: 'warn',
+    description:
+      'A fact the policy needs was not gathered at this depth (e.g. legacy acceptance without --legacy-acceptance): the address is not assessed; the message names the fact and the flag that gathers it.',
+  },
+};
+
+export type Catalogue = Readonly<Record<string, FindingKind>>;
+
+/** The catalogue of a set of checks. */
+export function catalogueOf(checks: readonly Check[]): Catalogue {
+  return Object.assign({}, ...checks.map((c) => c.findings), CORE_FINDINGS) as Catalogue;
 }
 
-export const FINDINGS = {
-  'starttls.missing': {
-    severity: 'fail',
-    resultType: 'starttls-not-supported',
-    description: 'The server does not advertise STARTTLS (or refused EHLO, so it could not be negotiated).',
-  },
-  'starttls.rejected': {
-    severity: 'fail',
-    resultType: 'starttls-not-supported',
-    description: 'STARTTLS is advertised but the server refuses it (e.g. 454 temporarily unavailable).',
-  },
-  'tls.handshake.failed': {
-    severity: 'fail',
-    resultType: 'validation-failure',
-    description: 'The TLS handshake failed.',
-  },
-  'tls.version.below-minimum': {
-    severity: 'fail',
-    resultType: 'validation-failure',
-    description: "The server negotiates only a TLS version below the policy's minimum.",
-  },
-  'tls.legacy-protocol.accepted': {
-    severity: 'warn',
-    description: 'The server still accepts TLS 1.0 or 1.1 from a client that offers only those (RFC 8996 deprecates them); a gap under a policy that forbids legacy protocols.',
-  },
-  'tls.cipher.not-allowed': {
-    severity: 'fail',
-    resultType: 'validation-failure',
-    description: "The negotiated cipher suite's class is not among the policy's allowed classes.",
-  },
-  'tls.cipher.weak-accepted': {
-    severity: 'warn',
-    description: 'With --enumerate: the server still accepts cipher suites NCSC-NL rates phase-out or insufficient.',
-  },
-  'tls.no-tls13': {
-    severity: 'info',
-    description: 'TLS 1.3 was not negotiated (RFC 9325 prefers it; TLS 1.2 is sufficient).',
-  },
-  'tls.forward-secrecy.missing': {
-    severity: 'info',
-    description: 'The negotiated key exchange has no forward secrecy (static RSA).',
-  },
-  'tls.plaintext-injected': {
-    severity: 'warn',
-    description: 'Plaintext followed the 220 reply to STARTTLS; it was discarded (RFC 3207 §6), a sign of a broken or tampering middlebox.',
-  },
-  'smtp.rejected-after-tls': {
-    severity: 'fail',
-    resultType: 'validation-failure',
-    description: 'The server completed the TLS handshake but refused the session inside TLS (e.g. it wants a client certificate).',
-  },
-  'cert.untrusted': {
-    severity: 'warn',
-    resultType: 'certificate-not-trusted',
-    description: 'The certificate chain does not lead to a trusted root (self-signed, unknown CA, incomplete chain).',
-  },
-  'cert.expired': {
-    severity: 'warn',
-    resultType: 'certificate-expired',
-    description: 'The certificate has expired.',
-  },
-  'cert.not-yet-valid': {
-    severity: 'warn',
-    resultType: 'certificate-not-trusted',
-    description: 'The certificate is not valid yet.',
-  },
-  'cert.hostname-mismatch': {
-    severity: 'warn',
-    resultType: 'certificate-host-mismatch',
-    description: 'The certificate does not name the MX host (RFC 6125).',
-  },
-  'cert.expiring-soon': {
-    severity: 'warn',
-    description: 'The certificate expires within the policy\'s warning window.',
-  },
-  'cert.chain.incomplete': {
-    severity: 'warn',
-    resultType: 'certificate-not-trusted',
-    description: 'The server does not send the intermediate certificate(s) needed to reach a trusted root.',
-  },
-  'cert.chain.order': {
-    severity: 'warn',
-    description: 'The chain is not sent in order (each certificate followed by its issuer), or carries certificates that belong to no path.',
-  },
-  'cert.sha1-signature': {
-    severity: 'warn',
-    description: 'A certificate below the root is signed with SHA-1 or MD5 (RFC 9325 §4.2: SHA-2 signatures).',
-  },
-  'cert.key.weak': {
-    severity: 'warn',
-    description: 'A key in the chain below the root is smaller than RSA 2048 / EC 256 bits (a gap when below the policy\'s minRsaBits/minEcBits).',
-  },
-  'cert.chain-too-long': {
-    severity: 'warn',
-    description: 'The server sent more certificates than any valid chain needs; the report keeps the first 16.',
-  },
-  'cert.unreadable': {
-    severity: 'warn',
-    resultType: 'validation-failure',
-    description: 'The server sent no certificate mxready could read.',
-  },
-  'probe.unreachable': {
-    severity: 'warn',
-    description: 'The address could not be connected to (refused, unreachable or timed out): not assessed.',
-  },
-  'probe.timeout': {
-    severity: 'warn',
-    description: 'The session did not finish within its deadline: not assessed.',
-  },
-  'probe.connection-closed': {
-    severity: 'warn',
-    description: 'The server closed the connection before STARTTLS could be assessed.',
-  },
-  'probe.smtp-rejected': {
-    severity: 'warn',
-    description: 'The server refused the SMTP session before STARTTLS (greeting or EHLO 4xx/5xx): not assessed.',
-  },
-  'probe.protocol-error': {
-    severity: 'warn',
-    description: 'The server did not speak SMTP as RFC 5321 defines it: not assessed.',
-  },
-  'probe.internal-error': {
-    severity: 'warn',
-    description: 'mxready hit a bug probing this address; the other targets are unaffected.',
-  },
-  'address.private': {
-    severity: 'warn',
-    description: 'DNS pointed at a private, loopback or link-local address; not connected to (use --allow-private to allow).',
-  },
-  'dns.nxdomain': {
-    severity: 'warn',
-    description: 'The domain does not exist (NXDOMAIN): not assessed.',
-  },
-  'dns.lookup-failed': {
-    severity: 'warn',
-    description: 'The DNS lookup failed (SERVFAIL, REFUSED, timeout or a malformed answer): not assessed; usually temporary.',
-  },
-  'dns.no-address': {
-    severity: 'warn',
-    description: 'The domain has no MX and no address, or no MX host has an address: nothing to probe.',
-  },
-  'dns.null-mx': {
-    severity: 'info',
-    description: 'The domain publishes a null MX (RFC 7505): it accepts no mail.',
-  },
-  'dns.null-mx.mixed': {
-    severity: 'warn',
-    description: 'A null MX stands beside other MX records (RFC 7505 §3); the null entry is ignored.',
-  },
-  'dns.implicit-mx': {
-    severity: 'info',
-    description: 'The domain has no MX record; mail goes to its own address (RFC 5321 §5.1 implicit MX).',
-  },
-  'dns.mx.cname': {
-    severity: 'warn',
-    description: 'An MX record points at an alias (CNAME); RFC 2181 §10.3 forbids it, some senders refuse it.',
-  },
-  'dns.mx.no-address': {
-    severity: 'warn',
-    description: 'An MX host has no usable address.',
-  },
-  'dns.mx.ip-literal': {
-    severity: 'warn',
-    description: 'An MX exchange looks like an IP address; it must be a host name and was resolved as one.',
-  },
-  'dns.mx.truncated': {
-    severity: 'warn',
-    description: 'The domain has more MX hosts than mxready probes; the rest were not assessed.',
-  },
-  'dns.addresses.truncated': {
-    severity: 'info',
-    description: 'An MX host has more addresses than mxready probes per host; the rest were not assessed.',
-  },
-} as const satisfies Record<string, FindingKind>;
+/** Every finding id the default checks emit, with its severity, result type and meaning. */
+export const FINDINGS: Catalogue = catalogueOf(DEFAULT_CHECKS);
 
-export type FindingId = keyof typeof FINDINGS;
+export type FindingId = string;
 
-export interface FindingContext {
-  readonly host?: string;
-  readonly ip?: string;
-  readonly port?: number;
+/** Whether an id is in the default catalogue (policy files name ids from it). */
+export function isFindingId(id: string): boolean {
+  return Object.hasOwn(FINDINGS, id);
 }
 
-/** Builds a finding with the catalogue's severity and result type, or an override severity. */
-export function finding(id: FindingId, message: string, context: FindingContext = {}, severity?: Severity): Finding {
-  const kind: FindingKind = FINDINGS[id];
+/** A rule's finding with the catalogue's severity and result type. An id the catalogue lacks is a bug in its check. */
+export function toFinding(rule: RuleFinding, catalogue: Catalogue): Finding {
+  const kind = catalogue[rule.id];
+  if (kind === undefined) throw new Error(`finding "${rule.id}" is not in the catalogue of the checks that ran`);
   return {
-    id,
-    severity: severity ?? kind.severity,
-    message,
-    ...(context.host !== undefined ? { host: context.host } : {}),
-    ...(context.ip !== undefined ? { ip: context.ip } : {}),
-    ...(context.port !== undefined ? { port: context.port } : {}),
+    id: rule.id,
+    severity: rule.severity ?? kind.severity,
+    message: rule.message,
+    ...(rule.host !== undefined ? { host: rule.host } : {}),
+    ...(rule.ip !== undefined ? { ip: rule.ip } : {}),
+    ...(rule.port !== undefined ? { port: rule.port } : {}),
     ...(kind.resultType !== undefined ? { resultType: kind.resultType } : {}),
   };
 }
@@ -217,9 +58,4 @@ export function applyOverrides(findings: readonly Finding[], overrides: Readonly
     out.push(override === undefined || override === f.severity ? f : { ...f, severity: override });
   }
   return out;
-}
-
-/** Whether an id is in the catalogue (for notes that come from the resolver). */
-export function isFindingId(id: string): id is FindingId {
-  return Object.hasOwn(FINDINGS, id);
 }

@@ -2,7 +2,8 @@
  * Policy presets and the --min-tls override. A policy is plain data; the rules
  * in ./rules read it.
  */
-import { UsageError } from '../errors.js';
+import type { Depth } from '../model/check.js';
+import { UsageError } from '../model/errors.js';
 import type { PolicyReport, TlsVersionSetting } from '../model/report.js';
 
 export type Policy = PolicyReport;
@@ -12,7 +13,6 @@ const ALL_CLASSES = ['good', 'sufficient', 'phase-out', 'insufficient'] as const
 const ENCRYPT: Policy = {
   name: 'encrypt',
   minTlsVersion: 'TLSv1.2',
-  requireStartTls: true,
   requireTrustedChain: false,
   requireHostnameMatch: false,
   requireUnexpired: false,
@@ -71,6 +71,26 @@ export function withOverrides(policy: Policy, overrides: { minTls?: string | und
     ...policy,
     ...(overrides.minTls !== undefined ? { minTlsVersion: parseTlsVersion(overrides.minTls) } : {}),
     ...(overrides.expiryWarnDays !== undefined ? { expiryWarnDays: overrides.expiryWarnDays } : {}),
+  };
+}
+
+/** The depth flags a scan was asked for: the legacy check is on unless turned off; the others only when asked. */
+export interface DepthFlags {
+  readonly legacyCheck?: boolean;
+  readonly legacyAcceptance?: boolean;
+  readonly enumerate?: boolean;
+}
+
+/**
+ * The depth a fresh scan under `policy` makes: the flags, plus what the policy
+ * needs to be judged at all. A policy that forbids legacy protocols (strict)
+ * needs legacy acceptance; nothing else needs more than the fixed profile.
+ */
+export function depthFor(policy: PolicyReport, flags: DepthFlags = {}): Depth {
+  return {
+    legacyCheck: flags.legacyCheck ?? true,
+    legacyAcceptance: flags.legacyAcceptance === true || policy.forbidLegacyProtocols,
+    enumerate: flags.enumerate === true,
   };
 }
 

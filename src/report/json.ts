@@ -13,3 +13,15 @@ export function escapeJsonText(json: string): string {
 export function renderJson(report: Report): string {
   return `${escapeJsonText(JSON.stringify(report, null, 2))}\n`;
 }
+
+/** The same text as renderJson, one target at a time, so a large report is never one string. */
+export function* renderJsonPieces(report: Report): Iterable<string> {
+  const { targets, summary, ...head } = report;
+  const indent = (json: string, by: string) => json.replace(/\n/g, `\n${by}`);
+  const headJson = JSON.stringify(head, null, 2);
+  yield escapeJsonText(`${headJson.slice(0, -2)},\n  "targets": [`);
+  for (let i = 0; i < targets.length; i += 1) {
+    yield escapeJsonText(`${i === 0 ? '' : ','}\n    ${indent(JSON.stringify(targets[i], null, 2), '    ')}`);
+  }
+  yield escapeJsonText(`${targets.length === 0 ? ']' : '\n  ]'},\n  "summary": ${indent(JSON.stringify(summary, null, 2), '  ')}\n}\n`);
+}

@@ -1,16 +1,15 @@
 /**
  * The terminal reporter: one row per domain / MX / address with what a mail
  * administrator needs at a glance, the findings with their ids, and a summary
- * of how many targets are ready and how much mail would be stuck. Pure: colour
- * is an option, and every server-supplied string is sanitised before it is
- * coloured.
+ * of how many targets are ready and how much mail would be stuck. Pure, and it
+ * never judges: every mark it paints was stored by evaluation (status,
+ * findings, each address's assessment). Colour is an option, and every
+ * server-supplied string is sanitised before it is coloured.
  */
 import { Chalk, type ChalkInstance } from 'chalk';
 import Table from 'cli-table3';
-import type { ProbeResult } from '../model/probe.js';
-import type { AddressReport, Finding, MxReport, Report, TargetReport } from '../model/report.js';
+import type { AddressReport, Finding, Mark, MxReport, Report, TargetReport } from '../model/report.js';
 import { sanitizeText } from '../model/sanitize.js';
-import { isUnassessed } from '../policy/evaluate.js';
 
 export interface TableOptions {
   /** ANSI colours (only on a TTY, never with NO_COLOR: the CLI decides). */
@@ -29,6 +28,11 @@ function paints(chalk: ChalkInstance): Paint {
   return { ok: chalk.green, gap: chalk.red, warn: chalk.yellow, dim: chalk.dim, bold: chalk.bold };
 }
 
+/** Paints text by the mark evaluation gave it. */
+function byMark(paint: Paint, mark: Mark): (s: string) => string {
+  return mark === 'gap' ? paint.gap : mark === 'warn' ? paint.warn : paint.ok;
+}
+
 const safe = (text: string): string => sanitizeText(text);
 
 function percent(part: number, whole: number): string {
@@ -41,25 +45,31 @@ function targetLabel(target: TargetReport, paint: Paint): string {
   return `${safe(name)}\n${status}`;
 }
 
+/** What stopped a session before TLS, as the table says it. */
+const NO_TLS: Readonly<Record<string, string>> = {
+  'no-starttls': 'no STARTTLS',
+  'starttls-rejected': 'STARTTLS refused',
+  'tls-failed': 'handshake failed',
+};
+
 /** Protocol over cipher (OpenSSL's name: the short one; the JSON has both). */
-function tlsCell(probe: ProbeResult, paint: Paint): string {
+function tlsCell(address: AddressReport, paint: Paint): string {
+  const { probe, assessment } = address;
   if (probe.tls) {
-    const modern = probe.tls.protocol === 'TLSv1.3' || probe.tls.protocol === 'TLSv1.2';
-    return `${modern ? probe.tls.protocol : paint.gap(probe.tls.protocol)}\n${paint.dim(safe(probe.tls.cipher.name))}`;
+    return `${byMark(paint, assessment.protocol ?? 'ok')(probe.tls.protocol)}\n${paint.dim(safe(probe.tls.cipher.name))}`;
   }
-  if (probe.legacyProtocol) return paint.gap(`${probe.legacyProtocol} only`);
-  if (probe.status === 'no-starttls') return paint.gap('no STARTTLS');
-  if (probe.status === 'starttls-rejected') return paint.gap('STARTTLS refused');
-  return paint.dim('—');
+  const text = NO_TLS[probe.status];
+  if (text === undefined) return paint.dim('—');
+  return assessment.outcome === 'gap' ? paint.gap(text) : paint.warn(text);
 }
 
-function certificateCell(probe: ProbeResult, paint: Paint): string {
+function certificateCell(address: AddressReport, paint: Paint): string {
+  const { probe, assessment } = address;
   const cert = probe.certificate;
-  if (!cert) return paint.dim(probe.tls ? 'unreadable' : '—');
-  const parts: string[] = [];
-  if (cert.daysRemaining < 0) parts.push(paint.gap('expired'));
-  if (!cert.trusted && cert.validationError !== 'CERT_HAS_EXPIRED') parts.push(paint.warn(cert.selfSigned ? 'self-signed' : 'untrusted'));
-  if (!cert.hostnameMatch) parts.push(paint.warn('name mismatch'));
+  const marks = assessment.certificate;
+  if (marks === null) return paint.dim('—');
+  const parts = marks.problems.map((problem) => byMark(paint, marks.mark)(problem.replace(/-/g, ' ')));
+  if (!cert) return parts.join('\n');
   if (parts.length === 0) parts.push(paint.ok('valid'));
   parts.push(paint.dim(`${cert.keyType} ${cert.keyBits ?? '?'}, ${cert.daysRemaining}d`));
   return parts.join('\n');
@@ -70,12 +80,15 @@ function addressFindings(target: TargetReport, host: string, ip: string): Findin
 }
 
 function resultCell(target: TargetReport, mx: MxReport, address: AddressReport, paint: Paint): string {
-  const findings = addressFindings(target, mx.host, address.ip);
   const probe = address.probe;
-  if (findings.some((f) => f.severity === 'fail')) return paint.gap(`GAP\n${probe.status}`);
-  if (isUnassessed(probe)) return paint.warn(`not assessed\n${probe.status}`);
-  if (findings.some((f) => f.severity === 'warn')) return paint.ok('meets') + paint.warn(' (warnings)');
-  return paint.ok('meets');
+  switch (address.assessment.outcome) {
+    case 'gap':
+      return paint.gap(`GAP\n${probe.status}`);
+    case 'unassessed':
+      return paint.warn(`not assessed\n${probe.status}`);
+    case 'meets':
+      return addressFindings(target, mx.host, address.ip).some((f) => f.severity === 'warn') ? paint.ok('meets') + paint.warn(' (warnings)') : paint.ok('meets');
+  }
 }
 
 function dnsCell(target: TargetReport, paint: Paint): string {
@@ -98,9 +111,8 @@ function rowsFor(target: TargetReport, paint: Paint): unknown[][] {
       continue;
     }
     for (const address of mx.addresses) {
-      const probe = address.probe;
       const where = `${address.ip.includes(':') ? `[${address.ip}]` : address.ip}:${address.port}`;
-      rows.push([`${mxLabel}\n${paint.dim(where)}`, tlsCell(probe, paint), certificateCell(probe, paint), resultCell(target, mx, address, paint)]);
+      rows.push([`${mxLabel}\n${paint.dim(where)}`, tlsCell(address, paint), certificateCell(address, paint), resultCell(target, mx, address, paint)]);
     }
   }
   if (rows.length === 0) rows.push([{ colSpan: 4, content: dnsCell(target, paint) }]);
@@ -129,6 +141,7 @@ function enumerationLines(report: Report, paint: Paint): string[] {
     for (const mx of target.mx) {
       for (const address of mx.addresses) {
         const e = address.probe.enumeration;
+        const marks = address.assessment.enumeration;
         const key = `${address.ip}|${address.port}`;
         if (!e || seen.has(key)) continue;
         seen.add(key);
@@ -136,14 +149,17 @@ function enumerationLines(report: Report, paint: Paint): string[] {
         const versions = (['TLSv1.3', 'TLSv1.2', 'TLSv1.1', 'TLSv1', 'SSLv3'] as const).map((v) => {
           const accepted = e.protocols[v];
           if (accepted === null) return paint.dim(`${v} not testable`);
-          const legacy = v === 'TLSv1' || v === 'TLSv1.1';
-          return accepted ? (legacy ? paint.gap(`${v} yes`) : paint.ok(`${v} yes`)) : `${v} no`;
+          return accepted ? byMark(paint, marks?.versions[v] ?? 'ok')(`${v} yes`) : `${v} no`;
         });
         lines.push(`  protocols  ${versions.join('  ')}`);
         for (const [version, suites] of Object.entries(e.ciphers)) {
           const order = e.serverOrder[version];
           const orderText = order === null || order === undefined ? 'order: -' : order ? 'server order' : 'client order';
-          lines.push(`  ${version.padEnd(9)}  ${paint.dim(orderText)}  ${suites.map((s) => classPaint[s.class](`${safe(s.standardName)} (${s.class})`)).join(', ')}`);
+          const named = suites.map((s) => {
+            const cls = marks?.classes[s.standardName];
+            return cls === undefined ? safe(s.standardName) : classPaint[cls](`${safe(s.standardName)} (${cls})`);
+          });
+          lines.push(`  ${version.padEnd(9)}  ${paint.dim(orderText)}  ${named.join(', ')}`);
         }
         const groups = e.groups.length > 0 ? e.groups.join(', ') : '—';
         const untested = e.groupsNotTestable.length > 0 ? paint.dim(` (not testable here: ${e.groupsNotTestable.join(', ')})`) : '';
@@ -167,7 +183,7 @@ function summaryLines(report: Report, paint: Paint): string[] {
   const p = report.policy;
   const requirements = [
     `${p.minTlsVersion}+`,
-    p.requireStartTls ? 'STARTTLS' : null,
+    'STARTTLS',
     p.requireTrustedChain ? 'trusted chain' : null,
     p.requireHostnameMatch ? 'name match' : null,
     p.requireUnexpired ? 'unexpired' : null,
@@ -187,6 +203,11 @@ function summaryLines(report: Report, paint: Paint): string[] {
 }
 
 export function renderTable(report: Report, options: TableOptions): string {
+  return [...renderTablePieces(report, options)].join('');
+}
+
+/** The table, then the findings, the enumeration and the summary, as pieces. */
+export function* renderTablePieces(report: Report, options: TableOptions): Iterable<string> {
   const paint = paints(new Chalk({ level: options.color ? 1 : 0 }));
   const table = new Table({
     head: ['Target', 'MX (preference) / address', 'TLS / cipher', 'Certificate', 'Result'].map((h) => paint.bold(h)),
@@ -200,5 +221,5 @@ export function renderTable(report: Report, options: TableOptions): string {
   const enumeration = enumerationLines(report, paint);
   if (enumeration.length > 0) parts.push(paint.bold('Enumeration'), ...enumeration, '');
   parts.push(...summaryLines(report, paint));
-  return `${parts.join('\n')}\n`;
+  yield `${parts.join('\n')}\n`;
 }

@@ -6,10 +6,8 @@
  * that reached the address (an IP-literal relay has none to give). Addresses from DNS in guarded ranges are not
  * probed unless allowPrivate; explicit relay addresses always are.
  */
-import type { ResolvedHost } from '../dns/types.js';
-import type { MxSource } from '../model/report.js';
-import type { ErrorInfo } from '../model/report.js';
-import type { DnsNote } from '../dns/types.js';
+import type { ResolvedMx } from '../dns/types.js';
+import type { ErrorInfo, MxSource } from '../model/report.js';
 import { guardedRange } from './guard.js';
 
 export const DEFAULT_MAX_ADDRESSES_PER_MX = 5;
@@ -19,6 +17,7 @@ export interface PlannedMx {
   readonly host: string;
   readonly preference: number;
   readonly cname?: readonly string[];
+  readonly ipLiteral?: boolean;
   readonly error?: ErrorInfo;
   /** One address family's lookup failed though the other gave addresses. */
   readonly partialError?: ErrorInfo;
@@ -41,7 +40,8 @@ export interface PlannedTarget {
   readonly kind: 'domain' | 'host';
   readonly mxSource: MxSource;
   readonly dnsError?: ErrorInfo;
-  readonly notes: readonly DnsNote[];
+  readonly nullMxMixed: boolean;
+  readonly mxSkipped: number;
   readonly mx: readonly PlannedMx[];
 }
 
@@ -65,13 +65,14 @@ export interface ResolvedTarget {
   readonly kind: 'domain' | 'host';
   readonly mxSource: MxSource;
   readonly error?: ErrorInfo;
-  readonly notes: readonly DnsNote[];
+  readonly nullMxMixed: boolean;
+  readonly mxSkipped: number;
   readonly port: number;
   /** Whether the addresses came from DNS (guarded) or were typed by the user (trusted). */
   readonly fromDns: boolean;
   /** True for an IP-literal relay: no SNI, and the name to match is the IP. */
   readonly ipLiteral: boolean;
-  readonly hosts: readonly (ResolvedHost & { readonly preference: number })[];
+  readonly hosts: readonly ResolvedMx[];
 }
 
 export interface PlanOptions {
@@ -103,6 +104,7 @@ export function planScan(resolved: readonly ResolvedTarget[], options: PlanOptio
         host: host.name,
         preference: host.preference,
         ...(host.cname && host.cname.length > 0 ? { cname: host.cname } : {}),
+        ...(host.ipLiteral === true ? { ipLiteral: true } : {}),
         ...(host.error ? { error: host.error } : {}),
         ...(host.partialError ? { partialError: host.partialError } : {}),
         addressesSkipped: host.addresses.length - kept.length,
@@ -115,7 +117,8 @@ export function planScan(resolved: readonly ResolvedTarget[], options: PlanOptio
       kind: target.kind,
       mxSource: target.mxSource,
       ...(target.error ? { dnsError: target.error } : {}),
-      notes: target.notes,
+      nullMxMixed: target.nullMxMixed,
+      mxSkipped: target.mxSkipped,
       mx,
     };
   });

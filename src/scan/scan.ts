@@ -1,32 +1,35 @@
 /**
  * The library entry point: scan(targets, options) → Report.
  *
- *   targets → resolver → planner → scheduler(prober) → assemble + policy → report
+ *   targets → resolver → planner → checks (registry: address, MX, domain) → assemble → judge → report
  *
- * IO is injected (resolver, probe, clock) so the whole pipeline runs against
- * the embedded lab in tests. Nothing here prints; progress goes to an observer.
+ * IO is injected (resolver, the checks and their IO, clock) so the whole
+ * pipeline runs against the embedded lab in tests. Nothing here prints;
+ * progress goes to an observer.
  */
-import { getServers } from 'node:dns';
 import { setMaxListeners } from 'node:events';
-import { isIP } from 'node:net';
 import { rootCertificates } from 'node:tls';
+import { DEFAULT_CHECKS, type Check, type CheckIo } from '../checks/registry.js';
 import { createDnsClient } from '../dns/client.js';
 import { createResolver } from '../dns/resolver.js';
 import type { DnsServerAddress, Resolver } from '../dns/types.js';
-import { UsageError } from '../errors.js';
-import type { EnumerationFacts, ProbeResult } from '../model/probe.js';
-import { SCHEMA_VERSION, type Report, type TargetReport, type TlsVersionSetting } from '../model/report.js';
-import { tlsVersionRank, versionBelow } from '../model/tls-versions.js';
-import { PRESETS, type Policy } from '../policy/presets.js';
-import { enumerate as defaultEnumerate, type EnumerateOptions } from '../enumerate/enumerate.js';
-import { probe as defaultProbe } from '../probe/probe.js';
-import type { ProbeOptions, ProbeTarget, ProbeTimeouts } from '../probe/types.js';
-import { TOOL } from '../version.js';
-import { assembleTarget, notScannedTarget, unassessedTarget, unreachedProbe } from './assemble.js';
+import { UsageError } from '../model/errors.js';
+import { SCHEMA_VERSION, type Report, type TargetReport } from '../model/report.js';
+import { TOOL } from '../model/version.js';
+import { REAL_IO } from '../net/io.js';
+import { judgeTarget } from '../policy/evaluate.js';
+import { depthFor, PRESETS, type Policy } from '../policy/presets.js';
+import { assembleTarget, internalErrorTarget, notScannedTarget, type GatheredResults } from './assemble.js';
+import { DEFAULTS, phaseTimeouts, positive } from './defaults.js';
+import { gatherAddresses, gatherDomains, gatherMxHosts, mapLimited, type Results } from './gather.js';
 import { planScan, type PlannedTarget, type ResolvedTarget } from './plan.js';
-import { createScheduler } from './scheduler.js';
+import { internalErrorTarget as internalErrorResolution, resolveTarget } from './resolve.js';
+import { systemResolvers } from './resolvers.js';
 import { summarize } from './summary.js';
-import { parseTargets, type Target } from './targets.js';
+import { parseTargets } from './targets.js';
+
+export { DEFAULTS, phaseTimeouts } from './defaults.js';
+export { parseServerAddress } from './resolvers.js';
 
 export interface ScanOptions {
   /** The policy to judge against (default: the encrypt preset). */
@@ -49,14 +52,17 @@ export interface ScanOptions {
   /** The name sent with EHLO (default "mxready.invalid"). */
   readonly heloName?: string;
   /**
-   * For each address that reached TLS: which versions, suites (elimination) and
-   * groups it accepts, and whether it enforces its own order (probe.enumeration).
+   * The enumeration check: for each address that reached TLS, which versions,
+   * suites (elimination) and groups it accepts, and whether it enforces its own
+   * order (probe.enumeration).
    */
   readonly enumerate?: boolean;
   /** TLS from the first byte on every probe (port 465 always is). */
   readonly implicitTls?: boolean;
-  /** After a version failure, name the older version a server speaks (one more session; default true). */
+  /** The legacy check: a second session offering TLS 1.0-1.1 when the first finds no common version (default true). */
   readonly legacyCheck?: boolean;
+  /** One more session offering only TLS 1.0-1.1 after a TLS 1.2+ handshake; on whatever this says when the policy forbids legacy protocols. */
+  readonly legacyAcceptance?: boolean;
   /** A client certificate (PEM texts) presented in every handshake, for relays that authenticate the sender by certificate. */
   readonly clientCertificate?: { readonly certPem: string; readonly keyPem: string };
   /**
@@ -76,24 +82,13 @@ export type ScanEvent =
 
 export interface ScanDeps {
   readonly resolver?: Resolver;
-  readonly probe?: (target: ProbeTarget, options: ProbeOptions) => Promise<ProbeResult>;
-  readonly enumerate?: (target: ProbeTarget, options: EnumerateOptions) => Promise<EnumerationFacts>;
+  /** The checks to run, in order (default: src/checks/registry.ts). Their rules judge the report. */
+  readonly checks?: readonly Check[];
+  /** The checks' IO (default: net.connect, performance.now, Date.now, and the scan's DNS client). */
+  readonly io?: Partial<CheckIo>;
   readonly now?: () => Date;
   readonly onEvent?: (event: ScanEvent) => void;
 }
-
-export const DEFAULTS = {
-  port: 25,
-  concurrency: 32,
-  perHost: 2,
-  timeoutMs: 60_000,
-  dnsTimeoutMs: 5_000,
-  heloName: 'mxready.invalid',
-  connectMs: 10_000,
-  commandMs: 30_000,
-  tlsMs: 30_000,
-  graceMs: 5_000,
-} as const;
 
 /**
  * The signal that cuts in-flight work: it aborts `graceMs` after `stop` does.
@@ -117,163 +112,9 @@ function graceSignal(stop: AbortSignal | undefined, graceMs: number): { cut: Abo
   };
 }
 
-/** A handshake was attempted: TLS facts, or a failure in the handshake itself (not a refused STARTTLS). */
-function reachedHandshake(result: ProbeResult): boolean {
-  return result.tls !== undefined || result.error?.phase === 'tls';
-}
-
-/**
- * Adds the enumeration to a probe result; for a server that failed the plain
- * handshake, the enumeration also names the older version it speaks (what the
- * legacy check does without --enumerate).
- */
-function withEnumeration(result: ProbeResult, enumeration: EnumerationFacts, minimum: TlsVersionSetting): ProbeResult {
-  if (result.status !== 'tls-failed' || result.legacyProtocol) return { ...result, enumeration };
-  const older = (['TLSv1.1', 'TLSv1'] as const).filter((v) => tlsVersionRank(v) < tlsVersionRank(minimum) && enumeration.protocols[v] === true);
-  return { ...result, enumeration, legacyProtocol: older[0] ?? null };
-}
-
-/** probe() never throws; an injected or future one that does costs only its own address. */
-function internalErrorProbe(bug: unknown): ProbeResult {
-  return unreachedProbe('internal-error', { phase: 'internal', code: 'internal-error', message: bugMessage(bug) });
-}
-
-/** A probe that never started because the scan was stopped. */
-function notStartedResult(): ProbeResult {
-  return unreachedProbe('timeout', { phase: 'connect', code: 'interrupted', message: 'not started: the scan was interrupted' });
-}
-
-function wasInterrupted(target: PlannedTarget, results: ReadonlyMap<string, ProbeResult>): boolean {
-  return target.mx.some((mx) => mx.addresses.some((a) => a.probeKey !== null && results.get(a.probeKey)?.error?.code === 'interrupted'));
-}
-
-/** Phase deadlines: each capped by the probe deadline; the greeting may take all of it (RFC 5321 §4.5.3.2). */
-export function phaseTimeouts(probeMs: number): ProbeTimeouts {
-  return {
-    connectMs: Math.min(DEFAULTS.connectMs, probeMs),
-    greetingMs: probeMs,
-    commandMs: Math.min(DEFAULTS.commandMs, probeMs),
-    tlsMs: Math.min(DEFAULTS.tlsMs, probeMs),
-    probeMs,
-  };
-}
-
-/** Parses "IP", "IP:PORT", "[IPv6]:PORT" (as --resolver and dns.getServers() give them). */
-export function parseServerAddress(text: string): DnsServerAddress {
-  const bracketed = /^\[([^\]]+)\](?::(\d{1,5}))?$/.exec(text);
-  let host: string;
-  let port = 53;
-  if (bracketed) {
-    host = bracketed[1] ?? '';
-    if (bracketed[2] !== undefined) port = Number(bracketed[2]);
-  } else if (isIP(text) !== 0) {
-    host = text;
-  } else {
-    const colon = text.lastIndexOf(':');
-    host = text.slice(0, colon);
-    const portText = text.slice(colon + 1);
-    if (colon === -1 || isIP(host) !== 4 || !/^\d{1,5}$/.test(portText)) {
-      throw new UsageError(`invalid resolver "${text}" (expected IP, IP:PORT or [IPv6]:PORT)`);
-    }
-    port = Number(portText);
-  }
-  if (isIP(host) === 0 || port < 1 || port > 65535) {
-    throw new UsageError(`invalid resolver "${text}" (expected IP, IP:PORT or [IPv6]:PORT)`);
-  }
-  return { host, port };
-}
-
-function systemResolvers(): DnsServerAddress[] {
-  const servers = getServers().map(parseServerAddress);
-  if (servers.length === 0) throw new UsageError('no DNS server configured on this system; give one with --resolver');
-  return servers;
-}
-
-async function resolveTarget(target: Target, resolver: Resolver, port: number): Promise<ResolvedTarget> {
-  if (target.kind === 'domain') {
-    const resolution = await resolver.resolveDomain(target.domain);
-    return {
-      input: target.input,
-      domain: target.domain,
-      kind: 'domain',
-      mxSource: resolution.mxSource,
-      ...(resolution.error ? { error: resolution.error } : {}),
-      notes: resolution.notes,
-      port,
-      fromDns: true,
-      ipLiteral: false,
-      hosts: resolution.mx,
-    };
-  }
-  const relayPort = target.port ?? port;
-  if (target.isIp) {
-    return {
-      input: target.input,
-      domain: target.host,
-      kind: 'host',
-      mxSource: 'none',
-      notes: [],
-      port: relayPort,
-      fromDns: false,
-      ipLiteral: true,
-      hosts: [{ name: target.host, preference: 0, addresses: [target.host] }],
-    };
-  }
-  const host = await resolver.resolveHost(target.host);
-  return {
-    input: target.input,
-    domain: target.host,
-    kind: 'host',
-    mxSource: 'none',
-    ...(host.error && host.addresses.length === 0 ? { error: host.error } : {}),
-    notes: [],
-    port: relayPort,
-    // A relay named by the user is trusted as given, even when its name resolves privately.
-    fromDns: false,
-    ipLiteral: false,
-    hosts: [{ ...host, preference: 0 }],
-  };
-}
-
-function bugMessage(bug: unknown): string {
-  return `mxready bug: ${bug instanceof Error ? `${bug.name}: ${bug.message}` : String(bug)}`;
-}
-
-/** A bug while resolving one target stays with that target: it becomes an internal error, the scan goes on. */
-function internalErrorTarget(target: Target, port: number, bug: unknown): ResolvedTarget {
-  return {
-    input: target.input,
-    domain: target.kind === 'domain' ? target.domain : target.host,
-    kind: target.kind,
-    mxSource: 'none',
-    error: { code: 'internal-error', message: bugMessage(bug) },
-    notes: [],
-    port,
-    fromDns: true,
-    ipLiteral: false,
-    hosts: [],
-  };
-}
-
-/** Runs fn over items with at most `limit` at once, keeping input order in the result. */
-async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  async function worker(): Promise<void> {
-    while (next < items.length) {
-      const index = next;
-      next += 1;
-      out[index] = await fn(items[index] as T, index);
-    }
-  }
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
-}
-
-function positive(name: string, value: number | undefined, fallback: number): number {
-  const v = value ?? fallback;
-  if (!Number.isInteger(v) || v < 1) throw new UsageError(`${name} must be a positive whole number`);
-  return v;
+/** Whether any address of the target was cut short by an interrupt. */
+function wasInterrupted(target: TargetReport): boolean {
+  return target.mx.some((mx) => mx.addresses.some((a) => a.probe.error?.code === 'interrupted'));
 }
 
 /**
@@ -292,6 +133,8 @@ export async function scan(inputs: readonly string[], options: ScanOptions = {},
   const perHost = positive('per-host', options.perHost, DEFAULTS.perHost);
   const timeoutMs = positive('timeout', options.timeoutMs, DEFAULTS.timeoutMs);
   const dnsTimeoutMs = positive('dns-timeout', options.dnsTimeoutMs, DEFAULTS.dnsTimeoutMs);
+  const checks = deps.checks ?? DEFAULT_CHECKS;
+  const depth = depthFor(policy, options);
   const now = deps.now ?? (() => new Date());
   const emit = deps.onEvent ?? (() => undefined);
   const startedAt = now().toISOString();
@@ -309,7 +152,7 @@ export async function scan(inputs: readonly string[], options: ScanOptions = {},
     let resolvedCount = 0;
     const resolved = await mapLimited(targets, Math.max(concurrency, 8), async (target) => {
       if (stop?.aborted) return null;
-      const result = await resolveTarget(target, resolver, port).catch((bug: unknown) => internalErrorTarget(target, port, bug));
+      const result = await resolveTarget(target, resolver, port).catch((bug: unknown) => internalErrorResolution(target, port, bug));
       if (cut.aborted) return null;
       resolvedCount += 1;
       emit({ type: 'resolved', done: resolvedCount, total: targets.length });
@@ -319,54 +162,44 @@ export async function scan(inputs: readonly string[], options: ScanOptions = {},
     const plan = planScan(complete, { allowPrivate: options.allowPrivate ?? false });
     emit({ type: 'planned', probes: plan.probes.length });
 
-    const probeFn = deps.probe ?? defaultProbe;
-    const enumerateFn = deps.enumerate ?? defaultEnumerate;
-    const probeOptions: ProbeOptions = {
-      heloName: options.heloName ?? DEFAULTS.heloName,
-      timeouts: phaseTimeouts(timeoutMs),
-      minTlsVersion: policy.minTlsVersion,
-      trustAnchors: [...rootCertificates, ...(options.extraCa ?? [])],
-      // --enumerate tests every version itself: no extra session on top of its budget.
-      legacyCheck: (options.legacyCheck ?? true) && versionBelow(policy.minTlsVersion) !== null && options.enumerate !== true,
-      // --enumerate tests every version itself.
-      checkLegacyAcceptance: policy.forbidLegacyProtocols && options.enumerate !== true,
-      ...(options.clientCertificate ? { clientCertificate: options.clientCertificate } : {}),
-      signal: cut,
-    };
     let probed = 0;
-    const plannedByKey = new Map(plan.probes.map((p) => [p.key, p]));
-    const scheduler = createScheduler({ concurrency, perHost });
-    const results = await scheduler.runAll<ProbeResult>(
-      plan.probes.map((p) => ({
-        key: p.key,
-        address: p.ip,
-        run: async () => {
-          if (stop?.aborted) return notStartedResult();
-          const target: ProbeTarget = { ip: p.ip, port: p.port, sni: p.sni, implicitTls: options.implicitTls === true || p.port === 465 };
-          const result = await probeFn(target, probeOptions).catch((bug: unknown) => internalErrorProbe(bug));
-          // --enumerate runs in the same per-address slot, one handshake at a time, where TLS was reached.
-          if (options.enumerate !== true || !reachedHandshake(result) || cut.aborted) return result;
-          const enumeration = await enumerateFn(target, { ...probeOptions, known: result.tls ?? null }).catch(() => undefined);
-          return enumeration === undefined ? result : withEnumeration(result, enumeration, policy.minTlsVersion);
-        },
-      })),
-      (key, result) => {
-        probed += 1;
-        const planned = plannedByKey.get(key);
-        emit({ type: 'probed', done: probed, total: plan.probes.length, ip: planned?.ip ?? '', port: planned?.port ?? 0, status: result.status });
+    const settings = {
+      checks,
+      options: {
+        heloName: options.heloName ?? DEFAULTS.heloName,
+        timeouts: phaseTimeouts(timeoutMs),
+        trustAnchors: [...rootCertificates, ...(options.extraCa ?? [])],
+        ...(options.clientCertificate ? { clientCertificate: options.clientCertificate } : {}),
       },
-    );
+      io: { ...REAL_IO, ...(dnsClient ? { dns: dnsClient } : {}), ...deps.io },
+      depth,
+      ...(stop ? { stop } : {}),
+      cut,
+      concurrency,
+      perHost,
+      implicitTls: options.implicitTls === true,
+      onAddress: (probe: { ip: string; port: number }, status: string) => {
+        probed += 1;
+        emit({ type: 'probed', done: probed, total: plan.probes.length, ip: probe.ip, port: probe.port, status });
+      },
+    };
+    const results: GatheredResults = {
+      addresses: await gatherAddresses(plan, settings),
+      mxHosts: await gatherMxHosts(plan.targets, settings),
+      domains: await gatherDomains(plan.targets, settings),
+    };
 
-    const byInput = new Map(plan.targets.map((t) => [t.input, t]));
+    const byInput = new Map<string, PlannedTarget>(plan.targets.map((t) => [t.input, t]));
     const reports: TargetReport[] = targets.map((target) => {
+      const domain = target.kind === 'domain' ? target.domain : target.host;
       const planned = byInput.get(target.input);
-      if (!planned || wasInterrupted(planned, results)) {
-        return notScannedTarget(target.input, target.kind === 'domain' ? target.domain : target.host, target.kind);
-      }
+      if (!planned) return notScannedTarget(target.input, domain, target.kind);
       try {
-        return assembleTarget(planned, results, policy);
+        const facts = assembleTarget(planned, results);
+        if (wasInterrupted(facts)) return notScannedTarget(target.input, domain, target.kind);
+        return judgeTarget(facts, policy, { checks, depth });
       } catch (bug) {
-        return unassessedTarget(planned.input, planned.domain, planned.kind, { code: 'internal-error', message: bugMessage(bug) });
+        return internalErrorTarget(planned.input, planned.domain, planned.kind, bug);
       }
     });
     return {
@@ -375,6 +208,7 @@ export async function scan(inputs: readonly string[], options: ScanOptions = {},
       startedAt,
       finishedAt: now().toISOString(),
       policy,
+      depth,
       targets: reports,
       summary: summarize(reports),
     };
@@ -384,3 +218,5 @@ export async function scan(inputs: readonly string[], options: ScanOptions = {},
     dnsClient?.close();
   }
 }
+
+export type { Results };

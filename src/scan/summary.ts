@@ -47,8 +47,7 @@ export function summarize(targets: readonly TargetReport[]): Summary {
     count(byStatus, probe.status);
     if (probe.status === 'refused-private') continue;
     probes += 1;
-    // A server that only speaks an old version did negotiate it, in the legacy check's session.
-    const protocol = probe.tls?.protocol ?? probe.legacyProtocol ?? 'none';
+    const protocol = probe.tls?.protocol ?? 'none';
     count(byProtocol, protocol);
     count(byCipher, probe.tls?.cipher.standardName ?? 'none');
     count(byKeyExchange, keyExchangeKey(probe));

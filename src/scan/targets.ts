@@ -9,7 +9,7 @@
  */
 import { isIP } from 'node:net';
 import { domainToASCII } from 'node:url';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../model/errors.js';
 
 export interface DomainTarget {
   readonly kind: 'domain';

@@ -2,7 +2,7 @@
  * How the session reports failures: ScanErrors (src/errors.ts) that name their
  * phase, and carry the SMTP reply when a reply was the reason.
  */
-import { ScanError, type ErrorCode } from '../errors.js';
+import { ScanError, type ErrorCode } from '../model/errors.js';
 import type { Phase, SmtpReplyRecord } from '../model/probe.js';
 
 /** A ScanError caused by an SMTP reply (a 4xx/5xx, or a code that makes no sense here). */
@@ -13,16 +13,6 @@ export class SmtpReplyError extends ScanError {
     super(code, message, { phase });
     this.reply = reply;
   }
-}
-
-/**
- * The same error, labelled with `phase` when it has none yet (the parser and the
- * probe deadline do not know which phase they interrupted). Anything that is not a
- * ScanError is a bug and passes through untouched.
- */
-export function atPhase(error: unknown, phase: Phase): unknown {
-  if (!(error instanceof ScanError) || error.phase !== undefined) return error;
-  return new ScanError(error.code, error.message, { phase, retryable: error.retryable, cause: error.cause });
 }
 
 /** "421 4.7.0 Too busy" from a reply, for messages. */

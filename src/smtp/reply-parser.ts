@@ -11,7 +11,7 @@
  * (src/model/sanitize.ts). Failures are ScanErrors with code `reply-malformed`
  * or `reply-too-long`; once failed, the parser keeps failing the same way.
  */
-import { ScanError } from '../errors.js';
+import { ScanError } from '../model/errors.js';
 import type { SmtpReplyRecord } from '../model/probe.js';
 import { sanitizeText } from '../model/sanitize.js';
 

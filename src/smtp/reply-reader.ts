@@ -5,10 +5,9 @@
  * reply being waited for stays unread, which is what STARTTLS needs (RFC 3207 §6).
  */
 import type { Socket } from 'node:net';
-import { ScanError } from '../errors.js';
+import { atPhase, ScanError } from '../model/errors.js';
 import type { Phase } from '../model/probe.js';
-import { abortable } from './deadline.js';
-import { atPhase } from './failure.js';
+import { abortable } from '../net/deadline.js';
 import { ReplyParser, type SmtpReply } from './reply-parser.js';
 
 export class ReplyReader {

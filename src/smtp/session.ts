@@ -14,25 +14,64 @@
 import type { Duplex } from 'node:stream';
 import type { Socket } from 'node:net';
 import type { SecureVersion, TLSSocket } from 'node:tls';
-import { ScanError, type ErrorCode } from '../errors.js';
+import { atPhase, ScanError, type ErrorCode } from '../model/errors.js';
 import type { CertificateFacts, Phase, TlsFacts } from '../model/probe.js';
-import type { ProbeDeps, ProbeOptions, ProbeTarget } from '../probe/types.js';
 import { upgradeTls, type ServerHelloFacts, type TlsOffer } from '../tls/upgrade.js';
-import { abortable, type ProbeDeadline } from './deadline.js';
+import { connectWithin, type ConnectFn } from '../net/connect.js';
+import type { ProbeDeadline } from '../net/deadline.js';
 import { extensionLines, hasStartTls, parseEhlo } from './ehlo.js';
-import { atPhase, describeReply, SmtpReplyError } from './failure.js';
+import { describeReply, SmtpReplyError } from './failure.js';
 import type { SmtpReply } from './reply-parser.js';
 import { ReplyReader } from './reply-reader.js';
 
+/** The address a session talks to. */
+export interface SessionTarget {
+  readonly ip: string;
+  readonly port: number;
+  /** SNI and the name for hostnameMatch; null for an IP-literal relay (no SNI is sent). */
+  readonly sni: string | null;
+  /** TLS from the first byte (port 465 or --implicit-tls) instead of STARTTLS. */
+  readonly implicitTls?: boolean;
+}
+
+/** Each phase's deadline, all capped by `probeMs`. */
+export interface SessionTimeouts {
+  readonly connectMs: number;
+  readonly greetingMs: number;
+  readonly commandMs: number;
+  readonly tlsMs: number;
+  /** The whole probe, connect to QUIT; caps every phase. */
+  readonly probeMs: number;
+}
+
+/** How a session behaves: what it says and how long it waits. */
+export interface SessionOptions {
+  /** The name sent with EHLO/HELO. */
+  readonly heloName: string;
+  readonly timeouts: SessionTimeouts;
+  /** Trust anchors (PEM) for the certificate's `trusted` verdict. */
+  readonly trustAnchors: readonly string[];
+  /** A client certificate to present in every handshake. */
+  readonly clientCertificate?: { readonly certPem: string; readonly keyPem: string };
+}
+
+/** The session's IO: TCP, a monotonic clock, and the wall clock for certificate expiry. */
+export interface SessionIo {
+  readonly connect: ConnectFn;
+  /** Monotonic milliseconds (performance.now). */
+  readonly now: () => number;
+  /** Wall-clock milliseconds (Date.now), for certificate expiry. */
+  readonly wallClock: () => number;
+}
+
 /** What a session needs from the probe around it. */
 export interface SessionEnv {
-  readonly target: ProbeTarget;
-  readonly options: ProbeOptions;
-  readonly deps: ProbeDeps;
+  readonly target: SessionTarget;
+  readonly options: SessionOptions;
+  readonly deps: SessionIo;
   readonly deadline: ProbeDeadline;
   /** Monotonic milliseconds since the probe started. */
   readonly elapsed: () => number;
-  /** Registers a socket (TCP or TLS) for the probe to destroy when it ends. */
   /** Sockets and streams (TCP, the handshake tap, TLS) destroyed newest first when the probe ends. */
   readonly track: (socket: Duplex) => void;
 }
@@ -156,55 +195,15 @@ function assertHeloName(name: string): void {
 
 // ── connect ──
 
-async function connectTcp(env: SessionEnv): Promise<Socket> {
-  const { ip, port } = env.target;
-  if (env.deadline.signal.aborted) throw atPhase(env.deadline.signal.reason, 'connect');
-  const socket = env.deps.connect(ip, port);
-  env.track(socket);
-  socket.on('error', () => undefined); // every error is handled where it matters; none may crash the process
-  const ms = env.options.timeouts.connectMs;
-  const phase = env.deadline.phase(ms, () => connectTimeout(ip, port, `within ${ms} ms`));
-  try {
-    await abortable<void>(phase.signal, (resolve, reject) => {
-      if (!socket.pending) {
-        resolve();
-        return () => undefined;
-      }
-      const onConnect = (): void => resolve();
-      const onError = (error: NodeJS.ErrnoException): void => reject(connectFailure(error, ip, port));
-      socket.once('connect', onConnect);
-      socket.once('error', onError);
-      return () => {
-        socket.off('connect', onConnect);
-        socket.off('error', onError);
-      };
-    });
-  } catch (error) {
-    // Before the connection is up, running out of probe time is a connect timeout, unless the scan was interrupted.
-    if (error instanceof ScanError && error.code === 'probe-timeout') {
-      throw connectTimeout(ip, port, 'before the probe deadline');
-    }
-    throw atPhase(error, 'connect');
-  } finally {
-    phase.dispose();
-  }
-  return socket;
-}
-
-function connectTimeout(ip: string, port: number, when: string): ScanError {
-  return new ScanError('connect-timeout', `no TCP connection to ${ip}:${port} ${when}`, { phase: 'connect', retryable: true });
-}
-
-const UNREACHABLE = new Set(['EHOSTUNREACH', 'ENETUNREACH', 'EHOSTDOWN', 'ENETDOWN']);
-
-/** A socket error while connecting, by errno. */
-export function connectFailure(error: NodeJS.ErrnoException, ip: string, port: number): ScanError {
-  const errno = error.code ?? 'unknown';
-  const options = { phase: 'connect' as const, retryable: true, cause: error };
-  if (errno === 'ECONNREFUSED') return new ScanError('connect-refused', `connection to ${ip}:${port} refused (ECONNREFUSED)`, options);
-  if (UNREACHABLE.has(errno)) return new ScanError('connect-unreachable', `${ip}:${port} is unreachable (${errno})`, options);
-  if (errno === 'ETIMEDOUT') return connectTimeout(ip, port, '(ETIMEDOUT)');
-  return new ScanError('connect-error', `connection to ${ip}:${port} failed: ${error.message}`, options);
+function connectTcp(env: SessionEnv): Promise<Socket> {
+  return connectWithin({
+    ip: env.target.ip,
+    port: env.target.port,
+    connect: env.deps.connect,
+    deadline: env.deadline,
+    connectMs: env.options.timeouts.connectMs,
+    track: env.track,
+  });
 }
 
 // ── replies ──

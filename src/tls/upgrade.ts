@@ -13,11 +13,11 @@ import {
   type SecureVersion,
   type TLSSocket,
 } from 'node:tls';
-import { ScanError } from '../errors.js';
+import { ScanError } from '../model/errors.js';
 import type { CertificateFacts, KeyExchangeFacts, TlsFacts } from '../model/probe.js';
-import { abortable } from '../smtp/deadline.js';
+import { abortable } from '../net/deadline.js';
 import { summarizeLeaf } from './certificate.js';
-import { groupByCode } from '../enumerate/groups.js';
+import { groupByCode } from './groups.js';
 import { tlsVersionRank as versionRank } from '../model/tls-versions.js';
 import { HandshakeTap } from './tap.js';
 import { chainFromHandshake, splitHandshake, splitRecords } from './wire.js';

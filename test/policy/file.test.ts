@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { UsageError } from '../../src/errors.js';
+import { UsageError } from '../../src/model/errors.js';
 import { loadPolicy, loadPolicyFile, policyProblems } from '../../src/policy/file.js';
 import { PRESETS } from '../../src/policy/presets.js';
 

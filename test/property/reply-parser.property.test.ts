@@ -2,7 +2,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { ScanError } from '../../src/errors.js';
+import { ScanError } from '../../src/model/errors.js';
 import { parseEhlo } from '../../src/smtp/ehlo.js';
 import { ReplyParser } from '../../src/smtp/reply-parser.js';
 import { MAX_SIZE_RUNS, RUNS, SEED } from './runs.js';

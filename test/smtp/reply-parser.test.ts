@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ScanError } from '../../src/errors.js';
+import { ScanError } from '../../src/model/errors.js';
 import { DEFAULT_REPLY_LIMITS, ReplyParser, type SmtpReply } from '../../src/smtp/reply-parser.js';
 
 const bytes = (text: string): Buffer => Buffer.from(text, 'utf8');

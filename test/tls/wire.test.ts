@@ -8,9 +8,9 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import { createCa, type LabCa, type LabCertificate } from '../../src/lab/certs.js';
-import { probe } from '../../src/probe/probe.js';
+import { probe } from '../../src/checks/starttls/probe.js';
 import { hkdfExpandLabel, parseCertificateMessage, serverHandshakeSecret, splitHandshake } from '../../src/tls/wire.js';
-import { MX_ASCII, probeOptions, withLab } from '../probe/helpers.js';
+import { MX_ASCII, probeOptions, withLab } from '../checks/starttls/helpers.js';
 
 let root: LabCa;
 let intermediate: LabCa;

@@ -1,0 +1,72 @@
+/**
+ * The DNS check's rules: what the resolution says about a target (NXDOMAIN,
+ * null and implicit MX, aliases, truncation, failed lookups). They read the
+ * facts the pipeline's resolution stored in the target and its MX entries.
+ */
+import type { DomainRule, RuleFinding } from '../../model/check.js';
+import { isLookupFailure } from '../../model/errors.js';
+
+const domainErrorRule: DomainRule = (target) => {
+  const error = target.dns.error;
+  if (!error) return [];
+  // Resolver messages usually name the domain already.
+  const text = error.message.includes(target.domain) ? error.message : `${target.domain}: ${error.message}`;
+  if (error.code === 'nxdomain') return [{ id: 'dns.nxdomain', message: text }];
+  if (error.code === 'no-address' || error.code === 'no-mx-address') return [{ id: 'dns.no-address', message: text }];
+  // An MX host's failed lookup is reported per host; the domain-level error only repeats it.
+  if (target.mx.some((mx) => mx.error && isLookupFailure(mx.error))) return [];
+  return [{ id: 'dns.lookup-failed', message: `${text} (${error.code})` }];
+};
+
+const mxSourceRule: DomainRule = (target) => {
+  const out: RuleFinding[] = [];
+  if (target.dns.mxSource === 'null') out.push({ id: 'dns.null-mx', message: `${target.domain} publishes a null MX: it accepts no mail` });
+  if (target.dns.mxSource === 'implicit') out.push({ id: 'dns.implicit-mx', message: `${target.domain} has no MX record; its own address is used` });
+  if (target.dns.nullMxMixed === true) {
+    out.push({ id: 'dns.null-mx.mixed', message: `${target.domain} publishes a null MX (RFC 7505) beside other MX records; the null entry is ignored` });
+  }
+  const skipped = target.dns.mxSkipped ?? 0;
+  if (skipped > 0) {
+    out.push({
+      id: 'dns.mx.truncated',
+      message: `${target.domain} has ${target.mx.length + skipped} MX hosts; only the ${target.mx.length} most preferred are resolved`,
+    });
+  }
+  return out;
+};
+
+/** Per MX host, in MX order: the name itself, its aliases, its addresses. */
+const mxHostRule: DomainRule = (target) => {
+  const out: RuleFinding[] = [];
+  for (const mx of target.mx) {
+    const host = mx.host;
+    if (target.kind === 'domain') {
+      if (mx.ipLiteral === true) {
+        out.push({ id: 'dns.mx.ip-literal', message: `MX host ${host} looks like an IP address; an MX names a host (RFC 5321 §5.1), so it was looked up as a name`, host });
+      }
+      if (mx.cname !== undefined) {
+        out.push({ id: 'dns.mx.cname', message: `MX host ${host} is an alias (CNAME → ${mx.cname.join(' → ')}); an MX must name a host directly (RFC 2181 §10.3)`, host });
+      }
+      if (mx.addresses.length === 0) {
+        out.push({ id: 'dns.mx.no-address', message: `MX host ${host} has no usable address: ${mx.error?.message ?? 'no A or AAAA record'}`, host });
+      }
+    } else if (mx.error) {
+      out.push({ id: 'dns.mx.no-address', message: `${host}: ${mx.error.message}`, host });
+    }
+  }
+  for (const mx of target.mx) {
+    if (mx.error && isLookupFailure(mx.error)) {
+      const reason = { code: mx.error.code, message: `${mx.host}: ${mx.error.message}` };
+      out.push({ id: 'dns.lookup-failed', message: `${mx.host}: ${mx.error.message} (${mx.error.code}); its addresses are not assessed`, host: mx.host, unassessed: reason });
+    }
+    if (mx.partialError) {
+      out.push({ id: 'dns.lookup-failed', message: `${mx.host}: ${mx.partialError.message}; only the other family's addresses were probed`, host: mx.host });
+    }
+    if ((mx.addressesSkipped ?? 0) > 0) {
+      out.push({ id: 'dns.addresses.truncated', message: `${mx.host}: ${mx.addressesSkipped} more addresses not probed`, host: mx.host });
+    }
+  }
+  return out;
+};
+
+export const dnsRules: readonly DomainRule[] = [domainErrorRule, mxSourceRule, mxHostRule];

@@ -1,0 +1,15 @@
+/**
+ * The checks a scan runs, in order. A new check is a folder beside these, one
+ * line here, its model types (src/model/) and its catalogue entries: nothing in
+ * the pipeline or the evaluator changes (README.md in this folder).
+ */
+import { dnsCheck } from './dns/check.js';
+import { enumerationCheck } from './enumeration/check.js';
+import { starttlsCheck } from './starttls/check.js';
+import type { Check } from './types.js';
+
+export const DEFAULT_CHECKS: readonly Check[] = [starttlsCheck, enumerationCheck, dnsCheck];
+
+export { ENUMERATION_CHECK_ID } from './enumeration/check.js';
+export { STARTTLS_CHECK_ID } from './starttls/check.js';
+export type { AddressCheck, Check, CheckIo, DomainCheck, MxCheck } from './types.js';

@@ -1,0 +1,77 @@
+/**
+ * The contract every check follows (src/checks/README.md): a scope, a
+ * catalogue of the findings its rules emit, the rules (which import only the
+ * model), and, for most, a gather step that collects facts through injected IO
+ * and never throws. The scan walks a registry of checks; nothing in the
+ * pipeline or the evaluator names one.
+ */
+import type { CheckResult, CheckRules, CheckScope, Depth, FindingKind } from '../model/check.js';
+import type { DnsClient } from '../dns/types.js';
+import type { SessionIo, SessionOptions, SessionTarget } from '../smtp/session.js';
+
+/** The IO a check may use: TCP and clocks (as the SMTP session takes them) and the scan's DNS client. */
+export interface CheckIo extends SessionIo {
+  /** The scan's DNS client (cached, with retries); a test may inject its own. */
+  readonly dns?: DnsClient;
+}
+
+/** What every gather step gets. */
+export interface GatherBase {
+  /** How the scanner introduces itself and how long it waits: the same for every check. */
+  readonly options: SessionOptions;
+  readonly io: CheckIo;
+  readonly depth: Depth;
+  /** Aborts when the scan is cut (after an interrupt's grace period). */
+  readonly signal: AbortSignal;
+}
+
+/** One IP:port, gathered once however many MX entries reach it. */
+export interface AddressGather extends GatherBase {
+  readonly target: SessionTarget;
+  /** Results of the address checks that ran before this one (registry order), by check id. */
+  readonly prior: Readonly<Record<string, CheckResult>>;
+}
+
+/** One MX host name, gathered once per scan. */
+export interface MxGather extends GatherBase {
+  readonly host: string;
+}
+
+/** One target (a domain, or a relay given as host:port / IP). */
+export interface DomainGather extends GatherBase {
+  readonly domain: string;
+  readonly kind: 'domain' | 'host';
+}
+
+interface CheckBase {
+  /** Stable id: the key of its result in `checks` (kebab-case). */
+  readonly id: string;
+  readonly description: string;
+  /** Catalogue entries for every finding id its rules emit. */
+  readonly findings: Readonly<Record<string, FindingKind>>;
+  readonly rules: CheckRules;
+  /** Whether the check gathers at this depth (default: always). */
+  readonly runsAt?: (depth: Depth) => boolean;
+}
+
+export interface AddressCheck extends CheckBase {
+  readonly scope: 'address';
+  /** Never throws for anything a server does (a throw is turned into status error, as a bug). */
+  readonly gather?: (context: AddressGather) => Promise<CheckResult>;
+}
+
+export interface MxCheck extends CheckBase {
+  readonly scope: 'mx';
+  readonly gather?: (context: MxGather) => Promise<CheckResult>;
+}
+
+export interface DomainCheck extends CheckBase {
+  readonly scope: 'domain';
+  /** Absent for a rules-only check over facts the pipeline gathers itself (the resolution). */
+  readonly gather?: (context: DomainGather) => Promise<CheckResult>;
+}
+
+export type Check = AddressCheck | MxCheck | DomainCheck;
+
+/** Scopes in the order the scan gathers them. */
+export const SCOPES: readonly CheckScope[] = ['address', 'mx', 'domain'];

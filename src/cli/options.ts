@@ -1,0 +1,109 @@
+/**
+ * The command line's option groups, each declared once and added to every
+ * command that takes it (scan, demo, report, policy show), so help and
+ * behaviour cannot drift between commands.
+ */
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import { FORMATS } from '../report/index.js';
+import { DEFAULTS } from '../scan/scan.js';
+
+function integer(name: string, min: number, max: number) {
+  return (value: string): number => {
+    if (!/^[0-9]+$/.test(value)) throw new InvalidArgumentError(`${name} must be a whole number`);
+    const n = Number(value);
+    if (n < min || n > max) throw new InvalidArgumentError(`${name} must be between ${min} and ${max}`);
+    return n;
+  };
+}
+
+function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+const POLICY_HELP =
+  'encrypt (TLS 1.2+ required), verify (+ trusted, matching, unexpired certificate), strict (+ forward secrecy, AEAD, no TLS 1.0/1.1 accepted, RSA 2048/EC 256, SHA-2), or a JSON policy file';
+
+export interface OutputOptions {
+  format: string;
+  json?: string;
+  failOn: 'fail' | 'warn';
+}
+
+/** What goes to stdout, what else is written, what makes exit 1. */
+export function addOutputOptions(command: Command): Command {
+  return command
+    .addOption(new Option('--format <format>', 'what goes to stdout').choices([...FORMATS]).default('table'))
+    .option('--json <path>', 'also write the JSON report to this file (atomically)')
+    .addOption(new Option('--fail-on <severity>', 'what makes exit 1: fail (a policy gap) or warn (any warning too)').choices(['fail', 'warn']).default('fail'));
+}
+
+export interface PolicyOptions {
+  policy?: string;
+  minTls?: string;
+  expiryWarn?: number;
+}
+
+/** The policy to judge against. `policyHelp` says what happens without --policy (it differs for `report`). */
+export function addPolicyOptions(command: Command, withoutPolicy: string): Command {
+  return command
+    .option('--policy <name|file>', `${POLICY_HELP} (${withoutPolicy})`)
+    .option('--min-tls <version>', "override the policy's minimum TLS version: 1.0, 1.1, 1.2 or 1.3")
+    .option('--expiry-warn <days>', 'warn when a certificate expires within this many days (default: the policy\'s, 21)', integer('--expiry-warn', 0, 3650));
+}
+
+/** --min-tls and --expiry-warn alone, for `policy show` (the policy is its argument). */
+export function addPolicyOverrides(command: Command): Command {
+  return command
+    .option('--min-tls <version>', "override the policy's minimum TLS version: 1.0, 1.1, 1.2 or 1.3")
+    .option('--expiry-warn <days>', 'override the expiry warning window', integer('--expiry-warn', 0, 3650));
+}
+
+export interface DepthOptions {
+  enumerate?: boolean;
+  legacyAcceptance?: boolean;
+  legacyCheck: boolean;
+}
+
+/** How deep to look beyond the fixed client profile. */
+export function addDepthOptions(command: Command): Command {
+  return command
+    .option('--enumerate', 'also find every protocol version, cipher suite and key-exchange group each address accepts, and whether it enforces its own order')
+    .option('--legacy-acceptance', 'after a TLS 1.2+ handshake, one more session offering only TLS 1.0/1.1, to see whether the server still accepts them (on with a policy that forbids them, e.g. strict)')
+    .option('--no-legacy-check', 'when a server offers neither TLS 1.2 nor 1.3, do not make the second session that offers TLS 1.0/1.1');
+}
+
+export interface ScanTuningOptions {
+  file?: string[];
+  resolver?: string[];
+  port?: number;
+  caFile?: string[];
+  allowPrivate?: boolean;
+  concurrency?: number;
+  perHost?: number;
+  timeout?: number;
+  dnsTimeout?: number;
+  helo?: string;
+  implicitTls?: boolean;
+  clientCert?: string;
+  clientKey?: string;
+  progress: boolean;
+}
+
+/** Where targets come from and how the scan reaches them: the scan command's own options. */
+export function addScanOptions(command: Command): Command {
+  return command
+    .option('-f, --file <path>', "read targets from a file, one a line ('#' comments); '-' for stdin (repeatable)", collect)
+    .option('--resolver <ip[:port]>', "DNS server to use instead of the system's (repeatable)", collect)
+    .option('--port <n>', `port for MX probes and relays given without one (default ${DEFAULTS.port})`, integer('--port', 1, 65535))
+    .option('--ca-file <path>', 'extra trust anchors, PEM (repeatable)', collect)
+    .option('--allow-private', 'connect to DNS answers in private, loopback and link-local ranges')
+    .option('--concurrency <n>', `probes at once (default ${DEFAULTS.concurrency})`, integer('--concurrency', 1, 10_000))
+    .option('--per-host <n>', `probes at once per IP address (default ${DEFAULTS.perHost})`, integer('--per-host', 1, 100))
+    .option('--timeout <ms>', `one probe's deadline, connect to QUIT; caps every phase (default ${DEFAULTS.timeoutMs})`, integer('--timeout', 1, 3_600_000))
+    .option('--dns-timeout <ms>', `each DNS query attempt's deadline; 3 attempts per lookup (default ${DEFAULTS.dnsTimeoutMs})`, integer('--dns-timeout', 1, 600_000))
+    .option('--helo <name>', `name to send with EHLO (default ${DEFAULTS.heloName})`)
+    .option('--implicit-tls', 'TLS from the first byte on every probe (port 465 always uses it)')
+    .option('--client-cert <pem>', 'client certificate to present, for relays that authenticate the sender by certificate (with --client-key)')
+    .option('--client-key <pem>', "the client certificate's private key (PEM, unencrypted)")
+    .option('--no-progress', 'no progress on stderr');
+}

@@ -1,0 +1,73 @@
+/**
+ * Reading a saved report: JSON, a schemaVersion this mxready reads (1 or 2),
+ * valid against the committed JSON Schema of that version (schema/), and in the
+ * version 2 shape afterwards. Anything else is a usage error naming the file.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Ajv, type ValidateFunction } from 'ajv';
+import { UsageError } from '../model/errors.js';
+import { SCHEMA_VERSION, type Report } from '../model/report.js';
+import { PACKAGE_ROOT } from '../model/version.js';
+import { upgradeV1 } from '../scan/rejudge.js';
+
+/** The schema file of each version this mxready reads. */
+export const SCHEMA_FILES: Readonly<Record<number, string>> = { 1: 'schema/report.v1.schema.json', 2: 'schema/report.v2.schema.json' };
+
+const validators = new Map<number, ValidateFunction>();
+
+/** The compiled validator of a schema version (compiled once). */
+export function schemaValidator(version: number): ValidateFunction {
+  let validate = validators.get(version);
+  if (validate === undefined) {
+    const file = SCHEMA_FILES[version];
+    if (file === undefined || PACKAGE_ROOT === null) throw new Error(`no schema for schemaVersion ${version}`);
+    const schema = JSON.parse(readFileSync(join(PACKAGE_ROOT, file), 'utf8')) as object;
+    validate = new Ajv({ allErrors: true, strict: false }).compile(schema);
+    validators.set(version, validate);
+  }
+  return validate;
+}
+
+/** One line for an Ajv error: "targets[0].mx[1].host must be string". */
+function describeError(error: NonNullable<ValidateFunction['errors']>[number]): string {
+  const path = error.instancePath
+    .split('/')
+    .slice(1)
+    .map((part) => (/^\d+$/.test(part) ? `[${part}]` : `.${part.replace(/~1/g, '/').replace(/~0/g, '~')}`))
+    .join('')
+    .replace(/^\./, '');
+  const where = path === '' ? 'the report' : path;
+  const extra = error.keyword === 'enum' && Array.isArray(error.params['allowedValues']) ? ` (${(error.params['allowedValues'] as unknown[]).join(', ')})` : '';
+  return `${where} ${error.message ?? 'is invalid'}${extra}`;
+}
+
+export interface SavedReport {
+  /** The report in the current shape (version 1 is reshaped, keeping its verdicts). */
+  readonly report: Report;
+  /** The schemaVersion the file holds. */
+  readonly schemaVersion: number;
+}
+
+/** Parses and validates a saved report; every problem is a usage error naming `source`. */
+export function parseSavedReport(text: string, source: string): SavedReport {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (error) {
+    throw new UsageError(`${source}: not valid JSON (${error instanceof Error ? error.message : String(error)})`);
+  }
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) throw new UsageError(`${source}: not an mxready report (a JSON object is expected)`);
+  const version = (data as Record<string, unknown>)['schemaVersion'];
+  if (typeof version !== 'number' || SCHEMA_FILES[version] === undefined) {
+    throw new UsageError(`${source}: unsupported schemaVersion ${JSON.stringify(version) ?? 'undefined'} (this mxready reads ${Object.keys(SCHEMA_FILES).join(' and ')})`);
+  }
+  const validate = schemaValidator(version);
+  if (!validate(data)) {
+    const errors = validate.errors ?? [];
+    const more = errors.length > 1 ? ` (and ${errors.length - 1} more)` : '';
+    throw new UsageError(`${source}: not a valid mxready report (schemaVersion ${version}): ${errors[0] ? describeError(errors[0]) : 'invalid'}${more}`);
+  }
+  const report = version === SCHEMA_VERSION ? (data as Report) : upgradeV1(data as Record<string, unknown>);
+  return { report, schemaVersion: version };
+}

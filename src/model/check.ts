@@ -1,0 +1,127 @@
+/**
+ * The checks contract, as far as the model holds it: what a check's result
+ * looks like in the report, the depth a scan was made at, and what a check's
+ * rules see and return. Rules import only the model (src/checks/README.md).
+ */
+import type { Phase, ProbeResult } from './probe.js';
+import type { ErrorInfo, MxSource, PolicyReport, Severity, TlsRptResultType } from './report.js';
+
+/** Where a check gathers: once per domain target, once per MX host name, or once per IP:port. */
+export type CheckScope = 'domain' | 'mx' | 'address';
+
+/** How a check's gathering ended. A closed list. */
+export type CheckStatus =
+  /** The facts were gathered (they may describe a failure of the server: that is data). */
+  | 'completed'
+  /** Gathering failed (a bug, or IO that broke): `error` says why; any facts are partial. */
+  | 'error'
+  /** The check did not apply here (e.g. no TLS handshake to enumerate): `reason` says why. */
+  | 'not-run';
+
+export interface CheckError {
+  readonly code: string;
+  readonly message: string;
+  readonly phase?: Phase;
+}
+
+/** One check's result at one place of the report. Plain JSON. */
+export interface CheckResult<F = unknown> {
+  readonly status: CheckStatus;
+  readonly facts?: F;
+  readonly error?: CheckError;
+  /** Why the check did not run, with status "not-run". */
+  readonly reason?: string;
+}
+
+/**
+ * How deep a scan looked: the sessions and checks beyond the fixed client
+ * profile. Facts a rule needs but the depth did not gather are "not measured".
+ */
+export interface Depth {
+  /** A second, full session offering TLS 1.0-1.1 after the first failed for want of a common version (default on). */
+  readonly legacyCheck: boolean;
+  /** One more session offering only TLS 1.0-1.1 after a TLS 1.2+ handshake (--legacy-acceptance; a policy that forbids legacy protocols switches it on). */
+  readonly legacyAcceptance: boolean;
+  /** The enumeration check: versions, suites, groups, order (--enumerate). */
+  readonly enumerate: boolean;
+}
+
+/** A catalogue entry: a finding id's default severity, TLS-RPT result type and meaning. */
+export interface FindingKind {
+  readonly severity: Severity;
+  readonly resultType?: TlsRptResultType;
+  readonly description: string;
+}
+
+/** What a rule returns: the evaluator adds the catalogue's severity and result type, then the policy's overrides. */
+export interface RuleFinding {
+  readonly id: string;
+  readonly message: string;
+  /** Replaces the catalogue's default severity (a rule whose severity depends on a policy knob). */
+  readonly severity?: Severity;
+  readonly host?: string;
+  readonly ip?: string;
+  readonly port?: number;
+  /**
+   * Set when this finding means the question could not be answered here (the
+   * address was unreachable, a fact was not measured, a lookup failed): the
+   * address, or for a domain or MX rule the target, is then not assessed
+   * (status error, exit 3) unless a gap is found. The reason becomes the
+   * target's `error`.
+   */
+  readonly unassessed?: ErrorInfo;
+}
+
+/** One address as reached through one MX entry: what an address rule sees. */
+export interface AddressView {
+  /** The MX host (or relay) name this address was reached through. */
+  readonly host: string;
+  readonly ip: string;
+  readonly port: number;
+  /** The STARTTLS check's facts: the connection record. */
+  readonly probe: ProbeResult;
+  /** Every other address check's result, by check id. */
+  readonly checks: Readonly<Record<string, CheckResult>>;
+}
+
+/** One MX host: what an MX rule sees. */
+export interface MxView {
+  readonly host: string;
+  readonly preference: number;
+  readonly cname?: readonly string[];
+  readonly ipLiteral?: boolean;
+  readonly error?: ErrorInfo;
+  readonly partialError?: ErrorInfo;
+  readonly addressesSkipped?: number;
+  readonly addresses: readonly { readonly ip: string; readonly port: number }[];
+  readonly checks: Readonly<Record<string, CheckResult>>;
+}
+
+/** One target: what a domain rule sees (its facts, no verdicts). */
+export interface TargetView {
+  readonly input: string;
+  readonly domain: string;
+  readonly kind: 'domain' | 'host';
+  readonly dns: {
+    readonly mxSource: MxSource;
+    readonly error?: ErrorInfo;
+    readonly nullMxMixed?: boolean;
+    readonly mxSkipped?: number;
+  };
+  readonly mx: readonly MxView[];
+  readonly checks: Readonly<Record<string, CheckResult>>;
+}
+
+export type AddressRule = (address: AddressView, policy: PolicyReport, depth: Depth) => readonly RuleFinding[];
+export type MxRule = (mx: MxView, target: TargetView, policy: PolicyReport, depth: Depth) => readonly RuleFinding[];
+export type DomainRule = (target: TargetView, policy: PolicyReport, depth: Depth) => readonly RuleFinding[];
+
+/** A check's rules, by the scope they judge (which may differ from the scope it gathers at). */
+export interface CheckRules {
+  readonly address?: readonly AddressRule[];
+  readonly mx?: readonly MxRule[];
+  readonly domain?: readonly DomainRule[];
+}
+
+/** The finding every "not measured" rule emits: one per address, naming the facts and their flags. */
+export const NOT_MEASURED = 'policy.not-measured';

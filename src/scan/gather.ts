@@ -1,0 +1,137 @@
+/**
+ * Walks the checks registry over a plan: address checks once per unique IP:port
+ * (one after the other, inside that address's scheduler slot), MX checks once
+ * per MX host name, domain checks once per target. A check that throws costs
+ * only its own result (status error); a probe that never started because the
+ * scan was stopped is recorded as such.
+ */
+import type { AddressCheck, Check, CheckIo, DomainCheck, MxCheck } from '../checks/registry.js';
+import { STARTTLS_CHECK_ID } from '../checks/registry.js';
+import type { CheckResult, Depth } from '../model/check.js';
+import { describeBug } from '../model/errors.js';
+import type { ProbeResult } from '../model/probe.js';
+import type { SessionOptions } from '../smtp/session.js';
+import { unreachedProbe } from './assemble.js';
+import type { Plan, PlannedProbe, PlannedTarget } from './plan.js';
+import { createScheduler } from './scheduler.js';
+
+export type Results = Readonly<Record<string, CheckResult>>;
+
+export interface GatherSettings {
+  readonly checks: readonly Check[];
+  readonly options: SessionOptions;
+  readonly io: CheckIo;
+  readonly depth: Depth;
+  /** No new work starts once it aborts (the first interrupt). */
+  readonly stop?: AbortSignal;
+  /** In-flight work is cut when it aborts (the grace period after an interrupt). */
+  readonly cut: AbortSignal;
+  readonly concurrency: number;
+  readonly perHost: number;
+  readonly implicitTls: boolean;
+  /** After each address's checks, with the STARTTLS check's status. */
+  readonly onAddress?: (probe: PlannedProbe, status: string) => void;
+}
+
+/** A check's gather that throws is a bug confined to its result. */
+async function safely(check: Check, run: () => Promise<CheckResult>): Promise<CheckResult> {
+  try {
+    return await run();
+  } catch (bug) {
+    return { status: 'error', error: { code: 'internal-error', message: `${check.id}: ${describeBug(bug)}`, phase: 'internal' } };
+  }
+}
+
+function runs(check: Check, depth: Depth): boolean {
+  return check.gather !== undefined && (check.runsAt?.(depth) ?? true);
+}
+
+/** A probe that never started because the scan was stopped. */
+function notStarted(): ProbeResult {
+  return unreachedProbe('timeout', { phase: 'connect', code: 'interrupted', message: 'not started: the scan was interrupted' });
+}
+
+/** Every address check at one IP:port, in registry order, each seeing the results before it. */
+async function gatherAddress(probe: PlannedProbe, checks: readonly AddressCheck[], settings: GatherSettings): Promise<Results> {
+  const results: Record<string, CheckResult> = {};
+  const target = { ip: probe.ip, port: probe.port, sni: probe.sni, implicitTls: settings.implicitTls || probe.port === 465 };
+  const stopped = settings.stop?.aborted === true;
+  for (const check of checks) {
+    if (check.id === STARTTLS_CHECK_ID && stopped) {
+      results[check.id] = { status: 'completed', facts: notStarted() };
+      continue;
+    }
+    if (check.id !== STARTTLS_CHECK_ID && (stopped || settings.cut.aborted)) {
+      results[check.id] = { status: 'not-run', reason: 'the scan was interrupted' };
+      continue;
+    }
+    const context = { target, options: settings.options, io: settings.io, depth: settings.depth, signal: settings.cut, prior: { ...results } };
+    results[check.id] = await safely(check, () => (check.gather as NonNullable<AddressCheck['gather']>)(context));
+  }
+  return results;
+}
+
+/** Address checks for every planned probe, under the global and per-address limits. Keyed by probe key. */
+export async function gatherAddresses(plan: Plan, settings: GatherSettings): Promise<Map<string, Results>> {
+  const checks = settings.checks.filter((c): c is AddressCheck => c.scope === 'address' && runs(c, settings.depth));
+  const scheduler = createScheduler({ concurrency: settings.concurrency, perHost: settings.perHost });
+  const byKey = new Map(plan.probes.map((p) => [p.key, p]));
+  return scheduler.runAll<Results>(
+    plan.probes.map((p) => ({ key: p.key, address: p.ip, run: () => gatherAddress(p, checks, settings) })),
+    (key, results) => {
+      const probe = byKey.get(key);
+      const status = (results[STARTTLS_CHECK_ID]?.facts as ProbeResult | undefined)?.status ?? 'internal-error';
+      if (probe) settings.onAddress?.(probe, status);
+    },
+  );
+}
+
+/** Runs fn over items with at most `limit` at once, keeping input order in the result. */
+export async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  async function worker(): Promise<void> {
+    while (next < items.length) {
+      const index = next;
+      next += 1;
+      out[index] = await fn(items[index] as T, index);
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}
+
+/** MX checks once per MX host name (of domains and relays alike). Keyed by host name. */
+export async function gatherMxHosts(targets: readonly PlannedTarget[], settings: GatherSettings): Promise<Map<string, Results>> {
+  const checks = settings.checks.filter((c): c is MxCheck => c.scope === 'mx' && runs(c, settings.depth));
+  const out = new Map<string, Results>();
+  if (checks.length === 0) return out;
+  const hosts = [...new Set(targets.flatMap((t) => t.mx.map((mx) => mx.host)))];
+  await mapLimited(hosts, settings.concurrency, async (host) => {
+    const results: Record<string, CheckResult> = {};
+    for (const check of checks) {
+      if (settings.stop?.aborted === true) break;
+      const context = { host, options: settings.options, io: settings.io, depth: settings.depth, signal: settings.cut };
+      results[check.id] = await safely(check, () => (check.gather as NonNullable<MxCheck['gather']>)(context));
+    }
+    out.set(host, results);
+  });
+  return out;
+}
+
+/** Domain checks once per target. Keyed by the target's input. */
+export async function gatherDomains(targets: readonly PlannedTarget[], settings: GatherSettings): Promise<Map<string, Results>> {
+  const checks = settings.checks.filter((c): c is DomainCheck => c.scope === 'domain' && runs(c, settings.depth));
+  const out = new Map<string, Results>();
+  if (checks.length === 0) return out;
+  await mapLimited(targets, settings.concurrency, async (target) => {
+    const results: Record<string, CheckResult> = {};
+    for (const check of checks) {
+      if (settings.stop?.aborted === true) break;
+      const context = { domain: target.domain, kind: target.kind, options: settings.options, io: settings.io, depth: settings.depth, signal: settings.cut };
+      results[check.id] = await safely(check, () => (check.gather as NonNullable<DomainCheck['gather']>)(context));
+    }
+    out.set(target.input, results);
+  });
+  return out;
+}
