@@ -11,7 +11,7 @@
  * deliverable: at least one MX address meets the policy (with enforcement on, mail
  * still flows).
  */
-import type { Check } from '../checks/registry.js';
+import { DEFAULT_CHECKS, type Check } from '../checks/registry.js';
 import type { AddressView, CheckResult, Depth, MxView, RuleFinding, TargetView } from '../model/check.js';
 import { classifyCipher } from '../model/cipher-classes.js';
 import type { ProbeResult } from '../model/probe.js';
@@ -29,6 +29,7 @@ import type {
   TargetStatus,
 } from '../model/report.js';
 import { applyOverrides, catalogueOf, toFinding, type Catalogue } from './findings.js';
+import { depthFor } from './presets.js';
 
 export type AddressOutcome = AddressAssessment['outcome'];
 
@@ -147,15 +148,30 @@ interface Verdict {
   readonly error?: ErrorInfo;
 }
 
-/** One address through one MX entry: its findings, outcome and assessment. */
-function judgeAddress(host: string, address: AddressReport, policy: PolicyReport, options: JudgeOptions, catalogue: Catalogue) {
-  const view: AddressView = { host, ip: address.ip, port: address.port, probe: address.probe, checks: checksOf(address) };
+export interface AddressEvaluation {
+  readonly outcome: AddressOutcome;
+  readonly findings: readonly Finding[];
+  readonly assessment: AddressAssessment;
+  /** Why it could not be assessed, when it could not. */
+  readonly error?: ErrorInfo;
+}
+
+/**
+ * One address as reached through one MX entry, under `policy`: every address
+ * rule of the checks, the outcome and the marks. `options` defaults to the
+ * default checks at the depth a fresh scan under `policy` makes.
+ */
+export function evaluateAddress(
+  address: Omit<AddressView, 'checks'> & { readonly checks?: AddressView['checks'] },
+  policy: PolicyReport,
+  options: JudgeOptions = { checks: DEFAULT_CHECKS, depth: depthFor(policy) },
+): AddressEvaluation {
+  const view: AddressView = { ...address, checks: address.checks ?? {} };
   const rules = options.checks.flatMap((check) => (check.rules.address ?? []).flatMap((rule) => rule(view, policy, options.depth)));
-  const { findings, unassessed } = judged(rules, catalogue, policy);
+  const { findings, unassessed } = judged(rules, catalogueFor(options.checks), policy);
   const outcome: AddressOutcome = findings.some((f) => f.severity === 'fail') ? 'gap' : unassessed.length > 0 ? 'unassessed' : 'meets';
   const reason = outcome === 'unassessed' ? unassessed[0] : undefined;
-  const report: AddressReport = { ...address, assessment: assess(address.probe, findings, outcome, policy) };
-  return { report, findings, verdict: { outcome, ...(reason ? { error: reason } : {}) } satisfies Verdict };
+  return { outcome, findings, assessment: assess(view.probe, findings, outcome, policy), ...(reason ? { error: reason } : {}) };
 }
 
 export interface TargetVerdictInput {
@@ -216,11 +232,11 @@ export function judgeTarget(target: TargetReport, policy: PolicyReport, options:
     findings.push(...mxJudged.findings);
     outsideUnassessed.push(...mxJudged.unassessed);
     gapElsewhere ||= mxJudged.findings.some((f) => f.severity === 'fail');
-    const addresses = entry.addresses.map((address) => {
-      const judgedAddress = judgeAddress(entry.host, address, policy, options, catalogue);
-      findings.push(...judgedAddress.findings);
-      outcomes.push(judgedAddress.verdict);
-      return judgedAddress.report;
+    const addresses = entry.addresses.map((address): AddressReport => {
+      const evaluation = evaluateAddress({ host: entry.host, ip: address.ip, port: address.port, probe: address.probe, checks: checksOf(address) }, policy, options);
+      findings.push(...evaluation.findings);
+      outcomes.push({ outcome: evaluation.outcome, ...(evaluation.error ? { error: evaluation.error } : {}) });
+      return { ...address, assessment: evaluation.assessment };
     });
     return { ...entry, addresses };
   });

@@ -56,7 +56,9 @@ const NO_TLS: Readonly<Record<string, string>> = {
 function tlsCell(address: AddressReport, paint: Paint): string {
   const { probe, assessment } = address;
   if (probe.tls) {
-    return `${byMark(paint, assessment.protocol ?? 'ok')(probe.tls.protocol)}\n${paint.dim(safe(probe.tls.cipher.name))}`;
+    // The legacy check's session: the server speaks nothing newer.
+    const protocol = probe.legacyCheck === 'negotiated' ? `${probe.tls.protocol} only` : probe.tls.protocol;
+    return `${byMark(paint, assessment.protocol ?? 'ok')(protocol)}\n${paint.dim(safe(probe.tls.cipher.name))}`;
   }
   const text = NO_TLS[probe.status];
   if (text === undefined) return paint.dim('—');

@@ -79,7 +79,7 @@ describe('mxready scan against the lab', () => {
     // domain, status, deliverable, probe statuses, finding ids
     ['modern', 'pass', true, ['ok'], []],
     ['tls12', 'pass', true, ['ok'], ['tls.no-tls13']],
-    ['legacy', 'fail', false, ['tls-failed'], ['tls.version.below-minimum']],
+    ['legacy', 'fail', false, ['ok'], ['tls.legacy-protocol.accepted', 'tls.version.below-minimum']],
     ['lenient', 'pass', true, ['ok'], []],
     ['plaintext', 'fail', false, ['no-starttls'], ['starttls.missing']],
     ['busy', 'fail', false, ['starttls-rejected'], ['starttls.rejected']],
@@ -125,10 +125,18 @@ describe('mxready scan against the lab', () => {
     assert.equal(probe?.certificate?.keyBits, 2048);
   });
 
-  it('Then the TLS 1.0-only host is tls-failed and names the version it does speak', () => {
-    const probe = target(report, d('legacy')).mx[0]?.addresses[0]?.probe;
-    assert.equal(probe?.error?.phase, 'tls');
-    assert.equal(probe?.legacyProtocol, 'TLSv1');
+  it('Then the TLS 1.0-only host keeps the legacy check\'s session: ok, TLSv1, its certificate and cipher, below the minimum', () => {
+    const legacy = target(report, d('legacy'));
+    const probe = legacy.mx[0]?.addresses[0]?.probe;
+    assert.equal(probe?.status, 'ok');
+    assert.equal(probe?.legacyCheck, 'negotiated');
+    assert.equal(probe?.tls?.protocol, 'TLSv1');
+    assert.match(probe?.tls?.cipher.standardName ?? '', /^TLS_ECDHE_RSA_WITH_/);
+    assert.equal(probe?.certificate?.subject, 'CN=mx.legacy.mxready.test');
+    assert.ok((probe?.extensionsAfterTls ?? []).length > 0);
+    assert.equal(legacy.status, 'fail');
+    assert.equal(legacy.mx[0]?.addresses[0]?.assessment.protocol, 'gap');
+    assert.ok(findingIds(legacy).includes('tls.version.below-minimum'));
   });
 
   it('Then the implicit-MX domain shares the modern host\'s probe but matches its own name', () => {
@@ -251,17 +259,24 @@ describe('inputs and outputs', () => {
     assert.deepEqual(JSON.parse(json.stdout), saved);
   });
 
-  const badReports: [string, string, RegExp][] = [
-    ['not a report', '{"hello": 1}', /unsupported schemaVersion undefined/],
-    ['not JSON', '{"schemaVersion": 1,', /not valid JSON/],
-    ['a target without mx', '{"schemaVersion":1,"tool":{"name":"x","version":"1"},"startedAt":"2026-01-01T00:00:00Z","finishedAt":"2026-01-01T00:00:00Z","policy":{"name":"encrypt","minTlsVersion":"TLSv1.2"},"summary":{"targets":1,"pass":0,"fail":0,"error":0,"probes":0,"byProtocol":{}},"targets":[{}]}', /not a valid mxready report: targets\[0\]\.input\/domain is missing or mistyped \(and \d+ more\)/],
-    ['an empty summary', '{"schemaVersion":1,"tool":{"name":"x","version":"1"},"startedAt":"2026-01-01T00:00:00Z","finishedAt":"2026-01-01T00:00:00Z","policy":{"name":"encrypt","minTlsVersion":"TLSv1.2"},"summary":{},"targets":[]}', /not a valid mxready report: summary\.targets number/],
+  /** A saved report (from the test above) with one thing broken. */
+  const broken = (edit: (report: Record<string, unknown> & { targets: Record<string, unknown>[] }) => void): string => {
+    const report = JSON.parse(readFileSync(join(dir, 'saved.json'), 'utf8')) as Record<string, unknown> & { targets: Record<string, unknown>[] };
+    edit(report);
+    return JSON.stringify(report);
+  };
+  const badReports: [string, () => string, RegExp][] = [
+    ['not a report', () => '{"hello": 1}', /unsupported schemaVersion undefined \(this mxready reads 1 and 2\)/],
+    ['not JSON', () => '{"schemaVersion": 2,', /not valid JSON/],
+    ['a target without mx', () => broken((r) => delete r.targets[0]?.['mx']), /not a valid mxready report \(schemaVersion 2\): targets\[0\] must have required property 'mx'/],
+    ['an empty summary', () => broken((r) => (r['summary'] = {})), /not a valid mxready report \(schemaVersion 2\): summary must have required property '\w+' \(and \d+ more\)/],
+    ['a status outside the list', () => broken((r) => (r.targets[0] = { ...r.targets[0], status: 'maybe' })), /targets\[0\]\.status must be equal to one of the allowed values \(pass, fail, error\)/],
   ];
   for (const [name, content, message] of badReports) {
     for (const format of ['table', 'json']) {
       it(`Given ${name} When re-rendered as ${format} Then \`report\` exits 2 with one line naming the problem`, async () => {
         const path = join(dir, 'junk.json');
-        writeFileSync(path, content);
+        writeFileSync(path, content());
         const run = await runCli(['report', path, '--format', format]);
         assert.equal(run.code, 2, run.stderr);
         assert.match(run.stderr, message);
@@ -366,9 +381,15 @@ describe('what is sent', () => {
     assert.equal(code, 1);
     const probe = target(report, d('legacy')).mx[0]?.addresses[0]?.probe;
     assert.equal(probe?.status, 'tls-failed');
-    assert.equal(probe?.legacyProtocol, undefined);
+    assert.equal(probe?.legacyCheck, undefined);
+    assert.equal(probe?.tls, undefined);
     assert.deepEqual(findingIds(target(report, d('legacy'))), ['tls.handshake.failed']);
+    assert.equal(report.depth.legacyCheck, false);
     assert.equal(legacy.sessions - before, 1);
+    // Under --min-tls 1.0 the question it leaves open is not measured, never guessed
+    const low = await scanJson([d('legacy')], ['--no-legacy-check', '--min-tls', '1.0']);
+    assert.equal(low.code, 3);
+    assert.deepEqual(findingIds(target(low.report, d('legacy'))), ['policy.not-measured']);
   });
 });
 
@@ -535,7 +556,10 @@ describe('--enumerate', () => {
     const e = lenient.mx[0]?.addresses[0]?.probe.enumeration;
     assert.deepEqual(e?.protocols, { SSLv3: null, TLSv1: true, 'TLSv1.1': true, 'TLSv1.2': true, 'TLSv1.3': true });
     assert.deepEqual(Object.keys(e?.ciphers ?? {}).sort(), ['TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3']);
-    assert.ok(e?.ciphers['TLSv1.3']?.every((c) => c.standardName.startsWith('TLS_') && c.class === 'good'));
+    assert.ok(e?.ciphers['TLSv1.3']?.every((c) => c.standardName.startsWith('TLS_')));
+    const classes = lenient.mx[0]?.addresses[0]?.assessment.enumeration?.classes ?? {};
+    assert.ok(e?.ciphers['TLSv1.3']?.every((c) => classes[c.standardName] === 'good'), JSON.stringify(classes));
+    assert.equal(lenient.mx[0]?.addresses[0]?.assessment.enumeration?.versions['TLSv1'], 'warn');
     assert.deepEqual(e?.groups, ['X25519']);
     assert.ok((e?.notTestable ?? []).some((name) => name.includes('3DES')), '3DES is listed as not testable');
     assert.equal(lenient.findings.find((f) => f.id === 'tls.legacy-protocol.accepted')?.severity, 'warn');
@@ -546,9 +570,10 @@ describe('--enumerate', () => {
 
     const legacy = target(report, d('legacy'));
     const probe = legacy.mx[0]?.addresses[0]?.probe;
-    assert.equal(probe?.status, 'tls-failed');
-    assert.equal(probe?.legacyProtocol, 'TLSv1');
+    assert.equal(probe?.status, 'ok');
+    assert.equal(probe?.tls?.protocol, 'TLSv1');
     assert.equal(probe?.enumeration?.protocols.TLSv1, true);
+    assert.equal(probe?.enumeration?.protocols['TLSv1.2'], false);
     assert.ok(findingIds(legacy).includes('tls.version.below-minimum'));
   });
 });

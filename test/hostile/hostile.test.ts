@@ -357,14 +357,16 @@ describe('scenario details', () => {
     }
   });
 
-  it('Given a server that speaks only TLS 1.0 When probed Then legacyProtocol is TLSv1', () => {
-    assert.equal(firstProbe(target(mixedJson.report, `tls10-only.${ZONE}`))?.legacyProtocol, 'TLSv1');
+  it('Given a server that speaks only TLS 1.0 When probed Then the legacy check\'s session is the record: TLSv1', () => {
+    const p = firstProbe(target(mixedJson.report, `tls10-only.${ZONE}`));
+    assert.equal(p?.legacyCheck, 'negotiated');
+    assert.equal(p?.tls?.protocol, 'TLSv1');
   });
 
   it('Given a server that does not speak TLS at all after the 220 (alert, plaintext) Then no legacy version is claimed for it', () => {
     for (const label of ['alert-protocol-version', 'alert-handshake-failure', 'plaintext-instead-of-serverhello', 'reset-mid-handshake']) {
       const p = firstProbe(target(mixedJson.report, `${label}.${ZONE}`));
-      assert.ok(typeof p?.legacyProtocol !== 'string', `${label}: legacyProtocol ${String(p?.legacyProtocol)}`);
+      assert.ok(p?.legacyCheck !== 'negotiated' && p?.tls === undefined, `${label}: legacyCheck ${String(p?.legacyCheck)}, tls ${JSON.stringify(p?.tls)}`);
     }
   });
 

@@ -410,7 +410,7 @@ export async function defineHostileLab(): Promise<HostileLabSpec> {
   });
   probeScenario('tls', 'tls10-only', 'a real TLS server that speaks only TLS 1.0', (c) =>
     smtpSession(c, { host: mxOf('tls10-only'), starttls: { kind: 'tls', context: pki().tls10 } }), {
-    target: 'fail', probe: { status: 'tls-failed', phase: 'tls', codes: ['tls-version-unsupported'] }, findings: ['tls.version.below-minimum'],
+    target: 'fail', probe: { status: 'ok' }, findings: ['tls.version.below-minimum', 'tls.legacy-protocol.accepted'],
   });
 
   // ---- hostile text

@@ -4,7 +4,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UsageError } from '../../src/model/errors.js';
-import { loadPolicy, loadPolicyFile, policyProblems } from '../../src/policy/file.js';
+import { loadPolicy as loadLoaded, loadPolicyFile as loadFile } from '../../src/cli/policy-file.js';
+import { policyNotes, policyProblems } from '../../src/policy/file.js';
+import type { Policy } from '../../src/policy/presets.js';
 import { PRESETS } from '../../src/policy/presets.js';
 
 let dir: string;
@@ -12,6 +14,9 @@ before(() => {
   dir = mkdtempSync(join(tmpdir(), 'mxready-policy-'));
 });
 after(() => rmSync(dir, { recursive: true, force: true }));
+
+const loadPolicyFile = (path: string): Policy => loadFile(path).policy;
+const loadPolicy = (nameOrPath: string): Policy => loadLoaded(nameOrPath).policy;
 
 function file(name: string, content: string): string {
   const path = join(dir, name);
@@ -31,7 +36,7 @@ describe('policyProblems', () => {
     ['fractional days', { expiryWarnDays: 1.5 }, /"expiryWarnDays" is 1\.5; expected a whole number/],
     ['an unknown finding id', { findings: { 'cert.bogus': 'off' } }, /"findings" names an unknown finding id "cert\.bogus"/],
     ['a bad finding severity', { findings: { 'tls.no-tls13': 'error' } }, /"findings\.tls\.no-tls13" is "error"; expected "fail", "warn", "info" or "off"/],
-    ['STARTTLS not required', { requireStartTls: false }, /"requireStartTls" is false; expected true/],
+    ['STARTTLS not required', { requireStartTls: false }, /"requireStartTls" is false; expected true, or better left out/],
     ['not an object', ['encrypt'], /the policy must be a JSON object/],
   ];
   for (const [name, data, message] of bad) {
@@ -41,6 +46,17 @@ describe('policyProblems', () => {
       assert.match(problems[0] ?? '', message);
     });
   }
+  it('Given requireStartTls: true Then it is accepted with a one-line note and changes nothing', () => {
+    assert.deepEqual(policyProblems({ requireStartTls: true }), []);
+    const notes = policyNotes({ requireStartTls: true });
+    assert.equal(notes.length, 1);
+    assert.match(notes[0] ?? '', /no longer a knob and is ignored/);
+    assert.doesNotMatch(notes[0] ?? '', /\n/);
+    assert.deepEqual(policyNotes({ minTlsVersion: 'TLSv1.3' }), []);
+    const loaded = loadFile(file('starttls.json', '{"requireStartTls": true}'));
+    assert.deepEqual({ ...loaded.policy, name: 'x' }, { ...PRESETS.encrypt, name: 'x' });
+    assert.equal(loaded.notes.length, 1);
+  });
   it('Given several bad keys Then each is reported', () => {
     assert.equal(policyProblems({ a: 1, minRsaBits: 'x', findings: { nope: 'off' } }).length, 3);
   });

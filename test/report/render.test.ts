@@ -1,17 +1,17 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Report, TargetReport } from '../../src/model/report.js';
+import type { Report } from '../../src/model/report.js';
 import { PRESETS } from '../../src/policy/presets.js';
-import { parseSavedReport, renderJson, renderTable } from '../../src/report/index.js';
-import { assembleTarget } from '../../src/scan/assemble.js';
+import { parseSavedReport } from '../../src/cli/saved-report.js';
+import { renderJson, renderTable } from '../../src/report/index.js';
+import { reportFrom } from '../helpers/checks.js';
 import { planScan, type ResolvedTarget } from '../../src/scan/plan.js';
-import { summarize } from '../../src/scan/summary.js';
 import { failedProbe, okProbe, tlsFacts } from '../helpers/factories.js';
 import type { ProbeResult } from '../../src/model/probe.js';
 
 function resolved(name: string, ips: string[], mxSource: ResolvedTarget['mxSource'] = 'mx'): ResolvedTarget {
   return {
-    input: name, domain: name, kind: 'domain', mxSource, notes: [], port: 25, fromDns: true, ipLiteral: false,
+    input: name, domain: name, kind: 'domain', mxSource, nullMxMixed: false, mxSkipped: 0, port: 25, fromDns: true, ipLiteral: false,
     hosts: ips.length === 0 ? [] : [{ name: `mx.${name}`, preference: 10, addresses: ips }],
   };
 }
@@ -24,11 +24,7 @@ function buildReport(): Report {
     ['8.8.8.2|25', failedProbe('no-starttls', 'ehlo', 'starttls-not-offered', { banner: 'plain ESMTP', extensions: ['8BITMIME'] })],
     ['8.8.8.3|25', okProbe({ tls: tlsFacts({ protocol: 'TLSv1.2' }) })],
   ]);
-  const targets: TargetReport[] = plan.targets.map((t) => assembleTarget(t, results, PRESETS.encrypt));
-  return {
-    schemaVersion: 1, tool: { name: 'mxready', version: '0.0.0-test' }, startedAt: '2026-06-01T00:00:00.000Z', finishedAt: '2026-06-01T00:00:01.000Z',
-    policy: PRESETS.encrypt, targets, summary: summarize(targets),
-  };
+  return reportFrom(plan, results, PRESETS.encrypt);
 }
 
 describe('summary', () => {
@@ -70,8 +66,9 @@ describe('renderJson', () => {
   });
   it('Given a saved report When parsed back Then it round-trips; a wrong schema is a usage error', () => {
     const report = buildReport();
-    assert.deepEqual(parseSavedReport(renderJson(report), 'r.json'), JSON.parse(JSON.stringify(report)));
-    assert.throws(() => parseSavedReport('{"schemaVersion":2}', 'r.json'), /r\.json: unsupported schemaVersion 2/);
+    assert.deepEqual(parseSavedReport(renderJson(report), 'r.json').report, JSON.parse(JSON.stringify(report)));
+    assert.throws(() => parseSavedReport('{"schemaVersion":3}', 'r.json'), /r\.json: unsupported schemaVersion 3 \(this mxready reads 1 and 2\)/);
+    assert.throws(() => parseSavedReport('{"schemaVersion":2}', 'r.json'), /r\.json: not a valid mxready report \(schemaVersion 2\): the report must have required property/);
     assert.throws(() => parseSavedReport('not json', 'r.json'), /r\.json: not valid JSON/);
   });
 });

@@ -1,6 +1,7 @@
 /**
- * The JSON Schema of the report (schema/report.schema.json) is generated from the
- * model types and committed; this keeps it current and holds real reports to it.
+ * The JSON Schema of the report (schema/report.v2.schema.json) is generated from
+ * the model types and committed; this keeps it current and holds real reports to
+ * it. The schemaVersion 1 schema stays committed beside it, for `mxready report`.
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -13,9 +14,14 @@ import { scan } from '../../src/scan/scan.js';
 import { PRESETS } from '../../src/policy/presets.js';
 
 const root = (path: string) => fileURLToPath(new URL(`../../../${path}`, import.meta.url));
-const committed = JSON.parse(readFileSync(root('schema/report.schema.json'), 'utf8')) as object;
+const committed = JSON.parse(readFileSync(root('schema/report.v2.schema.json'), 'utf8')) as object;
 
 describe('report JSON Schema', () => {
+  it('Given the schemaVersion 1 schema Then it is still committed and describes version 1', () => {
+    const v1 = JSON.parse(readFileSync(root('schema/report.v1.schema.json'), 'utf8')) as { properties: { schemaVersion: { const?: number; type?: string } } };
+    assert.equal(v1.properties.schemaVersion.const, 1);
+  });
+
   it('Given the model types When the schema is generated again Then it equals the committed one (run `npm run schema` after changing the model)', () => {
     const generated = createGenerator({
       path: root('src/model/report.ts'),
@@ -32,8 +38,9 @@ describe('report JSON Schema', () => {
     const lab = await startDemoLab();
     try {
       for (const policy of Object.values(PRESETS)) {
-        const report = JSON.parse(JSON.stringify(await scan(lab.targets, { ...lab.scanOptions, policy })));
+        const report = JSON.parse(JSON.stringify(await scan(lab.targets, { ...lab.scanOptions, policy }))) as { schemaVersion: number };
         assert.ok(validate(report), JSON.stringify(validate.errors?.slice(0, 5)));
+        assert.equal(report.schemaVersion, 2);
       }
     } finally {
       await lab.close();

@@ -3,12 +3,15 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Resolver } from '../../src/dns/types.js';
 import { scan } from '../../src/scan/scan.js';
+import { connect } from 'node:net';
+import { fakeProbe } from '../helpers/checks.js';
+import { refusingPort } from '../checks/starttls/helpers.js';
 import { okProbe } from '../helpers/factories.js';
 
 const resolver: Resolver = {
   async resolveDomain(domain) {
     if (domain === 'broken.example') throw new TypeError('resolver exploded');
-    return { domain, mxSource: 'mx', mx: [{ name: `mx.${domain}`, preference: 10, addresses: ['8.8.8.8'] }], notes: [] };
+    return { domain, mxSource: 'mx', mx: [{ name: `mx.${domain}`, preference: 10, addresses: ['8.8.8.8'] }], nullMxMixed: false, mxSkipped: 0 };
   },
   async resolveHost(name) {
     return { name, addresses: ['8.8.8.8'] };
@@ -20,10 +23,10 @@ describe('scan isolation', () => {
     let probes = 0;
     const report = await scan(['good.example', 'broken.example', 'also-good.example'], {}, {
       resolver,
-      probe: async (target) => {
+      checks: fakeProbe(async (target) => {
         probes += 1;
         return okProbe({ sni: target.sni });
-      },
+      }),
     });
     assert.deepEqual(report.targets.map((t) => t.status), ['pass', 'error', 'pass']);
     assert.equal(report.targets[1]?.error?.code, 'internal-error');
@@ -37,7 +40,7 @@ describe('scan isolation of probes', () => {
     const split: Resolver = {
       async resolveDomain(domain) {
         const ip = domain.startsWith('bad') ? '8.8.4.4' : '8.8.8.8';
-        return { domain, mxSource: 'mx', mx: [{ name: `mx.${domain}`, preference: 10, addresses: [ip] }], notes: [] };
+        return { domain, mxSource: 'mx', mx: [{ name: `mx.${domain}`, preference: 10, addresses: [ip] }], nullMxMixed: false, mxSkipped: 0 };
       },
       async resolveHost(name) {
         return { name, addresses: ['8.8.8.8'] };
@@ -45,10 +48,10 @@ describe('scan isolation of probes', () => {
     };
     const report = await scan(['good.example', 'bad.example'], {}, {
       resolver: split,
-      probe: async (target) => {
+      checks: fakeProbe(async (target) => {
         if (target.ip === '8.8.4.4') throw new RangeError('probe exploded');
         return okProbe({ sni: target.sni });
-      },
+      }),
     });
     assert.equal(report.targets[0]?.status, 'pass');
     assert.equal(report.targets[1]?.status, 'error');
@@ -66,10 +69,10 @@ describe('ports and modes', () => {
     const seen: { port: number; implicitTls: boolean | undefined }[] = [];
     await scan(['8.8.8.8:465', '8.8.8.8:587', '8.8.8.8:25'], {}, {
       resolver,
-      probe: async (target) => {
+      checks: fakeProbe(async (target) => {
         seen.push({ port: target.port, implicitTls: target.implicitTls });
         return okProbe();
-      },
+      }),
     });
     assert.deepEqual(seen.sort((a, b) => a.port - b.port), [
       { port: 25, implicitTls: false },
@@ -81,10 +84,10 @@ describe('ports and modes', () => {
     const modes: (boolean | undefined)[] = [];
     await scan(['8.8.8.8:2525', 'good.example'], { implicitTls: true }, {
       resolver,
-      probe: async (target) => {
+      checks: fakeProbe(async (target) => {
         modes.push(target.implicitTls);
         return okProbe();
-      },
+      }),
     });
     assert.deepEqual(modes, [true, true]);
   });
@@ -99,13 +102,17 @@ describe('--enumerate runs only where a handshake was reached', () => {
   ];
   for (const [name, overrides, expected] of cases) {
     it(`Given ${name} Then enumeration ${expected ? 'runs' : 'is not attempted'}`, async () => {
+      // The probe is a fake: every connection made is the enumeration's (to a closed port, so it stops at once).
+      const closed = await refusingPort();
       let enumerated = 0;
       await scan(['good.example'], { enumerate: true }, {
         resolver,
-        probe: async () => okProbe(overrides),
-        enumerate: async () => {
-          enumerated += 1;
-          return { protocols: { SSLv3: null, TLSv1: false, 'TLSv1.1': false, 'TLSv1.2': true, 'TLSv1.3': true }, ciphers: {}, serverOrder: {}, groups: [], groupsNotTestable: [], dhBits: null, notTestable: [], handshakes: 0 };
+        checks: fakeProbe(async () => okProbe(overrides)),
+        io: {
+          connect: () => {
+            enumerated += 1;
+            return connect({ host: '127.0.0.1', port: closed });
+          },
         },
       });
       assert.equal(enumerated, expected ? 1 : 0);

@@ -7,6 +7,7 @@ import { runtimeCapabilities, type RuntimeCapabilities } from '../../../src/chec
 import type { EnumVersion, HandshakeOutcome } from '../../../src/checks/enumeration/types.js';
 import { probeOptions } from '../starttls/helpers.js';
 import { DESCENDING, plainProbe, simulate, truth, type SimServer } from './sim.js';
+import { classifyCipher } from '../../../src/model/cipher-classes.js';
 
 let caps: RuntimeCapabilities;
 before(async () => {
@@ -96,7 +97,7 @@ describe('the enumeration engine against simulated servers', () => {
     const server: SimServer = { versions: { 'TLSv1.2': ['TLS_RSA_WITH_AES_128_CBC_SHA', 'TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256', 'TLS_DHE_RSA_WITH_AES_256_GCM_SHA384'] }, serverOrder: true, ecGroups: ['X25519'] };
     const { result } = await scan(server);
     assert.deepEqual(
-      result.ciphers['TLSv1.2']?.map((c) => [c.standardName, c.class]),
+      result.ciphers['TLSv1.2']?.map((c) => [c.standardName, classifyCipher(c.standardName)]),
       [
         ['TLS_RSA_WITH_AES_128_CBC_SHA', 'phase-out'],
         ['TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256', 'good'],

@@ -13,7 +13,6 @@ export function probeOptions(overrides: Partial<Omit<ProbeOptions, 'timeouts'>> 
   const { timeouts, ...rest } = overrides;
   return {
     heloName: 'scanner.mxready.test',
-    minTlsVersion: 'TLSv1.2',
     trustAnchors: [],
     legacyCheck: false,
     ...rest,

@@ -90,28 +90,43 @@ describe('probe: STARTTLS and TLS facts', () => {
     assert.equal(result.tls?.forwardSecrecy, false);
   });
 
-  it('names what a TLS 1.0-only server speaks with the legacy check', async () => {
-    // Given a server that only speaks TLS 1.0, and a policy minimum of TLS 1.2
+  it('keeps the legacy check\'s session facts for a TLS 1.0-only server', async () => {
+    // Given a server that only speaks TLS 1.0
     await withLab({ hostname: MX_ASCII, starttls: true, tls: { ...tlsWith(), minVersion: 'TLSv1', maxVersion: 'TLSv1' } }, async (server) => {
       // When probed with the legacy check
       const result = await probe(target(server.port), probeOptions({ trustAnchors: [pki.ca.certPem], legacyCheck: true }));
-      // Then the handshake fails, and a second session names the version it does speak
-      assert.equal(result.status, 'tls-failed');
-      assert.equal(result.legacyProtocol, 'TLSv1');
-      assert.equal(result.error?.code, 'tls-version-unsupported');
-      assert.equal(result.error?.phase, 'tls');
-      assert.match(result.error?.message ?? '', /server only negotiates TLSv1\b/);
-      assert.equal(result.tls, undefined);
+      // Then the first session (TLS 1.2-1.3) fails, and the second one's facts are the probe's
+      assert.equal(result.status, 'ok');
+      assert.equal(result.legacyCheck, 'negotiated');
+      assert.equal(result.tls?.protocol, 'TLSv1');
+      assert.match(result.tls?.cipher.standardName ?? '', /^TLS_/);
+      assert.equal(result.certificate?.subject, `CN=${MX_ASCII}`);
+      assert.ok((result.extensionsAfterTls ?? []).length > 0, 'the EHLO inside TLS of the second session');
+      assert.equal(result.error, undefined);
       assert.equal(server.sessions, 2);
     });
   });
 
-  it('reports the raw handshake failure without the legacy check', async () => {
+  it('says the server offers neither TLS 1.2 nor 1.3, and that older versions were not tried, without the legacy check', async () => {
     const result = await probeLab({ starttls: true, tls: { ...tlsWith(), minVersion: 'TLSv1', maxVersion: 'TLSv1' } });
     assert.equal(result.status, 'tls-failed');
-    assert.equal(result.error?.code, 'tls-handshake-failed');
-    assert.match(result.error?.message ?? '', /protocol version|unsupported protocol|wrong version number/);
-    assert.equal(result.legacyProtocol, undefined);
+    assert.equal(result.error?.code, 'tls-version-unsupported');
+    assert.match(result.error?.message ?? '', /neither TLSv1\.2 nor TLSv1\.3 \(.*(protocol version|unsupported protocol|wrong version number).*\); older versions were not tried/);
+    assert.equal(result.legacyCheck, undefined);
+    assert.equal(result.tls, undefined);
+  });
+
+  it('measures legacy acceptance with one more session only when asked', async () => {
+    await withLab({ hostname: MX_ASCII, starttls: true, tls: { ...tlsWith(), minVersion: 'TLSv1', maxVersion: 'TLSv1.3' } }, async (server) => {
+      const plain = await probe(target(server.port), probeOptions({ trustAnchors: [pki.ca.certPem], legacyCheck: true }));
+      assert.equal(plain.tls?.protocol, 'TLSv1.3');
+      assert.equal(plain.legacyAccepted, undefined);
+      assert.equal(server.sessions, 1);
+      const deep = await probe(target(server.port), probeOptions({ trustAnchors: [pki.ca.certPem], legacyCheck: true, legacyAcceptance: true }));
+      assert.equal(deep.tls?.protocol, 'TLSv1.3', 'the connection record is still the first session');
+      assert.equal(deep.legacyAccepted, 'TLSv1.1');
+      assert.equal(server.sessions, 3);
+    });
   });
 
   it('records a self-signed certificate as untrusted without failing the handshake', async () => {
@@ -430,10 +445,13 @@ describe('probe: connections and deadlines', () => {
         });
       },
       async (server) => {
-        const result = await probe(target(server.port), probeOptions());
+        // OpenSSL reads "500 …" as a record of an unknown version: no common version, in both sessions
+        const result = await probe(target(server.port), probeOptions({ legacyCheck: true }));
         assert.equal(result.status, 'tls-failed');
-        assert.equal(result.error?.code, 'tls-handshake-failed');
-        assert.match(result.error?.message ?? '', /^TLS handshake failed: /);
+        assert.equal(result.error?.code, 'tls-version-unsupported');
+        assert.equal(result.legacyCheck, 'refused');
+        assert.match(result.error?.message ?? '', /negotiates no version from TLSv1 to TLSv1\.3 \(offering TLSv1\.2 to TLSv1\.3: TLS handshake failed: .*wrong version number/);
+        assert.equal(result.tls, undefined);
       },
     );
   });
@@ -445,7 +463,7 @@ describe('probe: connections and deadlines', () => {
       },
     });
     assert.equal(result.status, 'internal-error');
-    assert.deepEqual(result.error, { phase: 'internal', code: 'internal-error', message: 'Error: boom' });
+    assert.deepEqual(result.error, { phase: 'internal', code: 'internal-error', message: 'mxready bug: Error: boom' });
   });
 });
 

@@ -1,4 +1,4 @@
-/** Certificate depth, legacy protocols, forward secrecy and finding overrides, rule by rule. */
+/** The STARTTLS check's rules: certificate depth, legacy protocols, forward secrecy, not-measured facts and finding overrides. */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ChainCertificate, ProbeResult } from '../../../src/model/probe.js';
@@ -33,8 +33,9 @@ const ISSUING = link('CN=Issuing CA', 'CN=Root CA');
 const ROOT = link('CN=Root CA', 'CN=Root CA');
 const STRAY = link('CN=Other', 'CN=Other');
 
+/** A probe whose legacy acceptance was measured (refused), so strict has every fact it needs. */
 function withChain(chain: ChainCertificate[], extra: Partial<ReturnType<typeof certificate>> = {}): ProbeResult {
-  return okProbe({ certificate: certificate({ ...chain[0], chain, chainAsSent: true, ...extra }) });
+  return okProbe({ certificate: certificate({ ...chain[0], chain, chainAsSent: true, ...extra }), legacyAccepted: null });
 }
 
 describe('chain rules', () => {
@@ -82,8 +83,47 @@ describe('strict', () => {
   it('Given static RSA Then strict fails it for forward secrecy', () => {
     const probe = okProbe({
       tls: tlsFacts({ protocol: 'TLSv1.3', cipher: { name: 'AES128-GCM-SHA256', standardName: 'TLS_RSA_WITH_AES_128_GCM_SHA256' }, forwardSecrecy: false }),
+      legacyAccepted: null,
     });
     assert.ok(ids(probe, PRESETS.strict).includes('fail:tls.forward-secrecy.missing'));
+  });
+});
+
+describe('not measured', () => {
+  it('Given strict and no session that offered only TLS 1.0/1.1 Then one policy.not-measured names the flag and the address is not assessed', () => {
+    const probe = withChain([LEAF, ISSUING]);
+    const { legacyAccepted: _measured, ...unmeasured } = probe;
+    const evaluation = evaluateAddress(at(unmeasured), PRESETS.strict);
+    assert.equal(evaluation.outcome, 'unassessed');
+    const notMeasured = evaluation.findings.filter((f) => f.id === 'policy.not-measured');
+    assert.equal(notMeasured.length, 1);
+    assert.equal(notMeasured[0]?.severity, 'warn');
+    assert.match(notMeasured[0]?.message ?? '', /--legacy-acceptance/);
+    assert.equal(evaluation.error?.code, 'not-measured');
+    // encrypt and verify do not need the fact: no finding, the address meets them
+    assert.equal(evaluateAddress(at(unmeasured), PRESETS.verify).outcome, 'meets');
+  });
+  it('Given strict, no legacy acceptance measured, and a gap Then the address is a gap, not merely not assessed', () => {
+    const { legacyAccepted: _measured, ...unmeasured } = withChain([LEAF, ISSUING], { hostnameMatch: false });
+    assert.equal(evaluateAddress(at(unmeasured), PRESETS.strict).outcome, 'gap');
+  });
+  it('Given --min-tls 1.0 and a server offering neither TLS 1.2 nor 1.3 with the legacy check off Then whether it meets is not measured', () => {
+    const probe: ProbeResult = {
+      status: 'tls-failed',
+      banner: 'mx ESMTP',
+      extensions: ['STARTTLS'],
+      starttls: true,
+      tlsMode: 'starttls',
+      error: { phase: 'tls', code: 'tls-version-unsupported', message: 'the server negotiates neither TLSv1.2 nor TLSv1.3' },
+      timings: { connectMs: 1, greetingMs: 2, tlsMs: null, totalMs: 3 },
+    };
+    const tls10: Policy = { ...PRESETS.encrypt, minTlsVersion: 'TLSv1' };
+    assert.deepEqual(ids(probe, tls10), ['warn:policy.not-measured']);
+    assert.equal(evaluateAddress(at(probe), tls10).outcome, 'unassessed');
+    // Under TLS 1.2 it is a gap whatever it speaks below
+    assert.deepEqual(ids(probe, PRESETS.encrypt), ['fail:tls.handshake.failed']);
+    // With the legacy check refused, no version works at all: a gap under any minimum
+    assert.deepEqual(ids({ ...probe, legacyCheck: 'refused' }, tls10), ['fail:tls.handshake.failed']);
   });
 });
 
@@ -121,7 +161,7 @@ describe('exit code with --fail-on', () => {
 });
 
 describe('cipher rules', () => {
-  const suite = (standardName: string, protocol = 'TLSv1.2') => okProbe({ tls: tlsFacts({ protocol, cipher: { name: standardName, standardName } }) });
+  const suite = (standardName: string, protocol = 'TLSv1.2') => okProbe({ tls: tlsFacts({ protocol, cipher: { name: standardName, standardName } }), legacyAccepted: null });
   const cases: [string, ProbeResult, Policy, string[]][] = [
     ['ECDHE with AES-GCM under strict', suite('TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256'), PRESETS.strict, ['info:tls.no-tls13']],
     ['ECDHE with AES-CBC under strict', suite('TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA'), PRESETS.strict, ['fail:tls.cipher.not-allowed', 'info:tls.no-tls13']],
@@ -139,8 +179,8 @@ describe('cipher rules', () => {
         protocols: { SSLv3: null, TLSv1: false, 'TLSv1.1': false, 'TLSv1.2': true, 'TLSv1.3': true },
         ciphers: {
           'TLSv1.2': [
-            { name: 'ECDHE-RSA-AES128-GCM-SHA256', standardName: 'TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256', class: 'good' },
-            { name: 'AES128-GCM-SHA256', standardName: 'TLS_RSA_WITH_AES_128_GCM_SHA256', class: 'phase-out' },
+            { name: 'ECDHE-RSA-AES128-GCM-SHA256', standardName: 'TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256' },
+            { name: 'AES128-GCM-SHA256', standardName: 'TLS_RSA_WITH_AES_128_GCM_SHA256' },
           ],
         },
         serverOrder: { 'TLSv1.2': true },

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { ERROR_CODES } from '../../../src/model/errors.js';
 import { PROBE_STATUSES, type Phase, type ProbeStatus } from '../../../src/model/probe.js';
 import { statusFor } from '../../../src/checks/starttls/probe.js';
-import { connectFailure } from '../../../src/smtp/session.js';
+import { connectFailure } from '../../../src/net/connect.js';
 
 describe('statusFor', () => {
   const cases: ReadonlyArray<[code: string, phase: Phase, status: ProbeStatus]> = [
