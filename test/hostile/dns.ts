@@ -12,7 +12,6 @@
  * retries and see the TCP fallback. Loopback only; every timer is cleared and
  * every socket closed by close().
  */
-import dgram from 'node:dgram';
 import net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import dnsPacket from 'dns-packet';
