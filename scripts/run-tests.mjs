@@ -1,7 +1,10 @@
 #!/usr/bin/env node
-// Runs every compiled test file under build/test with Node's test runner (Node 20's
-// runner takes no globs, so the files are listed here), then the interop tier.
-// Arguments filter the files by substring and skip the interop tier.
+// Runs the compiled tests under build/test with Node's test runner (Node 20's runner
+// takes no globs, so the files are listed here).
+//
+//   node scripts/run-tests.mjs            every *.test.js (property suites at 1,000 runs), then the interop tier
+//   node scripts/run-tests.mjs NAME...    only the files whose path contains a NAME; no interop tier
+//   node scripts/run-tests.mjs --deep     only the property suites, at PROPERTY_RUNS (default 100,000)
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -15,17 +18,24 @@ function collect(dir, out) {
   return out;
 }
 
-const only = process.argv.slice(2);
-const files = collect('build/test', []).filter((f) => only.length === 0 || only.some((o) => f.includes(o)));
+const args = process.argv.slice(2);
+const deep = args.includes('--deep');
+const only = args.filter((a) => a !== '--deep');
+const all = collect('build/test', []);
+const files = deep
+  ? all.filter((f) => f.endsWith('.property.test.js'))
+  : all.filter((f) => only.length === 0 || only.some((o) => f.includes(o)));
 if (files.length === 0) {
-  console.error('run-tests: no compiled test files under build/test');
+  console.error('run-tests: no compiled test files under build/test match');
   process.exit(1);
 }
-const result = spawnSync(process.execPath, ['--test', '--test-concurrency=2', ...files], { stdio: 'inherit' });
-if (result.status !== 0 || only.length > 0) process.exit(result.status ?? 1);
+const env = deep ? { ...process.env, PROPERTY_RUNS: process.env.PROPERTY_RUNS ?? '100000' } : process.env;
+if (deep) console.error(`run-tests: the property suites at ${env.PROPERTY_RUNS} runs`);
+const result = spawnSync(process.execPath, ['--test', '--test-concurrency=2', ...files], { stdio: 'inherit', env });
+if (result.status !== 0 || only.length > 0 || deep) process.exit(result.status ?? 1);
 
-// The interop tier (real Postfix, Exim and nsd on loopback: test/interop/README.md) runs
-// after the rest. It needs root to install and start the servers; on a developer's
+// The interop tier (real Postfix, Exim and nsd on loopback, nmap: test/interop/README.md)
+// runs after the rest. It needs root to install and start the servers; on a developer's
 // machine without root it says it skips, and CI (root) always runs it.
 const interop = spawnSync('bash', ['test/interop/run.sh', '--if-root'], { stdio: 'inherit' });
 process.exit(interop.status ?? 1);

@@ -63,6 +63,10 @@ export interface LabSmtpServer {
   readonly port: number;
   /** Connections accepted so far. */
   readonly sessions: number;
+  /** Connections closed so far (the client's session is over). */
+  readonly finished: number;
+  /** Calls `listener` each time a connection closes; returns a function that stops it. */
+  onSessionEnd(listener: () => void): () => void;
   /** Every command line received, in order (the first 1,000): what a client really sent. */
   readonly commands: readonly string[];
   /** Stops listening and destroys every open session. */
@@ -83,6 +87,8 @@ export async function startSmtpServer(options: LabSmtpOptions): Promise<LabSmtpS
   const context = options.tls === undefined ? null : createSecureContext(secureContextOptions(options.tls));
   const open = new Map<Socket, Promise<void>>();
   let sessions = 0;
+  let finished = 0;
+  const endListeners = new Set<() => void>();
   const commands: string[] = [];
   const record = (line: string): void => {
     if (commands.length < MAX_RECORDED_COMMANDS) commands.push(line);
@@ -91,7 +97,11 @@ export async function startSmtpServer(options: LabSmtpOptions): Promise<LabSmtpS
     sessions += 1;
     const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
     open.set(socket, closed);
-    void closed.then(() => open.delete(socket));
+    void closed.then(() => {
+      open.delete(socket);
+      finished += 1;
+      for (const listener of [...endListeners]) listener();
+    });
     socket.on('error', () => socket.destroy());
   };
   const tlsOptions = options.tls;
@@ -111,6 +121,13 @@ export async function startSmtpServer(options: LabSmtpOptions): Promise<LabSmtpS
     commands,
     get sessions() {
       return sessions;
+    },
+    get finished() {
+      return finished;
+    },
+    onSessionEnd(listener) {
+      endListeners.add(listener);
+      return () => endListeners.delete(listener);
     },
     close: async () => {
       const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
