@@ -52,7 +52,7 @@ function upgradePolicy(v1: Json): PolicyReport {
 /**
  * A schemaVersion 1 report (already validated against its schema) as version 2:
  * the facts reshaped, the depth read from what it holds, each address's marks
- * judged under its own saved policy, and the verdicts it holds kept.
+ * judged under its own saved policy, and the verdicts and summary it holds kept.
  */
 export function upgradeV1(data: Json, checks: readonly Check[] = DEFAULT_CHECKS): Report {
   const policy = upgradePolicy(data['policy'] as Json);
@@ -84,12 +84,6 @@ export function upgradeV1(data: Json, checks: readonly Check[] = DEFAULT_CHECKS)
     const { error: _judged, ...rest } = marked;
     return { ...rest, status: v1Target.status, ...(v1Target.error ? { error: v1Target.error } : {}), deliverable: v1Target.deliverable, findings: v1Target.findings };
   });
-  return {
-    ...(data as unknown as Report),
-    schemaVersion: SCHEMA_VERSION,
-    policy,
-    depth,
-    targets,
-    summary: summarize(targets),
-  };
+  // Its summary too is the one it holds: it counted a legacy-only server under the version its second session spoke.
+  return { ...(data as unknown as Report), schemaVersion: SCHEMA_VERSION, policy, depth, targets };
 }

@@ -72,12 +72,18 @@ describe('chain rules', () => {
 });
 
 describe('strict', () => {
-  it('Given a host that negotiates TLS 1.3 but still accepts TLS 1.0 Then strict finds a gap, verify only a warning', () => {
+  it('Given a host that negotiates TLS 1.3 but still accepts TLS 1.0 Then strict finds a gap; verify judges the legacy-acceptance session not at all, the enumeration with a warning', () => {
     const probe = withChain([LEAF, ISSUING], {});
     const legacy = { ...probe, legacyAccepted: 'TLSv1' };
     assert.equal(evaluateAddress(at(legacy), PRESETS.strict).outcome, 'gap');
     assert.deepEqual(ids(legacy, PRESETS.strict), ['fail:tls.legacy-protocol.accepted']);
-    assert.deepEqual(ids(legacy, PRESETS.verify), ['warn:tls.legacy-protocol.accepted']);
+    // verify does not ask for that session: a report made with it, judged under verify, says what a verify scan says
+    assert.deepEqual(ids(legacy, PRESETS.verify), []);
+    const { legacyAccepted: _session, ...enumerated } = legacy;
+    const protocols = { SSLv3: null, TLSv1: true, 'TLSv1.1': false, 'TLSv1.2': true, 'TLSv1.3': true };
+    const withEnumeration = { ...enumerated, enumeration: { protocols, ciphers: {}, serverOrder: {}, groups: [], groupsNotTestable: [], dhBits: null, notTestable: [], handshakes: 4 } };
+    assert.deepEqual(ids(withEnumeration, PRESETS.verify), ['warn:tls.legacy-protocol.accepted']);
+    assert.deepEqual(ids(withEnumeration, PRESETS.strict), ['fail:tls.legacy-protocol.accepted']);
     assert.equal(evaluateAddress(at({ ...probe, legacyAccepted: null }), PRESETS.strict).outcome, 'meets');
   });
   it('Given static RSA Then strict fails it for forward secrecy', () => {

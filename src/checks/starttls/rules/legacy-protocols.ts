@@ -11,18 +11,23 @@ import { at, where } from './context.js';
 
 const LEGACY: readonly string[] = ['TLSv1', 'TLSv1.1'];
 
-/** The legacy versions the server accepted, or null when no session could tell. */
-function acceptedLegacy(probe: ProbeResult): string[] | null {
+/**
+ * The legacy versions the server accepted, or null when no session could tell.
+ * The legacy-acceptance session is depth a policy asks for: only a policy that
+ * forbids legacy protocols judges it, so that a report made with it and judged
+ * under another policy says what a scan under that policy says.
+ */
+function acceptedLegacy(probe: ProbeResult, forbidden: boolean): string[] | null {
   if (probe.enumeration) return LEGACY.filter((v) => probe.enumeration?.protocols[v as 'TLSv1'] === true);
-  if (probe.legacyAccepted !== undefined) return probe.legacyAccepted === null ? [] : [probe.legacyAccepted];
   if (probe.legacyCheck === 'negotiated' && probe.tls) return [probe.tls.protocol];
+  if (probe.legacyAccepted !== undefined) return probe.legacyAccepted === null || !forbidden ? [] : [probe.legacyAccepted];
   return null;
 }
 
 export const legacyProtocolRule: AddressRule = (address, policy) => {
   const { probe } = address;
   if (!probe.tls) return [];
-  const accepted = acceptedLegacy(probe);
+  const accepted = acceptedLegacy(probe, policy.forbidLegacyProtocols);
   if (accepted === null) {
     if (!policy.forbidLegacyProtocols) return [];
     const message = `${where(address)}: not measured: whether it still accepts TLSv1 or TLSv1.1 (run with --legacy-acceptance or --enumerate)`;
