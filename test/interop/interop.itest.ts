@@ -45,7 +45,7 @@ type Mta = 'Postfix' | 'Exim';
 interface ProbeExpectation {
   readonly status: string;
   readonly protocol?: string;
-  readonly legacyProtocol?: string | null;
+  readonly legacyCheck?: 'negotiated' | 'refused' | 'incomplete';
   readonly trusted?: boolean;
   readonly validationError?: string | null;
   readonly selfSigned?: boolean;
@@ -105,16 +105,16 @@ const HOSTS: readonly HostCase[] = [
     ip: '127.0.25.13',
     mta: 'Postfix',
     setup: 'TLS 1.0 and 1.1, nothing newer',
-    probe: { status: 'tls-failed', legacyProtocol: 'TLSv1.1' },
-    findings: ['tls.version.below-minimum'],
+    probe: { status: 'ok', protocol: 'TLSv1.1', legacyCheck: 'negotiated' },
+    findings: ['tls.legacy-protocol.accepted', 'tls.version.below-minimum'],
   },
   {
     name: 'pf-tls10',
     ip: '127.0.25.14',
     mta: 'Postfix',
     setup: 'TLS 1.0 only',
-    probe: { status: 'tls-failed', legacyProtocol: 'TLSv1' },
-    findings: ['tls.version.below-minimum'],
+    probe: { status: 'ok', protocol: 'TLSv1', legacyCheck: 'negotiated' },
+    findings: ['tls.legacy-protocol.accepted', 'tls.version.below-minimum'],
   },
   {
     name: 'pf-plain',
@@ -214,7 +214,7 @@ const HOSTS: readonly HostCase[] = [
     ip: '127.0.25.25',
     mta: 'Postfix',
     setup: 'TLS 1.2 with Camellia ciphers only, none of which Node offers: no shared cipher',
-    probe: { status: 'tls-failed', legacyProtocol: undefined, errorPhase: 'tls' },
+    probe: { status: 'tls-failed', legacyCheck: undefined, errorPhase: 'tls' },
     findings: ['tls.handshake.failed'],
   },
   {
@@ -286,8 +286,8 @@ const HOSTS: readonly HostCase[] = [
     ip: '127.0.25.36',
     mta: 'Exim',
     setup: 'TLS 1.0 only (GnuTLS)',
-    probe: { status: 'tls-failed', legacyProtocol: 'TLSv1' },
-    findings: ['tls.version.below-minimum'],
+    probe: { status: 'ok', protocol: 'TLSv1', legacyCheck: 'negotiated' },
+    findings: ['tls.legacy-protocol.accepted', 'tls.version.below-minimum'],
   },
   {
     name: 'ex-ccert',
@@ -512,7 +512,7 @@ const CATALOGUE = new Set([
 ]);
 
 // ---------------------------------------------------------------------------
-// The JSON report, as far as this tier reads it (DESIGN.md, schemaVersion 1)
+// The JSON report, as far as this tier reads it (DESIGN.md, schemaVersion 2)
 
 interface ChainCert {
   readonly subject: string;
@@ -545,7 +545,7 @@ interface Probe {
   };
   readonly extensionsAfterTls?: readonly string[];
   readonly certificate?: CertFacts;
-  readonly legacyProtocol?: string | null;
+  readonly legacyCheck?: 'negotiated' | 'refused' | 'incomplete';
   readonly tlsMode?: string;
   readonly error?: {
     readonly phase: string;
@@ -736,7 +736,7 @@ describe('interop: mxready against real MTAs, cross-checked with openssl and dig
   });
 
   it('the CLI scans every target and exits 1 (the tier is built with gaps)', () => {
-    assert.equal(report.schemaVersion, 1);
+    assert.equal(report.schemaVersion, 2);
     assert.equal(scanRun.code, 1, `exit ${scanRun.code}\n${scanRun.command}\nstderr:\n${scanRun.stderr}`);
     assert.deepEqual(
       report.targets.map((t) => t.input),
@@ -807,37 +807,39 @@ describe('interop: mxready against real MTAs, cross-checked with openssl and dig
         );
       }
 
-      // The TLS session, offering what mxready offers.
-      await compareSession(d, probe, uses, w.policy, 'the policy offer (TLS 1.2+, Node ciphers, SECLEVEL 1)');
-      const handshook = probe.tls !== undefined;
-
-      // A failed handshake: the same failure for openssl, and the same older version.
-      if (!handshook && w.legacy !== null) {
+      // The first session offers what a current MTA does (TLS 1.2+, Node's ciphers, SECLEVEL 1). When openssl's
+      // same offer finds no common version, mxready's legacy check makes a second session offering TLS 1.0-1.1 at
+      // SECLEVEL 0, and when that one reaches a handshake its facts are the probe's.
+      if (!w.policy.handshake && w.legacy !== null) {
         const reason = /:SSL routines:[^:]*:([^:]+):/.exec(w.policy.result.stderr)?.[1] ?? w.policy.result.stderr.trim();
-        // mxready makes its legacy check only after a "no common version" failure.
         d.same(
-          'legacy check made (the policy offer failed for want of a common version)',
-          probe.legacyProtocol !== undefined,
+          'legacy check made (the first offer failed for want of a common version)',
+          probe.legacyCheck !== undefined,
           VERSION_FAILURES.test(reason),
           `openssl s_client (the handshake failed: ${reason})`,
           policyEvidence,
         );
-        if (probe.legacyProtocol !== undefined) {
+        if (probe.legacyCheck !== undefined) {
           d.same(
-            'legacyProtocol (TLS 1.0–1.1 offer, DEFAULT@SECLEVEL=0)',
-            probe.legacyProtocol,
-            w.legacy.handshake ? w.legacy.protocol : null,
+            'legacy check (TLS 1.0–1.1 offer, DEFAULT@SECLEVEL=0): negotiated or refused',
+            probe.legacyCheck,
+            w.legacy.handshake ? 'negotiated' : 'refused',
             'openssl s_client',
             evidenceOf(w.legacy),
           );
         }
+      }
+      if (probe.legacyCheck === 'negotiated' && w.legacy !== null) {
+        await compareSession(d, probe, uses, w.legacy, "the legacy check's offer (TLS 1.0–1.1, DEFAULT@SECLEVEL=0)");
+      } else {
+        await compareSession(d, probe, uses, w.policy, 'the first offer (TLS 1.2+, Node ciphers, SECLEVEL 1)');
       }
 
       // What this set-up is meant to yield (README.md).
       const e = host.probe;
       d.expect('status', probe.status, e.status);
       if (e.protocol !== undefined) d.expect('protocol', probe.tls?.protocol, e.protocol);
-      if ('legacyProtocol' in e) d.expect('legacyProtocol', probe.legacyProtocol, e.legacyProtocol);
+      if ('legacyCheck' in e) d.expect('legacyCheck', probe.legacyCheck, e.legacyCheck);
       if (e.trusted !== undefined) d.expect('trusted', probe.certificate?.trusted, e.trusted);
       if (e.validationError !== undefined) d.expect('validationError', probe.certificate?.validationError, e.validationError);
       if (e.selfSigned !== undefined) d.expect('selfSigned', probe.certificate?.selfSigned, e.selfSigned);
