@@ -10,6 +10,5 @@ import type { Check } from './types.js';
 
 export const DEFAULT_CHECKS: readonly Check[] = [starttlsCheck, enumerationCheck, dnsCheck];
 
-export { ENUMERATION_CHECK_ID } from './enumeration/check.js';
 export { STARTTLS_CHECK_ID } from './starttls/check.js';
 export type { AddressCheck, Check, CheckIo, DomainCheck, MxCheck } from './types.js';

@@ -56,6 +56,12 @@ interface CheckBase {
 
 export interface AddressCheck extends CheckBase {
   readonly scope: 'address';
+  /**
+   * Where its facts go when they belong with the connection record (the STARTTLS
+   * check's `probe`) rather than in `checks`: the key in `probe`. Only for the
+   * facts the JSON contract has always kept there.
+   */
+  readonly inProbe?: 'enumeration';
   /** Never throws for anything a server does (a throw is turned into status error, as a bug). */
   readonly gather?: (context: AddressGather) => Promise<CheckResult>;
 }

@@ -68,7 +68,7 @@ const HOSTS: readonly DemoHost[] = [
   {
     label: 'mx.lenient',
     ip: '127.0.0.11',
-    // Negotiates TLS 1.3 with a modern client, yet still accepts TLS 1.0: only `strict` (or --enumerate) sees it.
+    // Negotiates TLS 1.3 with a modern client, yet still accepts TLS 1.0: only a session offering TLS 1.0-1.1 sees it (strict makes one).
     build: async (ca, host) =>
       starttlsServer(host, await ca.issue({ commonName: host, dnsNames: [host] }), { minVersion: 'TLSv1', maxVersion: 'TLSv1.3', ecdhCurve: 'X25519' }),
   },

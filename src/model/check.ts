@@ -4,7 +4,7 @@
  * rules see and return. Rules import only the model (src/checks/README.md).
  */
 import type { Phase, ProbeResult } from './probe.js';
-import type { ErrorInfo, MxSource, PolicyReport, Severity, TlsRptResultType } from './report.js';
+import type { AddressAssessment, ErrorInfo, Finding, Mark, MxSource, PolicyReport, Severity, TlsRptResultType } from './report.js';
 
 /** Where a check gathers: once per domain target, once per MX host name, or once per IP:port. */
 export type CheckScope = 'domain' | 'mx' | 'address';
@@ -116,11 +116,31 @@ export type AddressRule = (address: AddressView, policy: PolicyReport, depth: De
 export type MxRule = (mx: MxView, target: TargetView, policy: PolicyReport, depth: Depth) => readonly RuleFinding[];
 export type DomainRule = (target: TargetView, policy: PolicyReport, depth: Depth) => readonly RuleFinding[];
 
-/** A check's rules, by the scope they judge (which may differ from the scope it gathers at). */
+/**
+ * The marks a check adds to an address's assessment (what a renderer paints),
+ * from the facts and the address's final findings. Pure, like a rule.
+ */
+export type AddressMarker = (address: AddressView, findings: readonly Finding[], policy: PolicyReport) => Partial<Omit<AddressAssessment, 'outcome'>>;
+
+/** A check's rules, by the scope they judge (which may differ from the scope it gathers at), and its marks. */
 export interface CheckRules {
   readonly address?: readonly AddressRule[];
   readonly mx?: readonly MxRule[];
   readonly domain?: readonly DomainRule[];
+  readonly marks?: AddressMarker;
+}
+
+const MARK_OF: Readonly<Record<Severity, Mark>> = { fail: 'gap', warn: 'warn', info: 'ok' };
+const MARK_ORDER: readonly Mark[] = ['ok', 'warn', 'gap'];
+
+/** The worst mark among the findings with these ids (fail: gap, warn: warn); ok when there is none. */
+export function markOf(findings: readonly Finding[], ids: ReadonlySet<string>): Mark {
+  let worst: Mark = 'ok';
+  for (const f of findings) {
+    const mark = MARK_OF[f.severity];
+    if (ids.has(f.id) && MARK_ORDER.indexOf(mark) > MARK_ORDER.indexOf(worst)) worst = mark;
+  }
+  return worst;
 }
 
 /** The finding every "not measured" rule emits: one per address, naming the facts and their flags. */

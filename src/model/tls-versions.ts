@@ -1,4 +1,4 @@
-/** The one scale of TLS versions every layer orders by (the probe, the enumeration, the policy). */
+/** The one scale of TLS versions every layer orders by (the sessions, the checks, the policy). */
 import type { TlsVersionSetting } from './report.js';
 
 /** Oldest first. SSLv3 is outside it: no Node can offer it. */

@@ -13,18 +13,13 @@
  */
 import { DEFAULT_CHECKS, type Check } from '../checks/registry.js';
 import type { AddressView, CheckResult, Depth, MxView, RuleFinding, TargetView } from '../model/check.js';
-import { classifyCipher } from '../model/cipher-classes.js';
-import type { ProbeResult } from '../model/probe.js';
 import type {
   AddressAssessment,
   AddressReport,
-  CertificateProblem,
   ErrorInfo,
   Finding,
-  Mark,
   MxReport,
   PolicyReport,
-  Severity,
   TargetReport,
   TargetStatus,
 } from '../model/report.js';
@@ -62,62 +57,10 @@ function judged(rules: readonly RuleFinding[], catalogue: Catalogue, policy: Pol
   };
 }
 
-const MARK: Readonly<Record<Severity, Mark>> = { fail: 'gap', warn: 'warn', info: 'ok' };
-const WORSE: readonly Mark[] = ['ok', 'warn', 'gap'];
-
-/** The worst mark among the findings with these ids; ok when there is none. */
-function markOf(findings: readonly Finding[], ids: ReadonlySet<string>): Mark {
-  return findings.filter((f) => ids.has(f.id)).reduce<Mark>((worst, f) => (WORSE.indexOf(MARK[f.severity]) > WORSE.indexOf(worst) ? MARK[f.severity] : worst), 'ok');
-}
-
-const PROTOCOL_IDS: ReadonlySet<string> = new Set(['tls.version.below-minimum']);
-const CERTIFICATE_IDS: ReadonlySet<string> = new Set([
-  'cert.unreadable',
-  'cert.expired',
-  'cert.not-yet-valid',
-  'cert.untrusted',
-  'cert.hostname-mismatch',
-  'cert.chain.incomplete',
-]);
-const LEGACY_IDS: ReadonlySet<string> = new Set(['tls.legacy-protocol.accepted']);
-const LEGACY_VERSIONS: ReadonlySet<string> = new Set(['TLSv1', 'TLSv1.1', 'SSLv3']);
-
-function certificateProblems(probe: ProbeResult): CertificateProblem[] {
-  const cert = probe.certificate;
-  if (!cert) return ['unreadable'];
-  const problems: CertificateProblem[] = [];
-  const expired = cert.daysRemaining < 0 || cert.validationError === 'CERT_HAS_EXPIRED';
-  const notYetValid = cert.validationError === 'CERT_NOT_YET_VALID';
-  if (expired) problems.push('expired');
-  if (notYetValid) problems.push('not-yet-valid');
-  if (!cert.trusted && !expired && !notYetValid) problems.push(cert.selfSigned ? 'self-signed' : 'untrusted');
-  if (!cert.hostnameMatch) problems.push('name-mismatch');
-  return problems;
-}
-
-/** Every mark the renderers show for one address, from its facts and its (final) findings. */
-export function assess(probe: ProbeResult, findings: readonly Finding[], outcome: AddressOutcome, policy: PolicyReport): AddressAssessment {
-  const tls = probe.tls;
-  const enumeration = probe.enumeration;
-  const cipherClass = tls ? classifyCipher(tls.cipher.standardName) : null;
-  return {
-    outcome,
-    protocol: tls ? markOf(findings, PROTOCOL_IDS) : null,
-    cipher: cipherClass === null ? null : { class: cipherClass, allowed: policy.allowedCipherClasses.includes(cipherClass) },
-    certificate: tls ? { mark: markOf(findings, CERTIFICATE_IDS), problems: certificateProblems(probe) } : null,
-    ...(enumeration
-      ? {
-          enumeration: {
-            versions: Object.fromEntries(
-              Object.entries(enumeration.protocols)
-                .filter(([, accepted]) => accepted === true)
-                .map(([version]) => [version, LEGACY_VERSIONS.has(version) ? markOf(findings, LEGACY_IDS) : 'ok']),
-            ),
-            classes: Object.fromEntries(Object.values(enumeration.ciphers).flat().map((c) => [c.standardName, classifyCipher(c.standardName)])),
-          },
-        }
-      : {}),
-  };
+/** Every mark the renderers show for one address: the outcome, then each check's marks (none without the facts). */
+export function assess(view: AddressView, findings: readonly Finding[], outcome: AddressOutcome, policy: PolicyReport, checks: readonly Check[]): AddressAssessment {
+  const marks = checks.map((check) => check.rules.marks?.(view, findings, policy) ?? {});
+  return Object.assign({ outcome, protocol: null, cipher: null, certificate: null }, ...marks) as AddressAssessment;
 }
 
 function checksOf(record: { readonly checks?: Readonly<Record<string, CheckResult>> }): Readonly<Record<string, CheckResult>> {
@@ -171,7 +114,7 @@ export function evaluateAddress(
   const { findings, unassessed } = judged(rules, catalogueFor(options.checks), policy);
   const outcome: AddressOutcome = findings.some((f) => f.severity === 'fail') ? 'gap' : unassessed.length > 0 ? 'unassessed' : 'meets';
   const reason = outcome === 'unassessed' ? unassessed[0] : undefined;
-  return { outcome, findings, assessment: assess(view.probe, findings, outcome, policy), ...(reason ? { error: reason } : {}) };
+  return { outcome, findings, assessment: assess(view, findings, outcome, policy, options.checks), ...(reason ? { error: reason } : {}) };
 }
 
 export interface TargetVerdictInput {

@@ -3,10 +3,10 @@
  * between every target that reaches the same IP:port or MX host), ready to be
  * judged. Pure.
  */
-import { ENUMERATION_CHECK_ID, STARTTLS_CHECK_ID } from '../checks/registry.js';
+import { STARTTLS_CHECK_ID, type Check } from '../checks/registry.js';
 import type { CheckResult } from '../model/check.js';
 import { describeBug, type ErrorCode } from '../model/errors.js';
-import type { EnumerationFacts, ProbeError, ProbeResult } from '../model/probe.js';
+import type { ProbeError, ProbeResult } from '../model/probe.js';
 import type { AddressReport, ErrorInfo, MxReport, TargetReport } from '../model/report.js';
 import { matchesHostname } from '../tls/certificate.js';
 import type { Results } from './gather.js';
@@ -35,28 +35,31 @@ export function unreachedProbe(status: ProbeResult['status'], error: ProbeError)
 
 /**
  * The connection record of one address from its checks' results: the STARTTLS
- * check's facts, with the enumeration check's under `enumeration` (as in
- * schemaVersion 1); every other check's result stays in `checks`.
+ * check's facts, with those of a check that keeps them in the record (its
+ * `inProbe` key, as schemaVersion 1 had them); every other check's result stays
+ * in `checks`.
  */
-function connectionRecord(results: Results): { probe: ProbeResult; checks: Record<string, CheckResult> } {
-  const { [STARTTLS_CHECK_ID]: starttls, [ENUMERATION_CHECK_ID]: enumeration, ...others } = results;
-  let probe = starttls?.facts as ProbeResult | undefined;
-  if (probe === undefined) {
-    const message = starttls?.error?.message ?? 'mxready bug: the STARTTLS check left no result';
-    probe = unreachedProbe('internal-error', { phase: 'internal', code: 'internal-error', message });
+function connectionRecord(results: Results, checks: readonly Check[]): { probe: ProbeResult; checks: Record<string, CheckResult> } {
+  const { [STARTTLS_CHECK_ID]: starttls, ...others } = results;
+  const message = starttls?.error?.message ?? 'mxready bug: the STARTTLS check left no result';
+  let probe: ProbeResult = (starttls?.facts as ProbeResult | undefined) ?? unreachedProbe('internal-error', { phase: 'internal', code: 'internal-error', message });
+  const rest: Record<string, CheckResult> = {};
+  for (const [id, result] of Object.entries(others)) {
+    const check = checks.find((c) => c.id === id);
+    const key = check?.scope === 'address' ? check.inProbe : undefined;
+    if (key === undefined) rest[id] = result;
+    else if (result.facts !== undefined) probe = { ...probe, [key]: result.facts } as ProbeResult;
   }
-  const enumerationFacts = enumeration?.facts as EnumerationFacts | undefined;
-  if (enumerationFacts !== undefined) probe = { ...probe, enumeration: enumerationFacts };
-  return { probe, checks: others };
+  return { probe, checks: rest };
 }
 
-function addressReport(address: PlannedAddress, host: string, results: ReadonlyMap<string, Results>): AddressReport {
+function addressReport(address: PlannedAddress, host: string, results: GatheredResults): AddressReport {
   if (address.probeKey === null) {
     return { ip: address.ip, port: address.port, probe: refusedPrivateResult(address.refusedRange ?? 'private'), assessment: UNJUDGED };
   }
-  const found = results.get(address.probeKey);
+  const found = results.addresses.get(address.probeKey);
   if (!found) throw new Error(`no check results for ${address.probeKey}`);
-  const { probe, checks } = connectionRecord(found);
+  const { probe, checks } = connectionRecord(found, results.checks);
   return {
     ip: address.ip,
     port: address.port,
@@ -66,8 +69,8 @@ function addressReport(address: PlannedAddress, host: string, results: ReadonlyM
   };
 }
 
-function mxReport(mx: PlannedMx, results: ReadonlyMap<string, Results>, mxResults: ReadonlyMap<string, Results>): MxReport {
-  const checks = mxResults.get(mx.host);
+function mxReport(mx: PlannedMx, results: GatheredResults): MxReport {
+  const checks = results.mxHosts.get(mx.host);
   return {
     host: mx.host,
     preference: mx.preference,
@@ -82,6 +85,8 @@ function mxReport(mx: PlannedMx, results: ReadonlyMap<string, Results>, mxResult
 }
 
 export interface GatheredResults {
+  /** The checks that gathered them. */
+  readonly checks: readonly Check[];
   readonly addresses: ReadonlyMap<string, Results>;
   readonly mxHosts: ReadonlyMap<string, Results>;
   readonly domains: ReadonlyMap<string, Results>;
@@ -102,7 +107,7 @@ export function assembleTarget(target: PlannedTarget, results: GatheredResults):
       ...(target.nullMxMixed ? { nullMxMixed: true } : {}),
       ...(target.mxSkipped > 0 ? { mxSkipped: target.mxSkipped } : {}),
     },
-    mx: target.mx.map((entry) => mxReport(entry, results.addresses, results.mxHosts)),
+    mx: target.mx.map((entry) => mxReport(entry, results)),
     ...(checks && Object.keys(checks).length > 0 ? { checks } : {}),
     findings: [],
   };

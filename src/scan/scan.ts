@@ -184,6 +184,7 @@ export async function scan(inputs: readonly string[], options: ScanOptions = {},
       },
     };
     const results: GatheredResults = {
+      checks,
       addresses: await gatherAddresses(plan, settings),
       mxHosts: await gatherMxHosts(plan.targets, settings),
       domains: await gatherDomains(plan.targets, settings),

@@ -79,7 +79,7 @@ export interface SessionEnv {
 /**
  * Which TLS versions to offer, and how far to go. The optional TlsOffer fields
  * (ciphers, ecdhCurve, sigalgs) replace Node's defaults for this session's
- * handshake (--enumerate); absent, the offer is the plain probe's.
+ * handshake (a check that tests what the server accepts); absent, the offer is the plain probe's.
  */
 export interface SessionPlan extends TlsOffer {
   readonly minVersion: SecureVersion;

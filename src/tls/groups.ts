@@ -1,5 +1,5 @@
 /**
- * Key-exchange groups (IANA "TLS Supported Groups") that --enumerate offers, in
+ * Key-exchange groups (IANA "TLS Supported Groups") a session can offer, in
  * the order it offers them, with the name OpenSSL's `ecdhCurve` takes and the
  * name the report uses. Which of them this runtime can offer is measured
  * (./runtime.ts); the hybrid post-quantum groups need OpenSSL 3.5 (Node 22.20+,

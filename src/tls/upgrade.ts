@@ -25,7 +25,7 @@ import type { Duplex } from 'node:stream';
 
 /**
  * What the client offers beyond the versions, for sessions that must offer
- * something other than Node's defaults (--enumerate). Every field is optional;
+ * something other than Node's defaults (one offer per handshake). Every field is optional;
  * when all are absent the handshake is exactly the plain probe's.
  */
 export interface TlsOffer {
@@ -163,7 +163,7 @@ const NO_CLIENT = {};
 
 /**
  * Contexts kept per anchor list and client certificate for offers with explicit
- * ciphers, groups or signature algorithms (--enumerate builds one per
+ * ciphers, groups or signature algorithms (a caller that tests offers builds one per
  * elimination step, so their number is not bounded by the scan's options); past
  * this the oldest such context is dropped. Plain offers are never dropped.
  */

@@ -9,7 +9,7 @@ import type { ProbeResult } from '../../model/probe.js';
 import type { AddressCheck } from '../types.js';
 import { enumerate } from './enumerate.js';
 import { ENUMERATION_FINDINGS } from './findings.js';
-import { weakSuitesRule } from './rules.js';
+import { enumerationMarks, weakSuitesRule } from './rules.js';
 
 export const ENUMERATION_CHECK_ID = 'enumeration';
 
@@ -21,9 +21,10 @@ function reachedHandshake(probe: ProbeResult): boolean {
 export const enumerationCheck: AddressCheck = {
   id: ENUMERATION_CHECK_ID,
   scope: 'address',
+  inProbe: 'enumeration',
   description: 'every protocol version, cipher suite and key-exchange group the address accepts, and whether it enforces its own order (--enumerate)',
   findings: ENUMERATION_FINDINGS,
-  rules: { address: [weakSuitesRule] },
+  rules: { address: [weakSuitesRule], marks: enumerationMarks },
   runsAt: (depth) => depth.enumerate,
   gather: async ({ target, options, io, prior, signal }): Promise<CheckResult> => {
     const probe = prior['starttls']?.facts as ProbeResult | undefined;

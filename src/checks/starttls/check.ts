@@ -12,6 +12,7 @@ import { certificateRule } from './rules/certificate.js';
 import { chainRule } from './rules/chain.js';
 import { cipherRule } from './rules/cipher.js';
 import { legacyProtocolRule } from './rules/legacy-protocols.js';
+import { starttlsMarks } from './rules/marks.js';
 import { sessionRule } from './rules/session.js';
 import { tlsVersionRules } from './rules/tls-version.js';
 
@@ -22,7 +23,7 @@ export const starttlsCheck: AddressCheck = {
   scope: 'address',
   description: 'greeting, EHLO, STARTTLS, the TLS handshake and EHLO inside TLS: protocol, cipher, key exchange, certificate',
   findings: STARTTLS_FINDINGS,
-  rules: { address: [sessionRule, ...tlsVersionRules, legacyProtocolRule, cipherRule, certificateRule, chainRule] },
+  rules: { address: [sessionRule, ...tlsVersionRules, legacyProtocolRule, cipherRule, certificateRule, chainRule], marks: starttlsMarks },
   gather: async ({ target, options, io, depth, signal }) => {
     const facts: ProbeResult = await probe(
       target,
