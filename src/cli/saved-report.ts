@@ -5,7 +5,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Ajv, type ValidateFunction } from 'ajv';
+import { createRequire } from 'node:module';
+import type { Ajv as AjvClass, ValidateFunction } from 'ajv';
 import { UsageError } from '../model/errors.js';
 import { SCHEMA_VERSION, type Report } from '../model/report.js';
 import { PACKAGE_ROOT } from '../model/version.js';
@@ -15,6 +16,8 @@ import { upgradeV1 } from '../scan/rejudge.js';
 export const SCHEMA_FILES: Readonly<Record<number, string>> = { 1: 'schema/report.v1.schema.json', 2: 'schema/report.v2.schema.json' };
 
 const validators = new Map<number, ValidateFunction>();
+/** Ajv is loaded when a saved report is first read, not by every scan that imports the library. */
+const requireLazily = createRequire(import.meta.url);
 
 /** The compiled validator of a schema version (compiled once). */
 export function schemaValidator(version: number): ValidateFunction {
@@ -23,6 +26,7 @@ export function schemaValidator(version: number): ValidateFunction {
     const file = SCHEMA_FILES[version];
     if (file === undefined || PACKAGE_ROOT === null) throw new Error(`no schema for schemaVersion ${version}`);
     const schema = JSON.parse(readFileSync(join(PACKAGE_ROOT, file), 'utf8')) as object;
+    const { Ajv } = requireLazily('ajv') as { Ajv: typeof AjvClass };
     validate = new Ajv({ allErrors: true, strict: false }).compile(schema);
     validators.set(version, validate);
   }
