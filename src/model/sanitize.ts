@@ -6,8 +6,13 @@
  * move the cursor, clear the screen or forge lines in a terminal or a log:
  * C0 controls except TAB and DEL become `\xNN`, C1 controls become `\u00NN`
  * (so an invalid byte 0x85 and the code point U+0085 stay distinguishable),
- * and lone UTF-16 surrogates (strings only) become `\uXXXX`.
- * Every other character, non-ASCII included, is kept as is.
+ * and lone UTF-16 surrogates (strings only) become `\uXXXX`. Format characters
+ * (Unicode category Cf: the bidirectional controls U+202A–202E, U+2066–2069,
+ * U+200E/200F, U+061C, zero-width and invisible characters, the BOM, tags) and
+ * the line and paragraph separators U+2028/U+2029 become `\uXXXX` (`\u{XXXXX}`
+ * above U+FFFF), so text can never reorder or hide how a line reads (the
+ * "Trojan Source" class, CVE-2021-42574). Every other character, non-ASCII
+ * included, is kept as is.
  */
 
 const TAB = 0x09;
@@ -22,12 +27,22 @@ function hex(value: number, width: number): string {
   return value.toString(16).toUpperCase().padStart(width, '0');
 }
 
+const FORMAT = /^[\p{Cf}\u2028\u2029]$/u;
+
 /** The printable form of one code point. */
 function escapeCodePoint(cp: number): string {
   if ((cp < 0x20 && cp !== TAB) || cp === DEL) return `\\x${hex(cp, 2)}`;
-  if (cp >= 0x80 && cp <= 0x9f) return `\\u${hex(cp, 4)}`;
+  if (cp < 0x80) return String.fromCharCode(cp);
+  if (cp <= 0x9f) return `\\u${hex(cp, 4)}`;
   if (cp >= 0xd800 && cp <= 0xdfff) return `\\u${hex(cp, 4)}`;
-  return String.fromCodePoint(cp);
+  const ch = String.fromCodePoint(cp);
+  if (FORMAT.test(ch)) return cp > 0xffff ? `\\u{${hex(cp, 5)}}` : `\\u${hex(cp, 4)}`;
+  return ch;
+}
+
+/** Whether a string holds a character sanitizeText would escape (C0 but TAB, DEL, C1, lone surrogates, Cf, U+2028/2029). */
+export function needsEscaping(text: string): boolean {
+  return /[\x00-\x08\x0a-\x1f\x7f-\x9f\ud800-\udfff\p{Cf}\u2028\u2029]/u.test(text);
 }
 
 function sanitizeString(input: string): string {

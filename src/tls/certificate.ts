@@ -373,23 +373,34 @@ function formatAttribute(attribute: NameAttribute): string {
   return `${shortName}=${escapeRfc4514(attribute.text)}`;
 }
 
+/** Format characters (Cf: bidirectional controls, zero-width, …) and U+2028/U+2029: never raw in a report. */
+const FORMAT = /^[\p{Cf}\u2028\u2029]$/u;
+
+/** `\hh` for each UTF-8 byte of a character (RFC 4514 §2.4 hexpair escapes). */
+function hexPairs(ch: string): string {
+  return [...Buffer.from(ch, 'utf8')].map((b) => `\\${b.toString(16).toUpperCase().padStart(2, '0')}`).join('');
+}
+
 /**
  * Escapes an attribute value per RFC 4514 §2.4: `"+,;<>\` anywhere, a leading
- * space or '#', a trailing space; NUL and other control characters as \hh.
+ * space or '#', a trailing space; NUL and other control characters as \hh; C1
+ * controls and format characters (bidirectional overrides and isolates,
+ * zero-width characters, U+2028/U+2029) as the \hh of their UTF-8 bytes, so no
+ * terminal acts on them and no line reads reordered.
  */
 export function escapeRfc4514(value: string): string {
   let out = '';
-  const last = value.length - 1;
-  for (let i = 0; i < value.length; i++) {
-    const ch = value.charAt(i);
-    const code = ch.charCodeAt(0);
+  const chars = [...value];
+  const last = chars.length - 1;
+  chars.forEach((ch, i) => {
+    const code = ch.codePointAt(0) ?? 0;
     if (code < 0x20 || code === 0x7f) out += `\\${code.toString(16).toUpperCase().padStart(2, '0')}`;
-    // C1 controls: hex-escaped as their UTF-8 bytes (RFC 4514 §2.4), so no terminal acts on them.
-    else if (code >= 0x80 && code <= 0x9f) out += `\\C2\\${code.toString(16).toUpperCase()}`;
+    else if (code >= 0xd800 && code <= 0xdfff) out += `\\u${code.toString(16).toUpperCase()}`; // a lone surrogate (BMPString): no UTF-8 bytes
+    else if ((code >= 0x80 && code <= 0x9f) || FORMAT.test(ch)) out += hexPairs(ch);
     else if ('"+,;<>\\'.includes(ch)) out += `\\${ch}`;
     else if ((i === 0 && (ch === ' ' || ch === '#')) || (i === last && ch === ' ')) out += `\\${ch}`;
     else out += ch;
-  }
+  });
   return out;
 }
 

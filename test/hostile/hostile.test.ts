@@ -218,6 +218,11 @@ describe('the inert-output checker (so its silence means something)', () => {
     ['invalid UTF-8 0xff', Buffer.from([0x61, 0xff]), false],
     ['an overlong 0xc0 0xaf', Buffer.from([0xc0, 0xaf]), false],
     ['a surrogate 0xed 0xa0 0x80', Buffer.from([0xed, 0xa0, 0x80]), false],
+    ['a raw RIGHT-TO-LEFT OVERRIDE U+202E', Buffer.from('a\u202eb', 'utf8'), false],
+    ['a raw FIRST STRONG ISOLATE U+2068', Buffer.from('a\u2068b', 'utf8'), false],
+    ['a raw LINE SEPARATOR U+2028', Buffer.from('a\u2028b', 'utf8'), false],
+    ['a raw ZERO WIDTH SPACE U+200B', Buffer.from('a\u200bb', 'utf8'), false],
+    ['an escaped \\u202E', Buffer.from('a\\u202Eb', 'utf8'), true],
   ];
   for (const [name, bytes, inert] of cases) {
     it(`Given ${name} Then it is ${inert ? 'accepted' : 'flagged'}`, () => {

@@ -1,12 +1,15 @@
 /**
  * Checks that hostile text stayed inert: in raw output bytes, nothing but valid
- * UTF-8 with no C0 control except TAB, LF and CR, no DEL and no C1 control
- * (U+0080–U+009F); in the strings of a parsed JSON report, additionally no CR
- * (a consumer printing a field raw, `jq -r`, must not be steered either) and no
- * lone surrogate.
+ * UTF-8 with no C0 control except TAB, LF and CR, no DEL, no C1 control
+ * (U+0080–U+009F), no format character (category Cf: bidirectional controls,
+ * zero-width characters, …) and no U+2028/U+2029; in the strings of a parsed
+ * JSON report, additionally no CR (a consumer printing a field raw, `jq -r`,
+ * must not be steered either) and no lone surrogate.
  */
 
 const MAX_REPORTED = 8;
+/** Unicode format characters (Cf) and the line/paragraph separators. */
+const FORMAT = /^[\p{Cf}\u2028\u2029]$/u;
 
 function describe(cp: number): string {
   return `U+${cp.toString(16).toUpperCase().padStart(4, '0')}`;
@@ -61,7 +64,8 @@ export function textViolations(text: string, allowed: ReadonlySet<number>): stri
     const cp = text.codePointAt(i) ?? 0;
     const c0 = cp < 0x20 && !allowed.has(cp);
     const surrogate = cp >= 0xd800 && cp <= 0xdfff;
-    if (c0 || cp === 0x7f || (cp >= 0x80 && cp <= 0x9f) || surrogate) problems.push(`${describe(cp)} at ${i}: ${context(text, i)}`);
+    const format = FORMAT.test(String.fromCodePoint(cp));
+    if (c0 || cp === 0x7f || (cp >= 0x80 && cp <= 0x9f) || surrogate || format) problems.push(`${describe(cp)} at ${i}: ${context(text, i)}`);
     if (cp > 0xffff) i++;
   }
   return problems;

@@ -22,6 +22,12 @@ describe('sanitizeText', () => {
     { name: 'a code point above U+10FFFF is rejected', input: Buffer.from([0xf4, 0x90, 0x80, 0x80]), expected: '\\xF4\\x90\\x80\\x80' },
     { name: 'an ESC in bytes is escaped', input: Buffer.from('\x1b]0;title\x07', 'latin1'), expected: '\\x1B]0;title\\x07' },
     { name: 'empty input', input: Buffer.alloc(0), expected: '' },
+    { name: 'bidirectional overrides and isolates are escaped (Trojan Source)', input: 'a\u202eb\u202ac\u2066d\u2069e\u200ef\u200fg\u061ch', expected: 'a\\u202Eb\\u202Ac\\u2066d\\u2069e\\u200Ef\\u200Fg\\u061Ch' },
+    { name: 'the same in UTF-8 bytes', input: Buffer.from('x\u202ey', 'utf8'), expected: 'x\\u202Ey' },
+    { name: 'zero-width characters, the BOM and the soft hyphen are escaped', input: '\u200b\u200d\ufeff\u00ad', expected: '\\u200B\\u200D\\uFEFF\\u00AD' },
+    { name: 'the line and paragraph separators are escaped', input: 'a\u2028b\u2029', expected: 'a\\u2028b\\u2029' },
+    { name: 'a tag character above U+FFFF is escaped with braces', input: 'a\u{e0041}', expected: 'a\\u{E0041}' },
+    { name: 'escaping is idempotent: escaped text stays as it is', input: 'a\\u202Eb\\x1B', expected: 'a\\u202Eb\\x1B' },
   ];
 
   for (const { name, input, expected } of cases) {
@@ -31,14 +37,23 @@ describe('sanitizeText', () => {
     });
   }
 
+  it('escapes every format character (category Cf) and nothing else of the BMP but controls', () => {
+    for (let cp = 0xa0; cp <= 0xffff; cp += 1) {
+      if (cp >= 0xd800 && cp <= 0xdfff) continue;
+      const ch = String.fromCodePoint(cp);
+      const escaped = sanitizeText(ch) !== ch;
+      assert.equal(escaped, /[\p{Cf}\u2028\u2029]/u.test(ch), `U+${cp.toString(16)}`);
+    }
+  });
+
   it('never lets a control character through, whatever the bytes', () => {
     // Given every single byte and every pair of a lead byte and a following byte
     for (let a = 0; a < 256; a += 1) {
       for (const b of [0x00, 0x1b, 0x41, 0x80, 0x85, 0x9b, 0xbf, 0xc2]) {
         // When sanitised
         const text = sanitizeText(Buffer.from([a, b]));
-        // Then no C0 (but TAB), DEL or C1 character remains
-        assert.doesNotMatch(text, /[\x00-\x08\x0a-\x1f\x7f-\x9f]/, `bytes ${a} ${b} gave ${JSON.stringify(text)}`);
+        // Then no C0 (but TAB), DEL, C1 or format character remains
+        assert.doesNotMatch(text, /[\x00-\x08\x0a-\x1f\x7f-\x9f\p{Cf}\u2028\u2029]/u, `bytes ${a} ${b} gave ${JSON.stringify(text)}`);
       }
     }
   });
