@@ -30,11 +30,13 @@ import {
   type ScanTuningOptions,
 } from './options.js';
 import { loadPolicy } from './policy-file.js';
+import { exitCodeOf, GuardedOutput, type OutputStream } from './output.js';
 import { createProgress } from './progress.js';
 import { parseSavedReport } from './saved-report.js';
 
 export interface CliIo {
-  readonly stdout: NodeJS.WritableStream & { isTTY?: boolean };
+  /** The report goes here (main() hands a GuardedOutput over process.stdout). */
+  readonly stdout: OutputStream;
   readonly stderr: NodeJS.WritableStream & { isTTY?: boolean };
   readonly stdin: NodeJS.ReadableStream;
   readonly env: NodeJS.ProcessEnv;
@@ -49,7 +51,10 @@ Exit codes:
   2  usage or configuration error; nothing was scanned
   3  no gap found, but some target could not be assessed (DNS failure, unreachable, timeout, a fact not measured)
   130, 143  interrupted by SIGINT, SIGTERM (the report of what finished is still written)
+  141  stdout was closed by its reader (… | head); writing stopped quietly, --json PATH is still written
+  74  the report could not be written to stdout (an I/O error other than a closed reader)
   70  internal error (a bug in mxready)
+  When several apply, the first of 70, 130/143, 74, 2, 141, 1, 3, 0 wins.
 
 Targets:
   example.com            a domain: its MX hosts (or implicit MX) are probed on --port
@@ -319,11 +324,14 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
 }
 
 export async function main(): Promise<void> {
-  const code = await run(process.argv.slice(2), {
-    stdout: process.stdout,
-    stderr: process.stderr,
-    stdin: process.stdin,
-    env: process.env,
-  });
-  process.exitCode = code;
+  const stdout = new GuardedOutput(process.stdout);
+  const code = await run(process.argv.slice(2), { stdout, stderr: process.stderr, stdin: process.stdin, env: process.env });
+  await stdout.settle();
+  const codes = [code];
+  if (stdout.failure !== null) {
+    process.stderr.write(`mxready: cannot write the report to stdout: ${sanitizeText(stdout.failure.code ?? stdout.failure.message)}\n`);
+    codes.push(EXIT.ioError);
+  }
+  if (stdout.closed) codes.push(EXIT.stdoutClosed);
+  process.exitCode = exitCodeOf(codes);
 }

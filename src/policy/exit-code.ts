@@ -1,7 +1,7 @@
 /** The exit code a report calls for (DESIGN.md): the CLI and `mxready report` use it; library users may too. */
 import type { Report } from '../model/report.js';
 
-export const EXIT = { ok: 0, gap: 1, usage: 2, unassessed: 3, internal: 70, sigint: 130, sigterm: 143 } as const;
+export const EXIT = { ok: 0, gap: 1, usage: 2, unassessed: 3, internal: 70, ioError: 74, sigint: 130, stdoutClosed: 141, sigterm: 143 } as const;
 
 /** What makes exit 1: a gap (a fail finding, the default), or with "warn" also any warning. */
 export type FailOn = 'fail' | 'warn';

@@ -1,0 +1,83 @@
+/**
+ * stdout as the CLI writes to it: when its reader goes away (EPIPE: `mxready … |
+ * head`, a CI step that stops reading) or the stream is destroyed, writing stops
+ * quietly, with no stack trace and nothing more on stderr, and the exit code is
+ * 141 (128 + SIGPIPE). Any other write error (a full disk under a redirect) is
+ * one stderr line and exit 74 (EX_IOERR).
+ */
+import { EXIT } from '../policy/exit-code.js';
+
+/** Errors that mean "the reader is gone", not "the write failed". */
+const CLOSED = new Set(['EPIPE', 'ERR_STREAM_DESTROYED', 'ERR_STREAM_WRITE_AFTER_END', 'ECONNRESET']);
+
+export interface OutputStream {
+  readonly isTTY?: boolean;
+  write(chunk: string): boolean;
+}
+
+export class GuardedOutput implements OutputStream {
+  readonly #stream: NodeJS.WritableStream & { isTTY?: boolean; destroyed?: boolean };
+  #closed = false;
+  #failure: NodeJS.ErrnoException | null = null;
+
+  constructor(stream: NodeJS.WritableStream & { isTTY?: boolean; destroyed?: boolean }) {
+    this.#stream = stream;
+    stream.on('error', (error: NodeJS.ErrnoException) => this.#note(error));
+  }
+
+  get isTTY(): boolean | undefined {
+    return this.#stream.isTTY;
+  }
+
+  /** The reader went away: nothing more is written. */
+  get closed(): boolean {
+    return this.#closed || this.#stream.destroyed === true;
+  }
+
+  /** A write failed for another reason. */
+  get failure(): NodeJS.ErrnoException | null {
+    return this.#failure;
+  }
+
+  write(chunk: string): boolean {
+    if (this.closed || this.#failure !== null) return false;
+    try {
+      return this.#stream.write(chunk);
+    } catch (error) {
+      this.#note(error as NodeJS.ErrnoException);
+      return false;
+    }
+  }
+
+  /** Waits until what was written has been handed to the OS (or has failed), so the outcome is known. */
+  settle(): Promise<void> {
+    if (this.closed || this.#failure !== null) return Promise.resolve();
+    return new Promise((resolve) => {
+      try {
+        this.#stream.write('', (error?: Error | null) => {
+          if (error) this.#note(error as NodeJS.ErrnoException);
+          resolve();
+        });
+      } catch (error) {
+        this.#note(error as NodeJS.ErrnoException);
+        resolve();
+      }
+    });
+  }
+
+  #note(error: NodeJS.ErrnoException): void {
+    if (CLOSED.has(error.code ?? '')) this.#closed = true;
+    else this.#failure ??= error;
+  }
+}
+
+/**
+ * The exit code when several apply: the first of 70 (a bug), 130/143 (an
+ * interrupt), 74 (an output could not be written), 2 (usage), 141 (stdout was
+ * closed), then the report's own 1, 3, 0.
+ */
+export function exitCodeOf(codes: readonly number[]): number {
+  const order: readonly number[] = [EXIT.internal, EXIT.sigint, EXIT.sigterm, EXIT.ioError, EXIT.usage, EXIT.stdoutClosed, EXIT.gap, EXIT.unassessed, EXIT.ok];
+  for (const code of order) if (codes.includes(code)) return code;
+  return codes[0] ?? EXIT.ok;
+}
