@@ -6,6 +6,7 @@
  */
 import net from 'node:net';
 import { isLookupFailure, type ErrorCode } from '../model/errors.js';
+import { canonicalIp } from '../net/address.js';
 import type { ErrorInfo } from '../model/report.js';
 import { normaliseName } from './client.js';
 import type {
@@ -123,9 +124,14 @@ export function walkAnswer(
 
 // ---------------------------------------------------------------- hosts
 
+/** The addresses of an A or AAAA answer, canonical (an IPv4-mapped AAAA is the IPv4 it carries). */
 function addressesOf(result: ChainResult, isFamily: (ip: string) => boolean): string[] {
   if (!result.ok) return [];
-  return result.records.map((r) => r.data).filter((d): d is string => typeof d === 'string' && isFamily(d));
+  return result.records
+    .map((r) => r.data)
+    .filter((d): d is string => typeof d === 'string' && isFamily(d))
+    .map((ip) => canonicalIp(ip))
+    .filter((ip): ip is string => ip !== null);
 }
 
 function unique<T>(items: readonly T[]): T[] {

@@ -55,7 +55,7 @@ export interface DnsClient {
 
 export interface ResolvedHost {
   readonly name: string;
-  /** IPv4 then IPv6 addresses, in DNS order, de-duplicated. */
+  /** IPv4 then IPv6 addresses, in DNS order, canonical (src/net/address.ts) and de-duplicated. */
   readonly addresses: readonly string[];
   /** CNAME targets followed, in order, when the name was an alias. */
   readonly cname?: readonly string[];

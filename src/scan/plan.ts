@@ -3,12 +3,13 @@
  *
  * Every IP:port is probed once per scan and its result shared by every target
  * that reaches it; the SNI is the first host name (in input order, then MX order)
- * that reached the address (an IP-literal relay has none to give). Addresses from DNS in guarded ranges are not
- * probed unless allowPrivate; explicit relay addresses always are.
+ * that reached the address (an IP-literal relay has none to give). The guard (./guard.ts) decides which addresses
+ * are dialled: from DNS, none in a guarded range but private ones with allowPrivate; typed relays, all but the
+ * "never" ranges. Addresses arrive canonical (src/net/address.ts), so one IP:port is one probe.
  */
 import type { ResolvedMx } from '../dns/types.js';
 import type { ErrorInfo, MxSource } from '../model/report.js';
-import { guardedRange } from './guard.js';
+import { refusal } from './guard.js';
 
 export const DEFAULT_MAX_ADDRESSES_PER_MX = 5;
 
@@ -92,7 +93,7 @@ export function planScan(resolved: readonly ResolvedTarget[], options: PlanOptio
     const mx = target.hosts.map((host): PlannedMx => {
       const kept = host.addresses.slice(0, limit);
       const addresses = kept.map((ip): PlannedAddress => {
-        const range = target.fromDns && !options.allowPrivate ? guardedRange(ip) : null;
+        const range = refusal(ip, { fromDns: target.fromDns, allowPrivate: options.allowPrivate });
         if (range !== null) return { ip, port: target.port, probeKey: null, refusedRange: range };
         const key = probeKey(ip, target.port);
         const sni = target.ipLiteral ? null : host.name;

@@ -10,6 +10,8 @@
 import { isIP } from 'node:net';
 import { domainToASCII } from 'node:url';
 import { UsageError } from '../model/errors.js';
+import { canonicalIp } from '../net/address.js';
+import { guardOf } from './guard.js';
 
 export interface DomainTarget {
   readonly kind: 'domain';
@@ -52,6 +54,19 @@ function parsePort(text: string, input: string): number {
   return port;
 }
 
+/**
+ * A relay typed as an IP literal, in its canonical spelling (src/net/address.ts);
+ * an address in a range that is never dialled is a usage error.
+ */
+function ipRelay(input: string, ip: string, port: number | null): HostTarget {
+  const host = canonicalIp(ip) ?? ip;
+  const guarded = guardOf(host);
+  if (guarded?.class === 'never') {
+    throw new UsageError(`target "${input}" is in a range mxready never dials: ${guarded.label} (it is this host, or no single host)`);
+  }
+  return { kind: 'host', input, host, port, isIp: true };
+}
+
 /** Parses one target; throws UsageError naming it when it is invalid. */
 export function parseTarget(raw: string): Target {
   const input = raw.trim();
@@ -62,10 +77,9 @@ export function parseTarget(raw: string): Target {
     const ip = bracketed[1] ?? '';
     if (isIP(ip) !== 6) throw new UsageError(`invalid IPv6 literal in target "${input}"`);
     const port = bracketed[2] === undefined ? null : parsePort(bracketed[2], input);
-    return { kind: 'host', input, host: ip.toLowerCase(), port, isIp: true };
+    return ipRelay(input, ip, port);
   }
-  if (isIP(input) === 6) return { kind: 'host', input, host: input.toLowerCase(), port: null, isIp: true };
-  if (isIP(input) === 4) return { kind: 'host', input, host: input, port: null, isIp: true };
+  if (isIP(input) !== 0) return ipRelay(input, input, null);
 
   if (input.includes('@')) {
     const at = input.lastIndexOf('@');
@@ -79,7 +93,7 @@ export function parseTarget(raw: string): Target {
   if (colon !== -1) {
     const hostPart = input.slice(0, colon);
     const port = parsePort(input.slice(colon + 1), input);
-    if (isIP(hostPart) === 4) return { kind: 'host', input, host: hostPart, port, isIp: true };
+    if (isIP(hostPart) === 4) return ipRelay(input, hostPart, port);
     if (isIP(hostPart) === 6) throw new UsageError(`put IPv6 literals in brackets to give a port: "[${hostPart}]:${port}"`);
     const host = normalizeHostName(hostPart);
     if (host === null) throw new UsageError(`invalid host name in target "${input}"`);

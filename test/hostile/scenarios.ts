@@ -658,7 +658,8 @@ export async function defineHostileLab(): Promise<HostileLabSpec> {
     scenarios.push({
       id: `guard.${label}`, group: 'guard', given: `the MX host's ${type} record is ${address}`, target: domain(name), deadlineMs: DNS_DEADLINE_MS,
       expect: { target: 'error', probe: { status: 'refused-private', phase: 'guard', codes: ['private-address'] }, findings: ['address.private'] },
-      traps, probedIp: address,
+      // Addresses are reported canonical: an IPv4-mapped answer is the IPv4 it carries.
+      traps, probedIp: address.startsWith('::ffff:') ? address.slice('::ffff:'.length) : address,
     });
   }
 

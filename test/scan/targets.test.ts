@@ -17,6 +17,9 @@ describe('parseTarget', () => {
     ['::1', { kind: 'host', host: '::1', port: null, isIp: true }],
     ['[::1]:25', { kind: 'host', host: '::1', port: 25, isIp: true }],
     ['[2001:DB8::1]', { kind: 'host', host: '2001:db8::1', port: null, isIp: true }],
+    ['[::ffff:127.0.0.1]:2525', { kind: 'host', host: '127.0.0.1', port: 2525, isIp: true }],
+    ['0:0:0:0:0:0:0:1', { kind: 'host', host: '::1', port: null, isIp: true }],
+    ['[2001:0db8:0000:0000:0000:0000:0000:0025]:25', { kind: 'host', host: '2001:db8::25', port: 25, isIp: true }],
     ['localhost', { kind: 'domain', domain: 'localhost' }],
   ];
   for (const [input, expected] of valid) {
@@ -30,6 +33,14 @@ describe('parseTarget', () => {
   for (const input of invalid) {
     it(`Given "${input}" When parsed Then it is a usage error naming it`, () => {
       assert.throws(() => parseTarget(input), (error: unknown) => error instanceof UsageError && (input === '' || error.message.includes(input.trim()) || /\[/.test(error.message)));
+    });
+  }
+});
+
+describe('relays never dialled', () => {
+  for (const input of ['0.0.0.0', '0.0.0.0:25', '[::]:25', '::', '224.0.0.1', '255.255.255.255:25', '240.1.2.3', '[ff02::1]:25', '[::ffff:0.0.0.0]:25', '0:0:0:0:0:0:0:0']) {
+    it(`Given the relay "${input}" Then it is a usage error: that range is never dialled`, () => {
+      assert.throws(() => parseTarget(input), (error: unknown) => error instanceof UsageError && /never dials/.test(error.message) && error.message.includes(input));
     });
   }
 });
