@@ -9,7 +9,6 @@
  * its socket open, so a late answer to it still wins while the next attempt
  * runs. Nothing here throws or rejects: every outcome is a DnsResult.
  */
-import { sanitizeText } from '../model/sanitize.js';
 import dgram from 'node:dgram';
 import net from 'node:net';
 import { randomInt } from 'node:crypto';
@@ -417,7 +416,7 @@ function nameProblem(name: string): string | undefined {
     if (label.length === 0) return 'empty label';
     if (label.length > 63) return 'label longer than 63 characters';
     // Host names are letters, digits and hyphens (RFC 952/1123); '_' for service labels. Anything else
-    // (a backslash from an escaped byte, a bracket from an escape sequence) is no host's name.
+    // (a backslash: a dot inside a label, or any other byte, in presentation form) is no host's name.
     if (!/^[a-z0-9_-]+$/i.test(label)) return `label "${label}" is not letters, digits, '-' or '_'`;
   }
   return undefined;
@@ -484,12 +483,29 @@ function decodeChecked(msg: Buffer): dnsPacket.DecodedPacket | string {
 }
 
 /**
- * A name read from the wire with every label byte kept: letters, digits and
- * other printable ASCII as themselves, anything else (control bytes, bytes that
- * are not UTF-8, UTF-8 that no host name may hold) through the sanitiser, so a
- * hostile label is inert text in the report and can never be mistaken for, or
- * looked up as, another name. dns-packet decodes labels as UTF-8 and would turn
- * bad bytes into U+FFFD. `offset` is valid: checkStructure walked it.
+ * One label in RFC 4343 presentation form: letters, digits, '-' and '_' as
+ * themselves, a dot inside the label as "\.", every other byte as "\DDD". The
+ * label boundaries survive: the wire labels "mx-x.evil" and "test" read
+ * "mx-x\.evil.test", never the different name "mx-x.evil.test".
+ */
+export function presentLabel(bytes: Buffer): string {
+  let out = '';
+  for (const byte of bytes) {
+    const ch = String.fromCharCode(byte);
+    if (/[A-Za-z0-9_-]/.test(ch)) out += ch;
+    else if (ch === '.') out += '\\.';
+    else out += `\\${String(byte).padStart(3, '0')}`;
+  }
+  return out;
+}
+
+/**
+ * A name read from the wire as labels, in presentation form (presentLabel): a
+ * name whose labels hold anything but letters, digits, '-' and '_' carries a
+ * backslash, so it is inert text in the report and can never be mistaken for,
+ * or looked up as, another name (nameProblem refuses it). dns-packet decodes
+ * labels as UTF-8, joins them with dots and would turn bad bytes into U+FFFD.
+ * `offset` is valid: checkStructure walked it.
  */
 function readNameFaithfully(msg: Buffer, offset: number): string {
   const labels: string[] = [];
@@ -502,8 +518,7 @@ function readNameFaithfully(msg: Buffer, offset: number): string {
       hops += 1;
       continue;
     }
-    const bytes = msg.subarray(pos + 1, pos + 1 + len);
-    labels.push(/^[\x21-\x7e]*$/.test(bytes.toString('latin1')) ? bytes.toString('latin1') : sanitizeText(bytes));
+    labels.push(presentLabel(msg.subarray(pos + 1, pos + 1 + len)));
     pos += 1 + len;
   }
   return labels.length === 0 ? '.' : labels.join('.');

@@ -17,7 +17,7 @@ export const ERROR_CODES = {
   'dns-malformed': 'a DNS answer could not be decoded',
   'dns-error': 'any other DNS response code',
   'cname-loop': 'a CNAME chain loops or is longer than the limit',
-  'invalid-name': 'a name from DNS (an MX exchange, a CNAME target) is not a valid host name; it is not looked up',
+  'invalid-name': 'a name from DNS (an MX exchange, a CNAME target) is not a host name (a label with a dot or a byte other than letters, digits, - and _); shown in RFC 4343 presentation form, never looked up',
   'no-address': 'the host name has no A or AAAA record',
   'no-mx-address': 'no MX host of the domain has an address',
   // guard

@@ -46,4 +46,9 @@ export const DNS_FINDINGS = {
     severity: 'info',
     description: 'An MX host has more addresses than mxready probes per host; the rest were not assessed.',
   },
+  'dns.name.invalid': {
+    severity: 'warn',
+    description:
+      'A name from DNS (an MX exchange, a CNAME target) is not a host name: a label holds a dot or a byte other than letters, digits, "-" and "_". It is shown in RFC 4343 presentation form and never looked up, dialled or used as SNI.',
+  },
 } as const satisfies Record<string, FindingKind>;

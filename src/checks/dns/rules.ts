@@ -12,6 +12,7 @@ const domainErrorRule: DomainRule = (target) => {
   // Resolver messages usually name the domain already.
   const text = error.message.includes(target.domain) ? error.message : `${target.domain}: ${error.message}`;
   if (error.code === 'nxdomain') return [{ id: 'dns.nxdomain', message: text }];
+  if (error.code === 'invalid-name') return [{ id: 'dns.name.invalid', message: `${text}; it is never looked up` }];
   if (error.code === 'no-address' || error.code === 'no-mx-address') return [{ id: 'dns.no-address', message: text }];
   // An MX host's failed lookup is reported per host; the domain-level error only repeats it.
   if (target.mx.some((mx) => mx.error && isLookupFailure(mx.error))) return [];
@@ -47,11 +48,14 @@ const mxHostRule: DomainRule = (target) => {
       if (mx.cname !== undefined) {
         out.push({ id: 'dns.mx.cname', message: `MX host ${host} is an alias (CNAME → ${mx.cname.join(' → ')}); an MX must name a host directly (RFC 2181 §10.3)`, host });
       }
-      if (mx.addresses.length === 0) {
+      if (mx.error?.code === 'invalid-name') {
+        out.push({ id: 'dns.name.invalid', message: `MX host ${host}: ${mx.error.message}; it is never looked up, dialled or used as SNI`, host });
+      } else if (mx.addresses.length === 0) {
         out.push({ id: 'dns.mx.no-address', message: `MX host ${host} has no usable address: ${mx.error?.message ?? 'no A or AAAA record'}`, host });
       }
     } else if (mx.error) {
-      out.push({ id: 'dns.mx.no-address', message: `${host}: ${mx.error.message}`, host });
+      const id = mx.error.code === 'invalid-name' ? 'dns.name.invalid' : 'dns.mx.no-address';
+      out.push({ id, message: `${host}: ${mx.error.message}`, host });
     }
   }
   for (const mx of target.mx) {

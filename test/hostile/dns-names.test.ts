@@ -1,0 +1,123 @@
+/**
+ * Hardening round two, class 4: DNS names are labels from the wire to the
+ * report. A label that holds a dot, or any byte but letters, digits, '-' and
+ * '_', makes the name unusable: it is reported in RFC 4343 presentation form
+ * (mx-x\.evil.test, other bytes as \DDD) with dns.name.invalid, and never looked
+ * up, dialled or used as SNI, whether it came as an MX exchange or as a CNAME
+ * target.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Report, TargetReport } from '../../src/model/report.js';
+import { presentLabel } from '../../src/dns/client.js';
+import { runCli } from '../helpers/cli.js';
+import { mxRdata, rawAnswer, startHostileDns, wireLabels, type DnsScript, type HostileDns } from './dns.js';
+import { smtpSession, startHostileSmtp, type HostileSmtpLab } from './servers.js';
+
+const ZONE = 'labels.test';
+const TRAP = '127.77.44.1';
+const name = (labels: readonly string[]): Buffer => wireLabels(labels.map((l) => Buffer.from(l, 'latin1')));
+
+interface Case {
+  readonly label: string;
+  readonly given: string;
+  /** The labels of the hostile name, as bytes (latin1). */
+  readonly labels: readonly string[];
+  /** Where it comes: as the MX exchange, or as the CNAME target of the MX host's address lookup. */
+  readonly via: 'mx' | 'cname';
+  /** How the report must spell it. */
+  readonly presented: string;
+  /** The name a decoder that joins labels would make of it (exists in the zone, pointing at the trap). */
+  readonly joined?: string;
+}
+
+const CASES: readonly Case[] = [
+  { label: 'dot-in-mx', given: 'an MX exchange whose first label holds a dot', labels: ['mx-x.evil', 'dot-in-mx', ZONE.split('.')[0] ?? '', 'test'], via: 'mx',
+    presented: `mx-x\\.evil.dot-in-mx.${ZONE}`, joined: `mx-x.evil.dot-in-mx.${ZONE}` },
+  { label: 'dot-mid-name', given: 'an MX exchange with a dot inside a middle label', labels: ['mx', 'a.b', 'dot-mid-name', 'labels', 'test'], via: 'mx',
+    presented: `mx.a\\.b.dot-mid-name.${ZONE}`, joined: `mx.a.b.dot-mid-name.${ZONE}` },
+  { label: 'dot-in-cname', given: 'a CNAME target whose first label holds a dot', labels: ['real.evil', 'dot-in-cname', 'labels', 'test'], via: 'cname',
+    presented: `real\\.evil.dot-in-cname.${ZONE}`, joined: `real.evil.dot-in-cname.${ZONE}` },
+  { label: 'space', given: 'an MX exchange with a space in a label', labels: ['mx x', 'space', 'labels', 'test'], via: 'mx', presented: `mx\\032x.space.${ZONE}` },
+  { label: 'star', given: 'an MX exchange with a wildcard-looking label', labels: ['*', 'star', 'labels', 'test'], via: 'mx', presented: `\\042.star.${ZONE}` },
+  { label: 'utf8', given: 'an MX exchange with UTF-8 in a label', labels: ['m\xc3\xbcx', 'utf8', 'labels', 'test'], via: 'mx', presented: `m\\195\\188x.utf8.${ZONE}` },
+  { label: 'bidi', given: 'a CNAME target with U+202E (RIGHT-TO-LEFT OVERRIDE) in a label', labels: ['a\xe2\x80\xaeb', 'bidi', 'labels', 'test'], via: 'cname',
+    presented: `a\\226\\128\\174b.bidi.${ZONE}` },
+  { label: 'nul', given: 'an MX exchange with a NUL byte in a label', labels: ['mx\x00', 'nul', 'labels', 'test'], via: 'mx', presented: `mx\\000.nul.${ZONE}` },
+];
+
+let dns: HostileDns;
+let smtp: HostileSmtpLab;
+let report: Report;
+
+function target(label: string): TargetReport {
+  const t = report.targets.find((x) => x.input === `${label}.${ZONE}`);
+  assert.ok(t, `no target ${label}`);
+  return t;
+}
+
+before(async () => {
+  const scripts = new Map<string, DnsScript>();
+  const records = [];
+  for (const c of CASES) {
+    const domain = `${c.label}.${ZONE}`;
+    if (c.via === 'mx') {
+      scripts.set(domain, (q, kit) => [{ bytes: q.type === 'MX' ? rawAnswer(q, [{ type: 'MX', rdata: mxRdata(10, name(c.labels)) }]) : kit.zone(q) }]);
+    } else {
+      records.push({ name: domain, type: 'MX' as const, data: { preference: 10, exchange: `mx.${domain}` } });
+      scripts.set(`mx.${domain}`, (q) => [{ bytes: rawAnswer(q, [{ type: 'CNAME', rdata: name(c.labels) }]) }]);
+    }
+    // The name a joining decoder would make exists, and leads to the trap.
+    if (c.joined !== undefined) records.push({ name: c.joined, type: 'A' as const, data: TRAP });
+  }
+  dns = await startHostileDns({ records, scripts });
+  smtp = await startHostileSmtp([{ ip: TRAP, script: (c) => smtpSession(c, { host: 'trap' }) }]);
+  const run = await runCli(
+    [...CASES.map((c) => `${c.label}.${ZONE}`), '--resolver', `${dns.host}:${dns.port}`, '--port', String(smtp.port), '--allow-private', '--dns-timeout', '500', '--format', 'json'],
+    { timeoutMs: 30_000 },
+  );
+  assert.equal(run.code, 3, run.stderr);
+  report = JSON.parse(run.stdout) as Report;
+});
+
+after(async () => {
+  await Promise.allSettled([smtp?.close(), dns?.close()]);
+});
+
+describe('DNS names are kept as labels', () => {
+  for (const c of CASES) {
+    it(`Given ${c.given} Then it is reported as ${c.presented}, dns.name.invalid, never looked up or dialled`, () => {
+      const t = target(c.label);
+      const mx = t.mx[0];
+      if (c.via === 'mx') assert.equal(mx?.host, c.presented);
+      else assert.deepEqual(mx?.cname, [c.presented]);
+      assert.equal(mx?.error?.code, 'invalid-name');
+      assert.deepEqual(mx?.addresses, []);
+      const finding = t.findings.find((f) => f.id === 'dns.name.invalid');
+      assert.ok(finding, JSON.stringify(t.findings));
+      assert.equal(finding.severity, 'warn');
+      assert.ok(finding.message.includes(c.presented), finding.message);
+      assert.equal(t.status, 'error');
+      const asked = dns.queries.map((q) => q.name);
+      if (c.joined !== undefined) assert.ok(!asked.includes(c.joined), `${c.joined} was looked up`);
+      assert.ok(!asked.some((q) => q.includes('\\')), 'no escaped name is ever put in a question');
+    });
+  }
+
+  it('Then the trap the joined names lead to saw no connection (nothing dialled, no SNI sent)', () => {
+    assert.deepEqual(smtp.server(TRAP).connections, []);
+  });
+});
+
+describe('presentLabel', () => {
+  const cases: [string, string][] = [
+    ['mx-1_a', 'mx-1_a'],
+    ['a.b', 'a\\.b'],
+    ['a b', 'a\\032b'],
+    ['a\\b', 'a\\092b'],
+    ['\x00\x7f\xff', '\\000\\127\\255'],
+  ];
+  for (const [bytes, presented] of cases) {
+    it(`Given the label bytes ${JSON.stringify(bytes)} Then it reads ${presented}`, () => assert.equal(presentLabel(Buffer.from(bytes, 'latin1')), presented));
+  }
+});
