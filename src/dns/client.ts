@@ -6,8 +6,11 @@
  * 16-bit query id. A datagram counts only when it comes from the server's
  * address and port, carries our id, has QR set and echoes our question;
  * anything else is ignored and we keep waiting. An attempt that times out keeps
- * its socket open, so a late answer to it still wins while the next attempt
- * runs. Nothing here throws or rejects: every outcome is a DnsResult.
+ * its sockets open, UDP and TCP alike, so a late answer to it still wins while
+ * the next attempt runs, until the last attempt's deadline or the first valid
+ * answer; an attempt has at most one TCP connection, so a lookup never holds
+ * more than its attempts. Nothing here throws or rejects: every outcome is a
+ * DnsResult.
  */
 import dgram from 'node:dgram';
 import net from 'node:net';
@@ -224,7 +227,8 @@ class Lookup {
     if (packet.flag_tc) {
       if (overTcp) {
         this.attemptFailed(attempt, malformed(`truncated answer over TCP from ${formatServer(attempt.server)}`));
-      } else if (attempt.state === 'waiting') {
+      } else if (attempt.tcp === undefined) {
+        // Also for an attempt already timed out: its late, truncated answer is still worth asking for over TCP.
         this.startTcp(attempt);
       }
       return;
@@ -240,9 +244,16 @@ class Lookup {
     }
   }
 
+  /**
+   * The question again over TCP. For the current attempt, with its own deadline;
+   * for one that already timed out, under the lookup's remaining attempts (it
+   * stays open until the lookup settles).
+   */
   private startTcp(attempt: Attempt): void {
-    attempt.state = 'tcp';
-    this.armTimer(attempt);
+    if (attempt.state === 'waiting') {
+      attempt.state = 'tcp';
+      this.armTimer(attempt);
+    }
     const { server } = attempt;
     const socket = net.connect({ host: server.host, port: server.port });
     attempt.tcp = socket;
@@ -261,7 +272,8 @@ class Lookup {
         return;
       }
       for (const frame of read.frames) {
-        if (this.settled || attempt.state !== 'tcp') return;
+        // A late frame of an attempt that timed out counts as much as the current attempt's.
+        if (this.settled) return;
         this.onMessage(attempt, frame, true);
       }
     });
@@ -270,19 +282,22 @@ class Lookup {
   }
 
   /**
-   * This attempt is over without a final answer. Its UDP socket stays open
-   * (a late answer may still come) unless the server already answered it.
+   * This attempt is over without a final answer. Its sockets, UDP and TCP, stay
+   * open (a late answer may still come) unless the server already answered it.
    * Then the next attempt starts, or the lookup ends if none is left.
    */
   private attemptFailed(attempt: Attempt, seen: SeenFailure, closeSockets = false): void {
     if (this.settled) return;
     this.remember(seen);
     if (closeSockets) closeAttempt(attempt);
-    if (attempt.state === 'done') return; // a late failure of an attempt already counted
+    if (attempt.state === 'done') {
+      // A late failure of an attempt already counted; the last attempt may have been waiting for it.
+      this.settleIfExhausted();
+      return;
+    }
     attempt.state = 'done';
     if (attempt.timer) clearTimeout(attempt.timer);
     attempt.timer = undefined;
-    if (attempt.tcp) attempt.tcp.destroy();
     this.nextAttempt();
   }
 
