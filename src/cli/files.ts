@@ -1,6 +1,6 @@
 /** File IO for the CLI: inputs, trust anchors, atomic report writes. Errors become one-line usage errors. */
 import { createPrivateKey, type KeyObject, X509Certificate } from 'node:crypto';
-import { accessSync, constants, existsSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { accessSync, closeSync, constants, existsSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { UsageError } from '../model/errors.js';
 
@@ -97,13 +97,22 @@ export function checkWritable(path: string): void {
   }
 }
 
-/** Writes via a temporary file in the same folder and a rename, so no reader ever sees half a report. */
-export function writeFileAtomic(path: string, content: string): void {
+/**
+ * Writes via a temporary file in the same folder and a rename, so no reader ever
+ * sees half a report. The content may come in pieces (one target at a time), so
+ * no single string need hold a large report.
+ */
+export function writeFileAtomic(path: string, content: string | Iterable<string>): void {
   const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
+  let fd: number | undefined;
   try {
-    writeFileSync(temp, content, { mode: 0o644 });
+    fd = openSync(temp, 'w', 0o644);
+    for (const piece of typeof content === 'string' ? [content] : content) writeSync(fd, piece);
+    closeSync(fd);
+    fd = undefined;
     renameSync(temp, path);
   } catch (error) {
+    if (fd !== undefined) closeSync(fd);
     rmSync(temp, { force: true });
     throw new UsageError(`cannot write ${path}: ${reason(error)}`);
   }

@@ -13,7 +13,7 @@ import type { Report } from '../model/report.js';
 import { TOOL } from '../model/version.js';
 import { EXIT, exitCodeFor, type FailOn } from '../policy/exit-code.js';
 import { withOverrides, type Policy } from '../policy/presets.js';
-import { getFormat, render } from '../report/index.js';
+import { getFormat } from '../report/index.js';
 import { rejudge } from '../scan/rejudge.js';
 import { DEFAULTS, parseServerAddress, scan, type ScanEvent, type ScanOptions } from '../scan/scan.js';
 import { parseTarget, parseTargetFile } from '../scan/targets.js';
@@ -134,7 +134,7 @@ function emitReport(report: Report, opts: OutputOptions, io: CliIo): number {
   for (const piece of getFormat(opts.format).render(report, { color: colorWanted(io) })) io.stdout.write(piece);
   if (opts.json !== undefined) {
     try {
-      writeFileAtomic(opts.json, render(report, 'json', { color: false }));
+      writeFileAtomic(opts.json, getFormat('json').render(report, { color: false }));
     } catch (error) {
       throw new UsageError(`${error instanceof Error ? error.message : String(error)} (the report was written to stdout)`);
     }

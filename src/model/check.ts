@@ -31,6 +31,8 @@ export interface CheckResult<F = unknown> {
   readonly error?: CheckError;
   /** Why the check did not run, with status "not-run". */
   readonly reason?: string;
+  /** Texts cut to the report's limits: path → original length (src/model/limits.ts). */
+  readonly truncated?: Readonly<Record<string, number>>;
 }
 
 /**

@@ -236,4 +236,11 @@ export interface ProbeResult {
   readonly clientCertificate?: boolean;
   readonly error?: ProbeError;
   readonly timings: ProbeTimings;
+  /**
+   * Present when server text went past a limit (src/model/limits.ts: README
+   * "Hard limits"): each cut field's path (e.g. "certificate.subjectAltNames",
+   * "banner", "extensions[3]") and its original length, in characters for a
+   * text and in items for a list.
+   */
+  readonly truncated?: Readonly<Record<string, number>>;
 }

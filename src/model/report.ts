@@ -35,6 +35,8 @@ export interface Finding {
   readonly ip?: string;
   readonly port?: number;
   readonly resultType?: TlsRptResultType;
+  /** Present when the message was cut to 1 KiB (it quoted long server text): { message: original length }. */
+  readonly truncated?: { readonly message: number };
 }
 
 export interface ErrorInfo {
@@ -93,6 +95,8 @@ export interface MxReport {
   readonly addresses: readonly AddressReport[];
   /** MX-scope checks' results, by check id; absent when there is none. */
   readonly checks?: Readonly<Record<string, CheckResult>>;
+  /** DNS text cut to the report's limits (src/model/limits.ts): path → original length. */
+  readonly truncated?: Readonly<Record<string, number>>;
 }
 
 export type TargetStatus = 'pass' | 'fail' | 'error';
@@ -113,6 +117,8 @@ export interface TargetReport {
     readonly nullMxMixed?: boolean;
     /** MX hosts beyond the ten most preferred, not resolved or probed. */
     readonly mxSkipped?: number;
+    /** DNS text cut to the report's limits: path → original length. */
+    readonly truncated?: Readonly<Record<string, number>>;
   };
   readonly mx: readonly MxReport[];
   /** Domain-scope checks' results, by check id; absent when there is none. */

@@ -23,6 +23,7 @@ import type {
   TargetReport,
   TargetStatus,
 } from '../model/report.js';
+import { capText, LIMITS } from '../model/limits.js';
 import { applyOverrides, catalogueOf, toFinding, type Catalogue } from './findings.js';
 import { depthFor } from './presets.js';
 
@@ -187,7 +188,9 @@ export function judgeTarget(target: TargetReport, policy: PolicyReport, options:
   const hasAddress = target.mx.some((entry) => entry.addresses.length > 0);
   const error: ErrorInfo | undefined =
     target.dns.error ?? (!hasAddress && target.dns.mxSource !== 'null' ? { code: 'no-mx-address', message: 'no MX host has a usable address' } : undefined);
-  const verdict = targetVerdict({ nullMx: target.dns.mxSource === 'null', outcomes, gapElsewhere, ...(error ? { error } : {}) });
+  const decided = targetVerdict({ nullMx: target.dns.mxSource === 'null', outcomes, gapElsewhere, ...(error ? { error } : {}) });
+  // Why it could not be assessed quotes a server or DNS message: within the text limit too.
+  const verdict = decided.error ? { ...decided, error: { ...decided.error, message: capText(decided.error.message, LIMITS.text, 'error.message', {}) } } : decided;
   return {
     input: target.input,
     domain: target.domain,

@@ -6,6 +6,7 @@
 import type { Check } from '../checks/registry.js';
 import { DEFAULT_CHECKS } from '../checks/registry.js';
 import { NOT_MEASURED, type FindingKind, type RuleFinding } from '../model/check.js';
+import { capText, LIMITS, type Truncated } from '../model/limits.js';
 import type { Finding, Severity } from '../model/report.js';
 
 /** Findings of the evaluator itself, whatever the checks. */
@@ -38,14 +39,18 @@ export function isFindingId(id: string): boolean {
 export function toFinding(rule: RuleFinding, catalogue: Catalogue): Finding {
   const kind = catalogue[rule.id];
   if (kind === undefined) throw new Error(`finding "${rule.id}" is not in the catalogue of the checks that ran`);
+  // A message may quote server text: at most 1 KiB, like every text the report keeps.
+  const cuts: Truncated = {};
+  const message = capText(rule.message, LIMITS.text, 'message', cuts);
   return {
     id: rule.id,
     severity: rule.severity ?? kind.severity,
-    message: rule.message,
+    message,
     ...(rule.host !== undefined ? { host: rule.host } : {}),
     ...(rule.ip !== undefined ? { ip: rule.ip } : {}),
     ...(rule.port !== undefined ? { port: rule.port } : {}),
     ...(kind.resultType !== undefined ? { resultType: kind.resultType } : {}),
+    ...(cuts['message'] !== undefined ? { truncated: { message: cuts['message'] } } : {}),
   };
 }
 

@@ -6,6 +6,7 @@
 import { STARTTLS_CHECK_ID, type Check } from '../checks/registry.js';
 import type { CheckResult } from '../model/check.js';
 import { describeBug, type ErrorCode } from '../model/errors.js';
+import { capCheckResult, capProbe, capText, LIMITS, type Truncated } from '../model/limits.js';
 import type { ProbeError, ProbeResult } from '../model/probe.js';
 import type { AddressReport, ErrorInfo, MxReport, TargetReport } from '../model/report.js';
 import { matchesHostname } from '../tls/certificate.js';
@@ -14,14 +15,6 @@ import type { PlannedAddress, PlannedMx, PlannedTarget } from './plan.js';
 
 /** Assessment placeholders until the target is judged (src/policy/evaluate.ts). */
 const UNJUDGED: AddressReport['assessment'] = { outcome: 'unassessed', protocol: null, cipher: null, certificate: null };
-
-/** The probe result as seen through one MX entry: the name match is recomputed for its host. */
-export function viewThroughHost(probe: ProbeResult, host: string): ProbeResult {
-  if (!probe.certificate) return probe;
-  const hostnameMatch = matchesHostname(probe.certificate, host);
-  if (hostnameMatch === probe.certificate.hostnameMatch) return probe;
-  return { ...probe, certificate: { ...probe.certificate, hostnameMatch } };
-}
 
 /** What a guarded address becomes: a record with no connection made. */
 export function refusedPrivateResult(range: string): ProbeResult {
@@ -53,34 +46,78 @@ function connectionRecord(results: Results, checks: readonly Check[]): { probe: 
   return { probe, checks: rest };
 }
 
+/**
+ * The connection record and other results of one address, capped to the
+ * report's limits once per address (src/model/limits.ts) however many targets
+ * share it. The full certificate stays beside it, so that each MX name is
+ * matched against every name the certificate holds, not only those kept.
+ */
+export interface CappedAddress {
+  readonly probe: ProbeResult;
+  readonly full: ProbeResult;
+  readonly checks: Record<string, CheckResult>;
+}
+
+function cappedAddress(key: string, results: GatheredResults): CappedAddress {
+  const cached = results.capped.get(key);
+  if (cached) return cached;
+  const found = results.addresses.get(key);
+  if (!found) throw new Error(`no check results for ${key}`);
+  const { probe, checks } = connectionRecord(found, results.checks);
+  const capped: CappedAddress = {
+    probe: capProbe(probe),
+    full: probe,
+    checks: Object.fromEntries(Object.entries(checks).map(([id, result]) => [id, capCheckResult(result)])),
+  };
+  results.capped.set(key, capped);
+  return capped;
+}
+
+/** The capped record as seen through one MX entry: its name matched against the full certificate. */
+function throughHost(address: CappedAddress, host: string): ProbeResult {
+  const cert = address.probe.certificate;
+  if (!cert || !address.full.certificate) return address.probe;
+  const hostnameMatch = matchesHostname(address.full.certificate, host);
+  return hostnameMatch === cert.hostnameMatch ? address.probe : { ...address.probe, certificate: { ...cert, hostnameMatch } };
+}
+
 function addressReport(address: PlannedAddress, host: string, results: GatheredResults): AddressReport {
   if (address.probeKey === null) {
     return { ip: address.ip, port: address.port, probe: refusedPrivateResult(address.refusedRange ?? 'private'), assessment: UNJUDGED };
   }
-  const found = results.addresses.get(address.probeKey);
-  if (!found) throw new Error(`no check results for ${address.probeKey}`);
-  const { probe, checks } = connectionRecord(found, results.checks);
+  const capped = cappedAddress(address.probeKey, results);
   return {
     ip: address.ip,
     port: address.port,
-    probe: viewThroughHost(probe, host),
-    ...(Object.keys(checks).length > 0 ? { checks } : {}),
+    probe: throughHost(capped, host),
+    ...(Object.keys(capped.checks).length > 0 ? { checks: capped.checks } : {}),
     assessment: UNJUDGED,
   };
 }
 
+/** An error from DNS with its message within the text limit. */
+function capError(error: ErrorInfo, path: string, cuts: Truncated): ErrorInfo {
+  return { ...error, message: capText(error.message, LIMITS.text, path, cuts) };
+}
+
+function cappedChecks(checks: Results | undefined): { checks?: Record<string, CheckResult> } {
+  if (!checks || Object.keys(checks).length === 0) return {};
+  return { checks: Object.fromEntries(Object.entries(checks).map(([id, r]) => [id, capCheckResult(r)])) };
+}
+
 function mxReport(mx: PlannedMx, results: GatheredResults): MxReport {
-  const checks = results.mxHosts.get(mx.host);
+  const cuts: Truncated = {};
   return {
-    host: mx.host,
+    host: capText(mx.host, LIMITS.text, 'host', cuts),
     preference: mx.preference,
-    ...(mx.cname ? { cname: mx.cname } : {}),
-    ...(mx.error ? { error: mx.error } : {}),
-    ...(mx.partialError ? { partialError: mx.partialError } : {}),
+    ...(mx.cname ? { cname: mx.cname.map((name, i) => capText(name, LIMITS.text, `cname[${i}]`, cuts)) } : {}),
+    ...(mx.error ? { error: capError(mx.error, 'error.message', cuts) } : {}),
+    ...(mx.partialError ? { partialError: capError(mx.partialError, 'partialError.message', cuts) } : {}),
     ...(mx.ipLiteral ? { ipLiteral: true } : {}),
     ...(mx.addressesSkipped > 0 ? { addressesSkipped: mx.addressesSkipped } : {}),
     addresses: mx.addresses.map((address) => addressReport(address, mx.host, results)),
-    ...(checks && Object.keys(checks).length > 0 ? { checks } : {}),
+    ...cappedChecks(results.mxHosts.get(mx.host)),
+    ...(Object.keys(cuts).length > 0 ? { truncated: cuts } : {}),
   };
 }
 
@@ -88,13 +125,15 @@ export interface GatheredResults {
   /** The checks that gathered them. */
   readonly checks: readonly Check[];
   readonly addresses: ReadonlyMap<string, Results>;
+  /** Each address's record capped to the report's limits, made once (assembly fills it). */
+  readonly capped: Map<string, CappedAddress>;
   readonly mxHosts: ReadonlyMap<string, Results>;
   readonly domains: ReadonlyMap<string, Results>;
 }
 
 /** One target's facts, with verdicts still to be judged. */
 export function assembleTarget(target: PlannedTarget, results: GatheredResults): TargetReport {
-  const checks = results.domains.get(target.input);
+  const cuts: Truncated = {};
   return {
     input: target.input,
     domain: target.domain,
@@ -103,12 +142,13 @@ export function assembleTarget(target: PlannedTarget, results: GatheredResults):
     deliverable: false,
     dns: {
       mxSource: target.mxSource,
-      ...(target.dnsError ? { error: target.dnsError } : {}),
+      ...(target.dnsError ? { error: capError(target.dnsError, 'error.message', cuts) } : {}),
       ...(target.nullMxMixed ? { nullMxMixed: true } : {}),
       ...(target.mxSkipped > 0 ? { mxSkipped: target.mxSkipped } : {}),
+      ...(Object.keys(cuts).length > 0 ? { truncated: cuts } : {}),
     },
     mx: target.mx.map((entry) => mxReport(entry, results)),
-    ...(checks && Object.keys(checks).length > 0 ? { checks } : {}),
+    ...cappedChecks(results.domains.get(target.input)),
     findings: [],
   };
 }

@@ -185,6 +185,7 @@ export async function scan(inputs: readonly string[], options: ScanOptions = {},
     };
     const results: GatheredResults = {
       checks,
+      capped: new Map(),
       addresses: await gatherAddresses(plan, settings),
       mxHosts: await gatherMxHosts(plan.targets, settings),
       domains: await gatherDomains(plan.targets, settings),

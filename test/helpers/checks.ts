@@ -23,7 +23,7 @@ export function fakeProbe(probe: (target: AddressGather['target'], context: Addr
 export function reportFrom(plan: Plan, probes: ReadonlyMap<string, ProbeResult>, policy: Policy, depth: Depth = depthFor(policy)): Report {
   const addresses = new Map([...probes].map(([key, probe]) => [key, { [STARTTLS_CHECK_ID]: { status: 'completed' as const, facts: probe } }]));
   const targets: TargetReport[] = plan.targets.map((t) =>
-    judgeTarget(assembleTarget(t, { checks: DEFAULT_CHECKS, addresses, mxHosts: new Map(), domains: new Map() }), policy, { checks: DEFAULT_CHECKS, depth }),
+    judgeTarget(assembleTarget(t, { checks: DEFAULT_CHECKS, addresses, capped: new Map(), mxHosts: new Map(), domains: new Map() }), policy, { checks: DEFAULT_CHECKS, depth }),
   );
   return {
     schemaVersion: 2,

@@ -19,7 +19,8 @@ const handshakeRule: AddressRule = (address, policy) => {
     const message = `${where(address)}: not measured: whether it speaks ${policy.minTlsVersion} (${how}; it runs unless --no-legacy-check)`;
     return [{ id: NOT_MEASURED, message, ...at(address), unassessed: { code: 'not-measured', message } }];
   }
-  return [{ id: 'tls.handshake.failed', message: `${where(address)}: TLS handshake failed: ${reason}`, ...at(address) }];
+  const text = /^TLS handshake failed/.test(reason) ? reason : `TLS handshake failed: ${reason}`;
+  return [{ id: 'tls.handshake.failed', message: `${where(address)}: ${text}`, ...at(address) }];
 };
 
 const negotiatedRule: AddressRule = (address, policy) => {

@@ -1,0 +1,176 @@
+/**
+ * How much server and DNS text the report keeps. Text from a server or from DNS
+ * enters the model escaped once (src/model/sanitize.ts, DNS names in RFC 4343
+ * presentation form) and capped here, so that a server shared by a thousand
+ * domains cannot multiply itself into the report: one name or message is at
+ * most 1 KiB, a certificate lists at most 100 alternative names, a stored reply
+ * at most 32 lines (a banner 4 KiB in all), and all the text of one probe record
+ * together at most 16 KiB, the longest lists cut first. A cut field keeps its
+ * type; the record's `truncated` maps the field's path to its original length
+ * (characters for a text, items for a list).
+ */
+import type { CheckResult } from './check.js';
+import type { CertificateFacts, ChainCertificate, ProbeError, ProbeResult } from './probe.js';
+
+export const LIMITS = {
+  /** A name or a message, in characters. */
+  text: 1024,
+  /** Subject alternative names kept per certificate. */
+  subjectAltNames: 100,
+  /** Lines kept of a stored reply (banner, extensions, extensionsAfterTls, error.reply). */
+  replyLines: 32,
+  /** A banner, in characters. */
+  banner: 4096,
+  /** All the server and DNS text of one probe record, in characters. */
+  record: 16384,
+} as const;
+
+/** What was cut: field path → original length. */
+export type Truncated = Record<string, number>;
+
+const ELLIPSIS = '…';
+
+/** `text` cut to `max` characters (the last one an ellipsis), noting the original length under `path`. */
+export function capText(text: string, max: number, path: string, cuts: Truncated): string {
+  if (text.length <= max) return text;
+  cuts[path] ??= text.length;
+  // Never split a surrogate pair, nor an escape such as \x1B or \u202E, in half.
+  let end = Math.max(0, max - ELLIPSIS.length);
+  if (end > 0 && /[\ud800-\udbff]/.test(text.charAt(end - 1))) end -= 1;
+  const cut = text.slice(0, end);
+  const escape = /\\(?:x[0-9A-Fa-f]{0,1}|u[0-9A-Fa-f]{0,3}|u\{[0-9A-Fa-f]{0,5}|[0-9]{0,2})?$/.exec(cut);
+  return `${escape ? cut.slice(0, escape.index) : cut}${ELLIPSIS}`;
+}
+
+/** At most `max` items, each text at most LIMITS.text. */
+function capLines(lines: readonly string[], max: number, path: string, cuts: Truncated): string[] {
+  if (lines.length > max) cuts[path] ??= lines.length;
+  return lines.slice(0, max).map((line, i) => capText(line, LIMITS.text, `${path}[${i}]`, cuts));
+}
+
+/** A banner: at most LIMITS.replyLines lines and LIMITS.banner characters; `truncated.banner` is its original length. */
+function capBanner(banner: string, cuts: Truncated): string {
+  const lines = banner.split('\n');
+  if (lines.length > LIMITS.replyLines) cuts['banner'] ??= banner.length;
+  return capText(lines.slice(0, LIMITS.replyLines).join('\n'), LIMITS.banner, 'banner', cuts);
+}
+
+function capError(error: ProbeError, path: string, cuts: Truncated): ProbeError {
+  return {
+    ...error,
+    message: capText(error.message, LIMITS.text, `${path}.message`, cuts),
+    ...(error.reply ? { reply: { ...error.reply, lines: capLines(error.reply.lines, LIMITS.replyLines, `${path}.reply.lines`, cuts) } } : {}),
+  };
+}
+
+function capChainCertificate(c: ChainCertificate, path: string, cuts: Truncated): ChainCertificate {
+  return {
+    ...c,
+    subject: capText(c.subject, LIMITS.text, `${path}.subject`, cuts),
+    issuer: capText(c.issuer, LIMITS.text, `${path}.issuer`, cuts),
+    keyType: capText(c.keyType, LIMITS.text, `${path}.keyType`, cuts),
+    signatureAlgorithm: capText(c.signatureAlgorithm, LIMITS.text, `${path}.signatureAlgorithm`, cuts),
+  };
+}
+
+function capCertificate(cert: CertificateFacts, cuts: Truncated): CertificateFacts {
+  return {
+    ...cert,
+    ...capChainCertificate(cert, 'certificate', cuts),
+    subjectAltNames: capLines(cert.subjectAltNames, LIMITS.subjectAltNames, 'certificate.subjectAltNames', cuts),
+    commonNames: capLines(cert.commonNames, LIMITS.subjectAltNames, 'certificate.commonNames', cuts),
+    validationError: cert.validationError === null ? null : capText(cert.validationError, LIMITS.text, 'certificate.validationError', cuts),
+    chain: cert.chain.map((c, i) => capChainCertificate(c, `certificate.chain[${i}]`, cuts)),
+  };
+}
+
+/** The lists of a record that may be cut to meet the record's budget, longest (in text) first. */
+type ListField = 'extensions' | 'extensionsAfterTls' | 'certificate.subjectAltNames' | 'certificate.commonNames' | 'certificate.chain' | 'error.reply.lines';
+
+function listsOf(p: ProbeResult): Record<ListField, readonly unknown[]> {
+  return {
+    extensions: p.extensions,
+    extensionsAfterTls: p.extensionsAfterTls ?? [],
+    'certificate.subjectAltNames': p.certificate?.subjectAltNames ?? [],
+    'certificate.commonNames': p.certificate?.commonNames ?? [],
+    'certificate.chain': p.certificate?.chain ?? [],
+    'error.reply.lines': p.error?.reply?.lines ?? [],
+  };
+}
+
+function withList(p: ProbeResult, field: ListField, keep: number): ProbeResult {
+  const cut = <T>(list: readonly T[] | undefined): T[] => (list ?? []).slice(0, keep);
+  switch (field) {
+    case 'extensions':
+      return { ...p, extensions: cut(p.extensions) };
+    case 'extensionsAfterTls':
+      return { ...p, extensionsAfterTls: cut(p.extensionsAfterTls) };
+    case 'error.reply.lines':
+      return p.error?.reply ? { ...p, error: { ...p.error, reply: { ...p.error.reply, lines: cut(p.error.reply.lines) } } } : p;
+    default: {
+      if (!p.certificate) return p;
+      const key = field.slice('certificate.'.length) as 'subjectAltNames' | 'commonNames' | 'chain';
+      return { ...p, certificate: { ...p.certificate, [key]: cut(p.certificate[key] as readonly unknown[]) } as CertificateFacts };
+    }
+  }
+}
+
+/** Characters of server and DNS text in a value: every string in it. */
+export function textSize(value: unknown): number {
+  if (typeof value === 'string') return value.length;
+  if (Array.isArray(value)) return value.reduce((n: number, item) => n + textSize(item), 0);
+  if (typeof value === 'object' && value !== null) return Object.values(value).reduce((n: number, item) => n + textSize(item), 0);
+  return 0;
+}
+
+/** The server text of a record (its timings, statuses and numbers aside, which are small and fixed). */
+function recordText(p: ProbeResult): number {
+  const { timings: _timings, truncated: _truncated, enumeration, ...text } = p;
+  return textSize(text) + (enumeration ? textSize(enumeration.error) + textSize(enumeration.broken) : 0);
+}
+
+/** A probe record within every limit, with `truncated` saying what was cut. Facts computed from full values are kept as they are. */
+export function capProbe(probe: ProbeResult): ProbeResult {
+  const cuts: Truncated = { ...probe.truncated };
+  let p: ProbeResult = {
+    ...probe,
+    banner: probe.banner === null ? null : capBanner(probe.banner, cuts),
+    extensions: capLines(probe.extensions, LIMITS.replyLines, 'extensions', cuts),
+    ...(probe.extensionsAfterTls ? { extensionsAfterTls: capLines(probe.extensionsAfterTls, LIMITS.replyLines, 'extensionsAfterTls', cuts) } : {}),
+    ...(probe.sni ? { sni: capText(probe.sni, LIMITS.text, 'sni', cuts) } : {}),
+    ...(probe.certificate ? { certificate: capCertificate(probe.certificate, cuts) } : {}),
+    ...(probe.error ? { error: capError(probe.error, 'error', cuts) } : {}),
+    ...(probe.enumeration?.error ? { enumeration: { ...probe.enumeration, error: capError(probe.enumeration.error, 'enumeration.error', cuts) } } : {}),
+  };
+  // The record's budget: halve the list with the most text until it fits or every list is down to one item.
+  for (let guard = 0; recordText(p) > LIMITS.record && guard < 64; guard += 1) {
+    const lists = Object.entries(listsOf(p)).filter(([, list]) => list.length > 1) as [ListField, readonly unknown[]][];
+    if (lists.length === 0) break;
+    const [field, list] = lists.reduce((a, b) => (textSize(b[1]) > textSize(a[1]) ? b : a));
+    cuts[field] ??= list.length;
+    p = withList(p, field, Math.floor(list.length / 2));
+  }
+  if (recordText(p) > LIMITS.record) {
+    // Still over (one huge text per field): the banner, then the certificate's names, down to a quarter of the text limit.
+    if (p.banner !== null) p = { ...p, banner: capText(p.banner, LIMITS.text / 4, 'banner', cuts) };
+  }
+  return Object.keys(cuts).length > 0 ? { ...p, truncated: cuts } : p;
+}
+
+/** Any other check's result: every text in its facts at most LIMITS.text. */
+export function capCheckResult(result: CheckResult): CheckResult {
+  const cuts: Truncated = {};
+  const walk = (value: unknown, path: string): unknown => {
+    if (typeof value === 'string') return capText(value, LIMITS.text, path, cuts);
+    if (Array.isArray(value)) return value.map((item, i) => walk(item, `${path}[${i}]`));
+    if (typeof value === 'object' && value !== null) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, walk(v, path === '' ? k : `${path}.${k}`)]));
+    return value;
+  };
+  const capped = {
+    ...result,
+    ...(result.facts !== undefined ? { facts: walk(result.facts, 'facts') } : {}),
+    ...(result.error ? { error: { ...result.error, message: capText(result.error.message, LIMITS.text, 'error.message', cuts) } } : {}),
+    ...(result.reason !== undefined ? { reason: capText(result.reason, LIMITS.text, 'reason', cuts) } : {}),
+  };
+  return Object.keys(cuts).length > 0 ? { ...capped, truncated: cuts } : capped;
+}

@@ -1,0 +1,147 @@
+/**
+ * Hardening round two, class 2: server text that multiplies. N domains share one
+ * hostile server that goes past every cap at once: a long subject and issuer,
+ * 2,000 long alternative names, 200-line greeting and EHLO replies before and
+ * inside TLS, full of bytes that escape to four times their size, and a long MX
+ * name. For N = 10 and N = 1,000 the report is whole in every format, and it
+ * grows by at most 32 KiB per added target. Facts computed from the full values
+ * (the name match, here against an alternative name far past the 100 kept) hold.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createSecureContext } from 'node:tls';
+import { createCa } from '../../src/lab/certs.js';
+import type { LabZoneRecord } from '../../src/lab/dns-server.js';
+import { LIMITS } from '../../src/model/limits.js';
+import type { Report } from '../../src/model/report.js';
+import { FORMATS } from '../../src/report/index.js';
+import { rawOutputViolations } from './inert.js';
+import { runCliRaw } from './run.js';
+import { startHostileDns, type HostileDns } from './dns.js';
+import { reply, smtpSession, startHostileSmtp, type HostileSmtpLab } from './servers.js';
+
+const ZONE = 'many.test';
+const IP = '127.77.55.1';
+/** A 250-character MX name: four 60-letter labels. */
+const MX = `${'m'.repeat(60)}.${'x'.repeat(60)}.${'h'.repeat(60)}.${'o'.repeat(57)}.${ZONE}`;
+const domainOf = (i: number) => `d${i}-${'y'.repeat(50)}.${ZONE}`;
+const LINES = 200;
+/** A line of 100 letters and 30 ESC bytes: 220 characters once escaped. */
+const hostileLine = (i: number) => `${String(i).padStart(3, '0')}${'L'.repeat(97)}${'\x1b'.repeat(30)}`;
+const PER_TARGET_BYTES = 32 * 1024;
+
+let dns: HostileDns;
+let smtp: HostileSmtpLab;
+let dir: string;
+const sizes = new Map<string, number>();
+const reports = new Map<number, Report>();
+
+before(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'mxready-multiplied-'));
+  const ca = await createCa({ commonName: `Issuer ${'I'.repeat(3000)} \x1b[31m` });
+  // 2,000 names of about 35 characters: 70 KB, under OpenSSL's 100 KiB limit on a certificate list.
+  const names = Array.from({ length: 2000 }, (_, i) => `alt-${i}-${'n'.repeat(16)}.${ZONE}`);
+  names[1500] = MX; // the name that matters, far past the 100 kept
+  const cert = await ca.issue({ commonName: `CN ${'C'.repeat(2000)}`, organization: `Org ${'O'.repeat(3000)}`, dnsNames: names });
+  const context = createSecureContext({ key: cert.keyPem, cert: cert.chainPem });
+  const lines = Array.from({ length: LINES - 1 }, (_, i) => hostileLine(i));
+  smtp = await startHostileSmtp([
+    {
+      ip: IP,
+      script: (c) =>
+        smtpSession(c, {
+          host: MX,
+          greeting: reply(220, [`${MX} ESMTP`, ...lines]),
+          extensions: lines.slice(0, LINES - 2),
+          starttls: { kind: 'tls', context, ehloAfterTls: lines },
+        }),
+    },
+  ]);
+  const records: LabZoneRecord[] = [{ name: MX, type: 'A', data: IP }];
+  for (let i = 0; i < 1000; i += 1) records.push({ name: domainOf(i), type: 'MX', data: { preference: 10, exchange: MX } });
+  dns = await startHostileDns({ records });
+  writeFileSync(join(dir, 'ca.pem'), ca.certPem);
+}, { timeout: 120_000 });
+
+after(async () => {
+  await Promise.allSettled([smtp?.close(), dns?.close()]);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function scan(n: number, format: string): Promise<Buffer> {
+  const targets = join(dir, `targets-${n}.txt`);
+  writeFileSync(targets, Array.from({ length: n }, (_, i) => domainOf(i)).join('\n'));
+  const json = join(dir, `report-${n}-${format}.json`);
+  const run = await runCliRaw(
+    ['-f', targets, '--resolver', `${dns.host}:${dns.port}`, '--port', String(smtp.port), '--ca-file', join(dir, 'ca.pem'), '--allow-private',
+      '--concurrency', '64', '--format', format, '--json', json, '--no-progress'],
+    120_000,
+  );
+  assert.equal(run.code, 0, `exit ${run.code}: ${run.stderr.toString("utf8").slice(0, 2000)} ${run.stdout.toString("utf8").slice(-3000)}`);
+  assert.deepEqual(rawOutputViolations(run.stdout), []);
+  sizes.set(`${n} ${format}`, run.stdout.length);
+  sizes.set(`${n} file`, statSync(json).size);
+  reports.set(n, JSON.parse(readFileSync(json, 'utf8')) as Report);
+  return run.stdout;
+}
+
+describe('one hostile server shared by many domains', () => {
+  for (const n of [10, 1000]) {
+    for (const format of FORMATS) {
+      it(`Given ${n} domains sharing it When scanned to ${format} Then the report is whole`, { timeout: 120_000 }, async () => {
+        const out = await scan(n, format);
+        if (format === 'json') {
+          const report = JSON.parse(out.toString('utf8')) as Report;
+          assert.equal(report.targets.length, n);
+          assert.ok(report.targets.every((t) => t.status === 'pass'), JSON.stringify(report.targets[0]?.findings));
+        } else {
+          const text = out.toString('utf8');
+          assert.match(text, /Targets\s+\d+: \d+ pass/);
+          assert.ok(text.trimEnd().endsWith(text.trimEnd().split('\n').pop() ?? '') && /Protocols /.test(text));
+        }
+      });
+    }
+  }
+
+  it('Then the report grows by at most 32 KiB per added target, in every format and in the --json file', () => {
+    for (const kind of [...FORMATS, 'file']) {
+      const small = sizes.get(`10 ${kind}`) ?? 0;
+      const large = sizes.get(`1000 ${kind}`) ?? 0;
+      assert.ok(small > 0 && large > 0, kind);
+      const perTarget = (large - small) / 990;
+      assert.ok(perTarget <= PER_TARGET_BYTES, `${kind}: ${Math.round(perTarget)} bytes per added target`);
+    }
+  });
+
+  it('Then every text is within its limit, and truncated says what was cut and how long it was', () => {
+    const probe = reports.get(10)?.targets[0]?.mx[0]?.addresses[0]?.probe;
+    assert.ok(probe?.certificate && probe.truncated, JSON.stringify(probe?.truncated));
+    const cert = probe.certificate;
+    assert.ok(cert.subjectAltNames.length <= LIMITS.subjectAltNames);
+    assert.equal(probe.truncated['certificate.subjectAltNames'], 2000);
+    assert.ok(cert.subject.length <= LIMITS.text && cert.issuer.length <= LIMITS.text);
+    assert.ok((probe.truncated['certificate.subject'] ?? 0) > LIMITS.text);
+    assert.ok((probe.truncated['certificate.issuer'] ?? 0) > LIMITS.text);
+    assert.ok((probe.banner ?? '').length <= LIMITS.banner && (probe.banner ?? '').split('\n').length <= LIMITS.replyLines);
+    assert.ok((probe.truncated['banner'] ?? 0) > LIMITS.banner);
+    assert.ok(probe.extensions.length <= LIMITS.replyLines && (probe.extensionsAfterTls ?? []).length <= LIMITS.replyLines);
+    assert.equal(probe.truncated['extensions'], LINES - 1);
+    const { timings: _t, truncated: _c, ...text } = probe;
+    assert.ok(JSON.stringify(text).length <= LIMITS.record * 1.6, `the record holds ${JSON.stringify(text).length} characters of JSON`);
+    // Every escape is whole: no \x1 cut in half at a limit
+    assert.doesNotMatch(JSON.stringify(probe), /\\\\x1(?![B])/);
+  });
+
+  it('Then the name match was computed from every name: the MX name, 1,501st of 2,000, matches', () => {
+    const target = reports.get(10)?.targets[0];
+    assert.equal(target?.mx[0]?.addresses[0]?.probe.certificate?.hostnameMatch, true);
+    assert.ok(!target?.findings.some((f) => f.id === 'cert.hostname-mismatch'));
+  });
+
+  it('Then every finding message is at most 1 KiB', () => {
+    for (const t of reports.get(1000)?.targets ?? []) for (const f of t.findings) assert.ok(f.message.length <= LIMITS.text, f.id);
+  });
+});
