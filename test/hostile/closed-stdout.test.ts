@@ -110,21 +110,28 @@ describe('a closed stdout', () => {
   });
 
   it('Given an interrupted scan When stdout is closed too Then 130 wins over 141', async () => {
-    // A server that takes the connection and never greets: the scan waits until SIGINT.
+    // A server that takes the connection and says nothing until the scan is interrupted, then hangs up (so the
+    // in-flight probe ends at once instead of after the 5 s grace).
     let connected!: () => void;
+    let release!: () => void;
     const seen = new Promise<void>((resolve) => (connected = resolve));
+    const released = new Promise<void>((resolve) => (release = resolve));
     const smtp: HostileSmtpLab = await startHostileSmtp([
       {
         ip: '127.77.141.1',
         script: async (c) => {
           connected();
-          await c.hold(20_000);
+          await released;
+          c.end();
         },
       },
     ]);
     try {
       const run = await withClosedStdout([`127.77.141.1:${smtp.port}`, '--format', 'json', '--no-progress'], (child) => {
-        void seen.then(() => child.kill('SIGINT'));
+        void seen.then(() => {
+          child.kill('SIGINT');
+          child.stderr?.once('data', () => release());
+        });
       });
       assert.equal(run.code, 130);
       assert.doesNotMatch(run.stderr, /EPIPE|Error:|\n\s+at /);
