@@ -44,26 +44,37 @@ async function demo(args: string[]): Promise<{ code: number | null; report: Repo
 }
 
 describe('mxready report --policy', () => {
+  /** One demo scanned under encrypt with --legacy-acceptance, saved, for both policies below. */
+  let saved: Promise<string> | undefined;
+  const savedDemo = (): Promise<string> =>
+    (saved ??= (async () => {
+      const path = join(dir, 'encrypt-legacy-acceptance.json');
+      const scanned = await runCli(['demo', '--legacy-acceptance', '--json', path], { timeoutMs: 90_000 });
+      assert.equal(scanned.code, 1, scanned.stderr);
+      return path;
+    })());
+
   for (const policy of ['strict', 'verify']) {
     it(`Given a demo scanned under encrypt with --legacy-acceptance When judged again under ${policy} Then it equals a fresh demo under ${policy}`, async () => {
-      const saved = join(dir, `encrypt-${policy}.json`);
-      const scanned = await runCli(['demo', '--legacy-acceptance', '--json', saved], { timeoutMs: 90_000 });
-      assert.equal(scanned.code, 1, scanned.stderr);
-      const again = await runCli(['report', '--policy', policy, saved, '--format', 'json']);
-      const fresh = await demo(['--policy', policy]);
+      const path = await savedDemo();
+      const [again, fresh] = await Promise.all([runCli(['report', '--policy', policy, path, '--format', 'json']), demo(['--policy', policy])]);
       const rejudged = JSON.parse(again.stdout) as Report;
       assert.deepEqual(contractViolations(rejudged), []);
       assert.equal(rejudged.policy.name, policy);
       assert.deepEqual(verdicts(rejudged), verdicts(fresh.report));
       assert.equal(again.code, fresh.code);
       // and the facts are the saved ones, untouched
-      const original = JSON.parse(readFileSync(saved, 'utf8')) as Report;
+      const original = JSON.parse(readFileSync(path, 'utf8')) as Report;
       assert.deepEqual(rejudged.targets.map((t) => t.mx.map((m) => m.addresses.map((a) => a.probe))), original.targets.map((t) => t.mx.map((m) => m.addresses.map((a) => a.probe))));
     });
   }
 
+  /** One plain demo report (encrypt, no legacy acceptance), for the cuts below. */
+  let plain: Promise<Report> | undefined;
+  const plainDemo = (): Promise<Report> => (plain ??= demo([]).then((d) => d.report));
+
   it('Given a demo report without legacy acceptance, cut to the modern host, When judged under strict Then one policy.not-measured names the flag, exit 3 (1 with --fail-on warn)', async () => {
-    const { report } = await demo([]);
+    const report = await plainDemo();
     assert.equal(report.depth.legacyAcceptance, false);
     const cut: Report = { ...report, targets: report.targets.filter((t) => t.input === 'modern.mxready.test') };
     const path = join(dir, 'modern.json');
@@ -82,7 +93,7 @@ describe('mxready report --policy', () => {
   });
 
   it('Given --min-tls alone Then the report is judged again under its own policy with that minimum', async () => {
-    const { report } = await demo([]);
+    const report = await plainDemo();
     const path = join(dir, 'tls12.json');
     writeFileSync(path, JSON.stringify({ ...report, targets: report.targets.filter((t) => t.input === 'tls12.mxready.test') }));
     assert.equal((await runCli(['report', path])).code, 0);
