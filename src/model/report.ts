@@ -108,7 +108,12 @@ export interface TargetReport {
   readonly kind: 'domain' | 'host';
   readonly status: TargetStatus;
   readonly error?: ErrorInfo;
-  /** At least one address meets the policy; null when the domain accepts no mail (null MX). */
+  /**
+   * true: an address meets the policy (with enforcement on, mail still flows); false: every
+   * address was assessed and none meets it (the policy would hold the mail: stuck); null:
+   * no way to tell (null MX, DNS failure, no usable address, or none meets while some
+   * could not be assessed).
+   */
   readonly deliverable: boolean | null;
   readonly dns: {
     readonly mxSource: MxSource;
@@ -162,7 +167,7 @@ export interface Summary {
   readonly pass: number;
   readonly fail: number;
   readonly error: number;
-  /** Failing targets with no MX address that meets the policy: with enforcement on, their mail would be stuck. */
+  /** Targets whose mail the policy would hold: exactly those with `deliverable === false`. */
   readonly stuck: number;
   /** Unique IP:port probes made (or attempted). */
   readonly probes: number;

@@ -8,8 +8,10 @@
  *          timeout, a fact not measured, no usable MX address)
  *   pass   otherwise; a null MX is "pass" with deliverable null
  *
- * deliverable: at least one MX address meets the policy (with enforcement on, mail
- * still flows).
+ * deliverable: true when an address meets the policy (with enforcement on, mail
+ * still flows); false when every address was assessed and none meets it (the
+ * policy would hold the mail: stuck); otherwise null (a null MX, a DNS failure,
+ * no usable address, or none meets while some could not be assessed).
  */
 import { DEFAULT_CHECKS, type Check } from '../checks/registry.js';
 import type { AddressView, CheckResult, Depth, MxView, RuleFinding, TargetView } from '../model/check.js';
@@ -133,9 +135,16 @@ export interface TargetVerdict {
   readonly error?: ErrorInfo;
 }
 
+/** true: an address meets; false: every address was assessed and none meets; null: no way to tell. */
+function deliverableOf(input: TargetVerdictInput): boolean | null {
+  if (input.outcomes.some((o) => o.outcome === 'meets')) return true;
+  if (input.error || input.outcomes.length === 0 || input.outcomes.some((o) => o.outcome === 'unassessed')) return null;
+  return false;
+}
+
 export function targetVerdict(input: TargetVerdictInput): TargetVerdict {
   if (input.nullMx && input.outcomes.length === 0 && !input.error && input.gapElsewhere !== true) return { status: 'pass', deliverable: null };
-  const deliverable = input.outcomes.some((o) => o.outcome === 'meets');
+  const deliverable = deliverableOf(input);
   if (input.gapElsewhere === true || input.outcomes.some((o) => o.outcome === 'gap')) return { status: 'fail', deliverable };
   if (input.error) return { status: 'error', deliverable, error: input.error };
   const unassessed = input.outcomes.find((o) => o.outcome === 'unassessed');
@@ -143,7 +152,7 @@ export function targetVerdict(input: TargetVerdictInput): TargetVerdict {
     return { status: 'error', deliverable, error: unassessed.error ?? { code: 'not-assessed', message: 'an address could not be assessed' } };
   }
   if (input.outcomes.length === 0) {
-    return { status: 'error', deliverable: false, error: { code: 'no-mx-address', message: 'nothing to probe' } };
+    return { status: 'error', deliverable, error: { code: 'no-mx-address', message: 'nothing to probe' } };
   }
   return { status: 'pass', deliverable };
 }

@@ -139,7 +139,7 @@ export function assembleTarget(target: PlannedTarget, results: GatheredResults):
     domain: target.domain,
     kind: target.kind,
     status: 'error',
-    deliverable: false,
+    deliverable: null,
     dns: {
       mxSource: target.mxSource,
       ...(target.dnsError ? { error: capError(target.dnsError, 'error.message', cuts) } : {}),
@@ -165,5 +165,5 @@ export function internalErrorTarget(input: string, domain: string, kind: 'domain
 
 /** A target with nothing assessed: status error, with why. */
 function unassessedTarget(input: string, domain: string, kind: 'domain' | 'host', error: ErrorInfo): TargetReport {
-  return { input, domain, kind, status: 'error', error, deliverable: false, dns: { mxSource: 'none' }, mx: [], findings: [] };
+  return { input, domain, kind, status: 'error', error, deliverable: null, dns: { mxSource: 'none' }, mx: [], findings: [] };
 }

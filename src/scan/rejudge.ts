@@ -21,6 +21,14 @@ export function rejudge(report: Report, policy: Policy, checks: readonly Check[]
 }
 
 type Json = Record<string, unknown>;
+
+/** deliverable in version 2's meaning, from the outcomes stored in each address's assessment. */
+function deliverableOfMarks(target: TargetReport): boolean | null {
+  const outcomes = target.mx.flatMap((m) => m.addresses.map((a) => a.assessment.outcome));
+  if (outcomes.includes('meets')) return true;
+  if (target.dns.error || outcomes.length === 0 || outcomes.includes('unassessed') || target.status === 'error') return null;
+  return false;
+}
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** A schemaVersion 1 probe in the version 2 shape: legacyProtocol goes, the enumeration's cipher classes go. */
@@ -52,7 +60,8 @@ function upgradePolicy(v1: Json): PolicyReport {
 /**
  * A schemaVersion 1 report (already validated against its schema) as version 2:
  * the facts reshaped, the depth read from what it holds, each address's marks
- * judged under its own saved policy, and the verdicts and summary it holds kept.
+ * judged under its own saved policy, its statuses and findings kept, and
+ * `deliverable` and the summary in version 2's meaning.
  */
 export function upgradeV1(data: Json, checks: readonly Check[] = DEFAULT_CHECKS): Report {
   const policy = upgradePolicy(data['policy'] as Json);
@@ -80,10 +89,11 @@ export function upgradeV1(data: Json, checks: readonly Check[] = DEFAULT_CHECKS)
     const v1Target = t as unknown as TargetReport;
     const facts: TargetReport = { ...v1Target, mx };
     const marked = judgeTarget(facts, policy, { checks, depth });
-    // The marks are version 2's; the verdicts stay those the report holds.
+    // The marks are version 2's and so is the meaning of deliverable (true / false: stuck / null: unknown,
+    // from the outcomes the marks hold); the status and findings stay those the report holds.
     const { error: _judged, ...rest } = marked;
-    return { ...rest, status: v1Target.status, ...(v1Target.error ? { error: v1Target.error } : {}), deliverable: v1Target.deliverable, findings: v1Target.findings };
+    const deliverable = v1Target.deliverable === null && v1Target.status === 'pass' ? null : deliverableOfMarks(marked);
+    return { ...rest, status: v1Target.status, ...(v1Target.error ? { error: v1Target.error } : {}), deliverable, findings: v1Target.findings };
   });
-  // Its summary too is the one it holds: it counted a legacy-only server under the version its second session spoke.
-  return { ...(data as unknown as Report), schemaVersion: SCHEMA_VERSION, policy, depth, targets };
+  return { ...(data as unknown as Report), schemaVersion: SCHEMA_VERSION, policy, depth, targets, summary: summarize(targets) };
 }

@@ -62,7 +62,7 @@ export function summarize(targets: readonly TargetReport[]): Summary {
     pass: targets.filter((t) => t.status === 'pass').length,
     fail: targets.filter((t) => t.status === 'fail').length,
     error: targets.filter((t) => t.status === 'error').length,
-    stuck: targets.filter((t) => t.status === 'fail' && t.deliverable === false).length,
+    stuck: targets.filter((t) => t.deliverable === false).length,
     probes,
     tlsProbes,
     tls12OrBetterProbes,

@@ -90,7 +90,7 @@ describe('mxready scan against the lab', () => {
     ['backup', 'fail', true, ['ok', 'no-starttls'], ['starttls.missing']],
     ['nomx', 'pass', true, ['ok'], ['dns.implicit-mx']],
     ['nullmx', 'pass', null, [], ['dns.null-mx']],
-    ['missing', 'error', false, [], ['dns.nxdomain']],
+    ['missing', 'error', null, [], ['dns.nxdomain']],
   ];
   for (const [label, status, deliverable, probeStatuses, ids] of expectations) {
     it(`Then ${d(label)} is ${status}, deliverable ${deliverable}, probes ${probeStatuses.join('/') || 'none'}, findings ${ids.join(', ') || 'none'}`, () => {

@@ -60,11 +60,13 @@ describe('targetVerdict', () => {
     ['all addresses meet', { nullMx: false, outcomes: [{ outcome: 'meets' }, { outcome: 'meets' }] }, 'pass', true],
     ['one gap, one meets', { nullMx: false, outcomes: [{ outcome: 'gap' }, { outcome: 'meets' }] }, 'fail', true],
     ['only gaps', { nullMx: false, outcomes: [{ outcome: 'gap' }] }, 'fail', false],
-    ['gap beats unassessed', { nullMx: false, outcomes: [{ outcome: 'gap' }, { outcome: 'unassessed' }] }, 'fail', false],
+    ['gap beats unassessed, but mail is not known to be stuck', { nullMx: false, outcomes: [{ outcome: 'gap' }, { outcome: 'unassessed' }] }, 'fail', null],
     ['unassessed and meets', { nullMx: false, outcomes: [{ outcome: 'unassessed' }, { outcome: 'meets' }] }, 'error', true],
     ['null MX', { nullMx: true, outcomes: [] }, 'pass', null],
-    ['NXDOMAIN', { nullMx: false, outcomes: [], error: { code: 'nxdomain', message: 'no such domain' } }, 'error', false],
-    ['no addresses', { nullMx: false, outcomes: [] }, 'error', false],
+    ['NXDOMAIN', { nullMx: false, outcomes: [], error: { code: 'nxdomain', message: 'no such domain' } }, 'error', null],
+    ['no addresses', { nullMx: false, outcomes: [] }, 'error', null],
+    ['only unassessed', { nullMx: false, outcomes: [{ outcome: 'unassessed' }] }, 'error', null],
+    ['a DNS failure beside a gap', { nullMx: false, outcomes: [{ outcome: 'gap' }], error: { code: 'servfail', message: 'x' } }, 'fail', null],
   ];
   for (const [name, input, status, deliverable] of cases) {
     it(`Given ${name} Then ${status}, deliverable ${deliverable}`, () => {
