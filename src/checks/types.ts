@@ -21,6 +21,8 @@ export interface GatherBase {
   readonly options: SessionOptions;
   readonly io: CheckIo;
   readonly depth: Depth;
+  /** Record each session's dialogue (--trace). */
+  readonly trace: boolean;
   /** Aborts when the scan is cut (after an interrupt's grace period). */
   readonly signal: AbortSignal;
 }

@@ -64,9 +64,24 @@ Targets:
 
 mxready sends EHLO, STARTTLS, EHLO again inside TLS, and QUIT. Never MAIL FROM.`;
 
-function colorWanted(io: CliIo): boolean {
+/**
+ * Colour on a terminal, or off one when FORCE_COLOR asks for it (as chalk
+ * documents: any value but "0" and "false"); never when NO_COLOR is set.
+ */
+export function colorWanted(io: Pick<CliIo, 'env'> & { readonly stdout: Pick<OutputStream, 'isTTY'> }): boolean {
   const noColor = io.env['NO_COLOR'];
-  return io.stdout.isTTY === true && (noColor === undefined || noColor === '');
+  if (noColor !== undefined && noColor !== '') return false;
+  const force = io.env['FORCE_COLOR'];
+  if (force !== undefined) return force !== '0' && force.toLowerCase() !== 'false';
+  return io.stdout.isTTY === true;
+}
+
+/** The width the table fits: the terminal's, else COLUMNS, else 100; at least 80. */
+export function outputWidth(io: Pick<CliIo, 'env'> & { readonly stdout: Pick<OutputStream, 'isTTY' | 'columns'> }): number {
+  const terminal = io.stdout.isTTY === true && typeof io.stdout.columns === 'number' && io.stdout.columns > 0 ? io.stdout.columns : undefined;
+  const env = Number(io.env['COLUMNS']);
+  const width = terminal ?? (Number.isInteger(env) && env > 0 ? env : 100);
+  return Math.max(80, width);
 }
 
 /** --policy (preset or file, `fallback` when absent) with --min-tls and --expiry-warn on top; notes go to stderr. */
@@ -100,8 +115,8 @@ function validateHelo(name: string): string {
 }
 
 /** The depth flags as scan options (the policy adds what it needs: src/policy/presets.ts depthFor). */
-function depthOptions(opts: DepthOptions): Pick<ScanOptions, 'enumerate' | 'legacyAcceptance' | 'legacyCheck'> {
-  return { enumerate: opts.enumerate === true, legacyAcceptance: opts.legacyAcceptance === true, legacyCheck: opts.legacyCheck };
+function depthOptions(opts: DepthOptions): Pick<ScanOptions, 'enumerate' | 'legacyAcceptance' | 'legacyCheck' | 'trace'> {
+  return { enumerate: opts.enumerate === true, legacyAcceptance: opts.legacyAcceptance === true, legacyCheck: opts.legacyCheck, trace: opts.trace === true };
 }
 
 function buildScanOptions(opts: ScanCliOptions, policy: Policy, signal: AbortSignal): ScanOptions {
@@ -131,7 +146,8 @@ function buildScanOptions(opts: ScanCliOptions, policy: Policy, signal: AbortSig
  * report is already on stdout and the error (exit 2) says so.
  */
 function emitReport(report: Report, opts: OutputOptions, io: CliIo): number {
-  for (const piece of getFormat(opts.format).render(report, { color: colorWanted(io) })) io.stdout.write(piece);
+  const options = { color: colorWanted(io), width: outputWidth(io), wide: opts.wide === true };
+  for (const piece of getFormat(opts.format).render(report, options)) io.stdout.write(piece);
   if (opts.json !== undefined) {
     try {
       writeFileAtomic(opts.json, getFormat('json').render(report, { color: false }));

@@ -27,6 +27,7 @@ export interface OutputOptions {
   format: string;
   json?: string;
   failOn: 'fail' | 'warn';
+  wide?: boolean;
 }
 
 /** What goes to stdout, what else is written, what makes exit 1. */
@@ -34,6 +35,7 @@ export function addOutputOptions(command: Command): Command {
   return command
     .addOption(new Option('--format <format>', 'what goes to stdout').choices([...FORMATS]).default('table'))
     .option('--json <path>', 'also write the JSON report to this file (atomically)')
+    .option('--wide', 'the table as a full grid, as wide as it needs (by default it fits the terminal)')
     .addOption(new Option('--fail-on <severity>', 'what makes exit 1: fail (a policy gap) or warn (any warning too)').choices(['fail', 'warn']).default('fail'));
 }
 
@@ -62,6 +64,7 @@ export interface DepthOptions {
   enumerate?: boolean;
   legacyAcceptance?: boolean;
   legacyCheck: boolean;
+  trace?: boolean;
 }
 
 /** How deep to look beyond the fixed client profile. */
@@ -69,7 +72,8 @@ export function addDepthOptions(command: Command): Command {
   return command
     .option('--enumerate', 'also find every protocol version, cipher suite and key-exchange group each address accepts, and whether it enforces its own order')
     .option('--legacy-acceptance', 'after a TLS 1.2+ handshake, one more session offering only TLS 1.0/1.1, to see whether the server still accepts them (on with a policy that forbids them, e.g. strict)')
-    .option('--no-legacy-check', 'when a server offers neither TLS 1.2 nor 1.3, do not make the second session that offers TLS 1.0/1.1');
+    .option('--no-legacy-check', 'when a server offers neither TLS 1.2 nor 1.3, do not make the second session that offers TLS 1.0/1.1')
+    .option('--trace', "record each probe's dialogue, every session labelled: printed after the table, kept in the JSON as probe.transcript");
 }
 
 export interface ScanTuningOptions {

@@ -12,21 +12,27 @@ const CLOSED = new Set(['EPIPE', 'ERR_STREAM_DESTROYED', 'ERR_STREAM_WRITE_AFTER
 
 export interface OutputStream {
   readonly isTTY?: boolean;
+  /** The terminal's width, when stdout is one. */
+  readonly columns?: number;
   write(chunk: string): boolean;
 }
 
 export class GuardedOutput implements OutputStream {
-  readonly #stream: NodeJS.WritableStream & { isTTY?: boolean; destroyed?: boolean };
+  readonly #stream: NodeJS.WritableStream & { isTTY?: boolean; columns?: number; destroyed?: boolean };
   #closed = false;
   #failure: NodeJS.ErrnoException | null = null;
 
-  constructor(stream: NodeJS.WritableStream & { isTTY?: boolean; destroyed?: boolean }) {
+  constructor(stream: NodeJS.WritableStream & { isTTY?: boolean; columns?: number; destroyed?: boolean }) {
     this.#stream = stream;
     stream.on('error', (error: NodeJS.ErrnoException) => this.#note(error));
   }
 
   get isTTY(): boolean | undefined {
     return this.#stream.isTTY;
+  }
+
+  get columns(): number | undefined {
+    return this.#stream.columns;
   }
 
   /** The reader went away: nothing more is written. */

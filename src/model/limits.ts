@@ -123,9 +123,9 @@ export function textSize(value: unknown): number {
   return 0;
 }
 
-/** The server text of a record (its timings, statuses and numbers aside, which are small and fixed). */
+/** The server text of a record (its timings, statuses and numbers aside, which are small and fixed; the --trace transcript has limits of its own). */
 function recordText(p: ProbeResult): number {
-  const { timings: _timings, truncated: _truncated, enumeration, ...text } = p;
+  const { timings: _timings, truncated: _truncated, transcript: _transcript, enumeration, ...text } = p;
   return textSize(text) + (enumeration ? textSize(enumeration.error) + textSize(enumeration.broken) : 0);
 }
 

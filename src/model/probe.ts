@@ -177,10 +177,33 @@ export interface EnumerationFacts {
   readonly notTestable: readonly string[];
   /** A server that selected suites but failed every handshake: what it selected. */
   readonly broken?: { readonly selected: readonly string[]; readonly message: string };
+  /** With --trace: one line per enumeration handshake (the offer and what came of it). */
+  readonly transcript?: TranscriptSession;
   /** Connections made for the enumeration (the plain probe not included). */
   readonly handshakes: number;
   /** Set when the enumeration stopped early (the server stopped accepting sessions, two timeouts, the scan was cut): what was found is kept. */
   readonly error?: ProbeError;
+}
+
+/** One step of a session's dialogue (--trace): what was sent or received, or what happened. */
+export interface TranscriptEntry {
+  /** Milliseconds since the probe started. */
+  readonly ms: number;
+  /** sent: a command; received: a reply line; tls: the handshake; note: the connection, a failure. */
+  readonly kind: 'sent' | 'received' | 'tls' | 'note';
+  /** Inert text, at most 512 characters (the last one …). */
+  readonly text: string;
+  /** The text's original length, when it was cut. */
+  readonly truncated?: number;
+}
+
+/** The dialogue of one session of a probe (--trace), at most 64 entries. */
+export interface TranscriptSession {
+  /** first: the first session; legacy-check, legacy-acceptance: the probe's further sessions; enumeration: one line per handshake. */
+  readonly session: 'first' | 'legacy-check' | 'legacy-acceptance' | 'enumeration';
+  readonly entries: readonly TranscriptEntry[];
+  /** Entries left out past the 64th. */
+  readonly omitted?: number;
 }
 
 export interface ProbeTimings {
@@ -236,6 +259,8 @@ export interface ProbeResult {
   readonly clientCertificate?: boolean;
   readonly error?: ProbeError;
   readonly timings: ProbeTimings;
+  /** With --trace: every session's dialogue, labelled. Never key material. */
+  readonly transcript?: readonly TranscriptSession[];
   /**
    * Present when server text went past a limit (src/model/limits.ts: README
    * "Hard limits"): each cut field's path (e.g. "certificate.subjectAltNames",

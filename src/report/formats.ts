@@ -9,8 +9,12 @@ import { renderJsonPieces } from './json.js';
 import { renderTablePieces } from './table.js';
 
 export interface RenderOptions {
-  /** ANSI colours (only on a TTY, never with NO_COLOR: the CLI decides). */
+  /** ANSI colours (on a terminal or with FORCE_COLOR, never with NO_COLOR: the CLI decides). */
   readonly color: boolean;
+  /** Terminal columns a text format fits in (the table: at least 80; default 100). */
+  readonly width?: number;
+  /** The table's full grid instead of the fitted layout (--wide). */
+  readonly wide?: boolean;
 }
 
 export interface Format {
@@ -21,7 +25,7 @@ export interface Format {
 }
 
 const REGISTRY = [
-  { name: 'table', description: 'a table for people: one row per MX address, the findings, a summary', render: renderTablePieces },
+  { name: 'table', description: 'for people: one row per destination, then a block per address with its findings, fitted to the terminal (--wide: the full grid)', render: renderTablePieces },
   { name: 'json', description: 'the JSON report (schemaVersion 2; schema/report.v2.schema.json)', render: (report) => renderJsonPieces(report) },
 ] as const satisfies readonly Format[];
 

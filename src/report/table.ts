@@ -1,144 +1,175 @@
 /**
- * The terminal reporter: one row per domain / MX / address with what a mail
- * administrator needs at a glance, the findings with their ids, and a summary
- * of how many targets are ready and how much mail would be stuck. Pure, and it
- * never judges: every mark it paints was stored by evaluation (status,
- * findings, each address's assessment). Colour is an option, and every
- * server-supplied string is sanitised before it is coloured.
+ * The table a mail administrator reads, laid out for the terminal's width (at
+ * least 80 columns; no line is wider, long words are broken):
+ *
+ *   1. one row per destination: verdict, delivery (delivers / STUCK / unknown /
+ *      no mail), the destination, MX hosts and addresses, the lowest protocol,
+ *      the first gap;
+ *   2. one block per destination: its DNS findings, then one compact block per
+ *      address (status, protocol and cipher, key exchange, certificate subject,
+ *      trust, name match and days left) with its findings wrapped and indented;
+ *   3. with --enumerate, what else each address accepts; 4. the summary;
+ *   5. with --trace, each address's dialogue.
+ *
+ * `wide` keeps the full grid instead (./grid.ts). Pure, and it never judges:
+ * every mark it paints was stored by evaluation. Cells are made inert first,
+ * then laid out, then coloured.
  */
-import { Chalk, type ChalkInstance } from 'chalk';
-import Table from 'cli-table3';
-import type { AddressReport, Finding, Mark, MxReport, Report, TargetReport } from '../model/report.js';
-import { sanitizeText } from '../model/sanitize.js';
+import type { AddressReport, Finding, MxReport, Report, TargetReport } from '../model/report.js';
+import { renderGridPieces } from './grid.js';
+import { columnWidths, grid, hanging, MIN_WIDTH, wrap, type Column } from './layout.js';
+import { traceLines } from './trace.js';
+import { byMark, delivery, deliveryPaint, inert, paints, summaryRows, VERDICT, verdictPaint, type Paint } from './text.js';
 
 export interface TableOptions {
-  /** ANSI colours (only on a TTY, never with NO_COLOR: the CLI decides). */
+  /** ANSI colours (on a terminal, or with FORCE_COLOR; never with NO_COLOR: the CLI decides). */
   readonly color: boolean;
+  /** Terminal columns to fit (default 100; at least 80). */
+  readonly width?: number;
+  /** The full grid, as wide as it needs (--wide). */
+  readonly wide?: boolean;
 }
 
-interface Paint {
-  readonly ok: (s: string) => string;
-  readonly gap: (s: string) => string;
-  readonly warn: (s: string) => string;
-  readonly dim: (s: string) => string;
-  readonly bold: (s: string) => string;
+const GAP = 2;
+const ORDER = ['TLSv1.3', 'TLSv1.2', 'TLSv1.1', 'TLSv1', 'SSLv3'];
+
+/** The lowest protocol any probed address of the target negotiated; "none" when one got no TLS; "—" without addresses. */
+function lowestProtocol(target: TargetReport): string {
+  const probes = target.mx.flatMap((m) => m.addresses.map((a) => a.probe)).filter((p) => p.status !== 'refused-private');
+  if (probes.length === 0) return '—';
+  if (probes.some((p) => !p.tls)) return 'none';
+  return probes.map((p) => p.tls?.protocol ?? 'none').sort((a, b) => ORDER.indexOf(b) - ORDER.indexOf(a))[0] ?? '—';
 }
 
-function paints(chalk: ChalkInstance): Paint {
-  return { ok: chalk.green, gap: chalk.red, warn: chalk.yellow, dim: chalk.dim, bold: chalk.bold };
+/** The first gap (a fail finding), or why the target could not be assessed. */
+function firstGap(target: TargetReport): { text: string; gap: boolean } {
+  const gap = target.findings.find((f) => f.severity === 'fail');
+  if (gap) return { text: gap.id, gap: true };
+  if (target.status === 'error') return { text: target.error?.code ?? 'not assessed', gap: false };
+  return { text: '—', gap: false };
 }
 
-/** Paints text by the mark evaluation gave it. */
-function byMark(paint: Paint, mark: Mark): (s: string) => string {
-  return mark === 'gap' ? paint.gap : mark === 'warn' ? paint.warn : paint.ok;
+function destination(target: TargetReport): string {
+  return target.input === target.domain ? inert(target.domain) : `${inert(target.domain)} (${inert(target.input)})`;
 }
 
-const safe = (text: string): string => sanitizeText(text);
+const COLUMNS: readonly Column[] = [
+  { header: 'VERDICT', width: 7 },
+  { header: 'DELIVERY', width: 8 },
+  { header: 'DESTINATION', flex: 3 },
+  { header: 'MX/ADDR', width: 7 },
+  { header: 'TLS', width: 7 },
+  { header: 'FIRST GAP', flex: 2 },
+];
 
-function percent(part: number, whole: number): string {
-  return whole === 0 ? '—' : `${Math.round((part / whole) * 100)}%`;
+function destinationRows(report: Report, width: number, paint: Paint): string[] {
+  const widths = columnWidths(COLUMNS, width, GAP);
+  const rows = report.targets.map((t) => {
+    const addresses = t.mx.reduce((n, m) => n + m.addresses.length, 0);
+    return [VERDICT[t.status], delivery(t), destination(t), `${t.mx.length}/${addresses}`, lowestProtocol(t), firstGap(t).text];
+  });
+  const header = grid([COLUMNS.map((c) => c.header)], widths, GAP, (_r, _c, line) => paint.bold(line));
+  const body = grid(rows, widths, GAP, (r, c, line) => {
+    const target = report.targets[r];
+    if (!target) return line;
+    if (c === 0) return verdictPaint(paint, target.status)(line);
+    if (c === 1) return deliveryPaint(paint, delivery(target))(line);
+    if (c === 5) return firstGap(target).gap ? paint.gap(line) : line;
+    return line;
+  });
+  return [...header, ...body];
 }
 
-function targetLabel(target: TargetReport, paint: Paint): string {
-  const status = { pass: paint.ok('PASS'), fail: paint.gap('FAIL'), error: paint.warn('ERROR') }[target.status];
-  const name = target.input === target.domain ? target.domain : `${target.domain}\n${paint.dim(`(${target.input})`)}`;
-  return `${safe(name)}\n${status}`;
+const SEVERITY_LABEL = { fail: 'FAIL', warn: 'WARN', info: 'INFO' } as const;
+
+/**
+ * One finding: "FAIL id  message", wrapped under its message, the label
+ * coloured. Under its address, the message's "host [ip]:port: " (which the block
+ * already says) is left out.
+ */
+function findingLines(f: Finding, indent: string, width: number, paint: Paint): string[] {
+  const label = SEVERITY_LABEL[f.severity];
+  const head = `${indent}${label} ${f.id}  `;
+  const where = f.host !== undefined && f.ip !== undefined ? `${f.host} [${f.ip}]:${f.port ?? ''}: ` : null;
+  const message = where !== null && f.message.startsWith(where) ? f.message.slice(where.length) : f.message;
+  const lines = hanging(head, `${indent}     `, inert(message), width);
+  const colour = f.severity === 'fail' ? paint.gap : f.severity === 'warn' ? paint.warn : paint.dim;
+  return lines.map((line, i) => (i === 0 ? `${indent}${colour(label)}${line.slice(indent.length + label.length)}` : line));
 }
 
-/** What stopped a session before TLS, as the table says it. */
+/** A labelled line of facts ("tls   TLSv1.3 …"), wrapped under its text. */
+function factLines(label: string, text: string, width: number, colour: (s: string) => string = (s) => s): string[] {
+  return hanging(`    ${label.padEnd(5)} `, '          ', text, width).map((line) => `${line.slice(0, 10)}${colour(line.slice(10))}`);
+}
+
 const NO_TLS: Readonly<Record<string, string>> = {
   'no-starttls': 'no STARTTLS',
   'starttls-rejected': 'STARTTLS refused',
-  'tls-failed': 'handshake failed',
+  'tls-failed': 'no TLS handshake',
 };
 
-/** Protocol over cipher (OpenSSL's name: the short one; the JSON has both). */
-function tlsCell(address: AddressReport, paint: Paint): string {
+function addressBlock(target: TargetReport, mx: MxReport, address: AddressReport, width: number, paint: Paint): string[] {
   const { probe, assessment } = address;
+  const where = `${address.ip.includes(':') ? `[${address.ip}]` : address.ip}:${address.port}`;
+  const outcome = assessment.outcome === 'gap' ? paint.gap('GAP') : assessment.outcome === 'unassessed' ? paint.warn('not assessed') : paint.ok('meets');
+  const label = target.kind === 'host' ? inert(mx.host) : `${inert(mx.host)} (${mx.preference})`;
+  const head = hanging('  ', '    ', `${label}  ${where}  ${probe.status}`, width - 14);
+  const lines = [...head.slice(0, -1), `${head[head.length - 1] ?? ''}  ${outcome}`];
   if (probe.tls) {
-    // The legacy check's session: the server speaks nothing newer.
-    const protocol = probe.legacyCheck === 'negotiated' ? `${probe.tls.protocol} only` : probe.tls.protocol;
-    return `${byMark(paint, assessment.protocol ?? 'ok')(protocol)}\n${paint.dim(safe(probe.tls.cipher.name))}`;
+    const tls = probe.tls;
+    const protocol = probe.legacyCheck === 'negotiated' ? `${tls.protocol} only` : tls.protocol;
+    const cipherClass = assessment.cipher ? ` (${assessment.cipher.class})` : '';
+    const kx = tls.keyExchange;
+    const exchange = [kx.type, kx.group ?? (kx.bits !== null ? `${kx.bits} bits` : null)].filter((x) => x !== null).join(' ');
+    const text = `${protocol}  ${inert(tls.cipher.name)}${cipherClass}  ${exchange || 'key exchange unknown'}, ${tls.forwardSecrecy ? 'forward secrecy' : 'no forward secrecy'}`;
+    lines.push(...factLines('tls', text, width, byMark(paint, assessment.protocol ?? 'ok')));
+  } else if (NO_TLS[probe.status] !== undefined) {
+    lines.push(...factLines('tls', NO_TLS[probe.status] ?? '', width, assessment.outcome === 'gap' ? paint.gap : paint.warn));
   }
-  const text = NO_TLS[probe.status];
-  if (text === undefined) return paint.dim('—');
-  return assessment.outcome === 'gap' ? paint.gap(text) : paint.warn(text);
-}
-
-function certificateCell(address: AddressReport, paint: Paint): string {
-  const { probe, assessment } = address;
   const cert = probe.certificate;
   const marks = assessment.certificate;
-  if (marks === null) return paint.dim('—');
-  const parts = marks.problems.map((problem) => byMark(paint, marks.mark)(problem.replace(/-/g, ' ')));
-  if (!cert) return parts.join('\n');
-  if (parts.length === 0) parts.push(paint.ok('valid'));
-  parts.push(paint.dim(`${cert.keyType} ${cert.keyBits ?? '?'}, ${cert.daysRemaining}d`));
-  return parts.join('\n');
-}
-
-function addressFindings(target: TargetReport, host: string, ip: string): Finding[] {
-  return target.findings.filter((f) => f.host === host && f.ip === ip);
-}
-
-function resultCell(target: TargetReport, mx: MxReport, address: AddressReport, paint: Paint): string {
-  const probe = address.probe;
-  switch (address.assessment.outcome) {
-    case 'gap':
-      return paint.gap(`GAP\n${probe.status}`);
-    case 'unassessed':
-      return paint.warn(`not assessed\n${probe.status}`);
-    case 'meets':
-      return addressFindings(target, mx.host, address.ip).some((f) => f.severity === 'warn') ? paint.ok('meets') + paint.warn(' (warnings)') : paint.ok('meets');
+  if (cert && marks) {
+    const trust = cert.trusted ? 'trusted' : cert.selfSigned ? 'self-signed' : `untrusted (${inert(cert.validationError ?? 'unknown reason')})`;
+    const days = cert.daysRemaining < 0 ? `expired ${-cert.daysRemaining} days ago` : `${cert.daysRemaining} days left`;
+    const text = `${inert(cert.subject)}  ${trust}, ${cert.hostnameMatch ? 'name matches' : 'name mismatch'}, ${days}, ${inert(cert.keyType)} ${cert.keyBits ?? '?'}`;
+    lines.push(...factLines('cert', text, width, byMark(paint, marks.mark)));
+  } else if (probe.tls) {
+    lines.push(...factLines('cert', 'no certificate that could be read', width, paint.warn));
   }
-}
-
-function dnsCell(target: TargetReport, paint: Paint): string {
-  switch (target.dns.mxSource) {
-    case 'null':
-      return paint.dim('null MX: accepts no mail');
-    case 'none':
-      return paint.warn(safe(target.error?.message ?? target.dns.error?.message ?? 'no MX'));
-    default:
-      return paint.warn(safe(target.error?.message ?? 'no address'));
+  if (!probe.tls && probe.error && NO_TLS[probe.status] === undefined) {
+    lines.push(...factLines('error', `${probe.error.code}: ${inert(probe.error.message)}`, width, paint.warn));
   }
+  for (const f of target.findings) if (f.host === mx.host && f.ip === address.ip) lines.push(...findingLines(f, '    ', width, paint));
+  return lines;
 }
 
-function rowsFor(target: TargetReport, paint: Paint): unknown[][] {
-  const rows: unknown[][] = [];
+function targetBlock(target: TargetReport, width: number, paint: Paint): string[] {
+  const word = delivery(target);
+  const head = hanging('', '  ', destination(target), width - 16);
+  const lines = [
+    ...head.slice(0, -1).map((l) => paint.bold(l)),
+    `${paint.bold(head[head.length - 1] ?? '')}  ${verdictPaint(paint, target.status)(VERDICT[target.status])}  ${deliveryPaint(paint, word)(word)}`,
+  ];
+  if (target.error && target.mx.length === 0 && target.findings.length === 0) {
+    lines.push(...hanging('  ', '  ', `${target.error.code}: ${inert(target.error.message)}`, width).map((l) => paint.warn(l)));
+  }
+  for (const f of target.findings) if (f.ip === undefined) lines.push(...findingLines(f, '  ', width, paint));
   for (const mx of target.mx) {
-    const mxLabel = target.kind === 'host' ? safe(mx.host) : `${safe(mx.host)} ${paint.dim(`(${mx.preference})`)}`;
     if (mx.addresses.length === 0) {
-      rows.push([`${mxLabel}\n${paint.dim('no address')}`, { colSpan: 2, content: paint.warn(safe(mx.error?.message ?? 'no address')) }, paint.warn('not assessed')]);
-      continue;
+      const label = target.kind === 'host' ? inert(mx.host) : `${inert(mx.host)} (${mx.preference})`;
+      lines.push(...hanging('  ', '    ', `${label}  no address: ${inert(mx.error?.message ?? 'none')}`, width).map((l) => paint.warn(l)));
     }
-    for (const address of mx.addresses) {
-      const where = `${address.ip.includes(':') ? `[${address.ip}]` : address.ip}:${address.port}`;
-      rows.push([`${mxLabel}\n${paint.dim(where)}`, tlsCell(address, paint), certificateCell(address, paint), resultCell(target, mx, address, paint)]);
-    }
-  }
-  if (rows.length === 0) rows.push([{ colSpan: 4, content: dnsCell(target, paint) }]);
-  const first = rows[0];
-  if (first) first.unshift({ rowSpan: rows.length, content: targetLabel(target, paint) });
-  return rows;
-}
-
-function findingLines(report: Report, paint: Paint): string[] {
-  const lines: string[] = [];
-  const label = { fail: paint.gap('FAIL'), warn: paint.warn('WARN'), info: paint.dim('INFO') };
-  for (const target of report.targets) {
-    if (target.findings.length === 0) continue;
-    lines.push(paint.bold(safe(target.domain)));
-    for (const f of target.findings) lines.push(`  ${label[f.severity]} ${f.id}  ${safe(f.message)}`);
+    for (const address of mx.addresses) lines.push(...addressBlock(target, mx, address, width, paint));
   }
   return lines;
 }
 
-/** One block per probed address with --enumerate: versions, suites by class, order, groups, what could not be tested. */
-function enumerationLines(report: Report, paint: Paint): string[] {
+const CLASS_PAINT = (paint: Paint) => ({ good: paint.ok, sufficient: paint.plain, 'phase-out': paint.warn, insufficient: paint.gap });
+
+/** What else each address accepts (--enumerate), wrapped. */
+function enumerationLines(report: Report, width: number, paint: Paint): string[] {
   const lines: string[] = [];
   const seen = new Set<string>();
-  const classPaint = { good: paint.ok, sufficient: (s: string) => s, 'phase-out': paint.warn, insufficient: paint.gap };
   for (const target of report.targets) {
     for (const mx of target.mx) {
       for (const address of mx.addresses) {
@@ -147,81 +178,55 @@ function enumerationLines(report: Report, paint: Paint): string[] {
         const key = `${address.ip}|${address.port}`;
         if (!e || seen.has(key)) continue;
         seen.add(key);
-        lines.push(`${paint.bold(safe(mx.host))} ${paint.dim(`[${address.ip}]:${address.port}, ${e.handshakes} handshakes`)}`);
-        const versions = (['TLSv1.3', 'TLSv1.2', 'TLSv1.1', 'TLSv1', 'SSLv3'] as const).map((v) => {
-          const accepted = e.protocols[v];
-          if (accepted === null) return paint.dim(`${v} not testable`);
-          return accepted ? byMark(paint, marks?.versions[v] ?? 'ok')(`${v} yes`) : `${v} no`;
-        });
-        lines.push(`  protocols  ${versions.join('  ')}`);
+        lines.push(...wrap(`${inert(mx.host)} [${address.ip}]:${address.port}, ${e.handshakes} handshakes`, width).map((l) => paint.bold(l)));
+        const versions = ORDER.map((v) => {
+          const accepted = e.protocols[v as keyof typeof e.protocols];
+          return accepted === null ? `${v} not testable` : `${v} ${accepted ? 'yes' : 'no'}`;
+        }).join('  ');
+        lines.push(...hanging('  protocols  ', '             ', versions, width));
         for (const [version, suites] of Object.entries(e.ciphers)) {
           const order = e.serverOrder[version];
-          const orderText = order === null || order === undefined ? 'order: -' : order ? 'server order' : 'client order';
-          const named = suites.map((s) => {
-            const cls = marks?.classes[s.standardName];
-            return cls === undefined ? safe(s.standardName) : classPaint[cls](`${safe(s.standardName)} (${cls})`);
-          });
-          lines.push(`  ${version.padEnd(9)}  ${paint.dim(orderText)}  ${named.join(', ')}`);
+          const orderText = order === null || order === undefined ? 'order undecided' : order ? 'server order' : 'client order';
+          const named = suites.map((s) => `${inert(s.standardName)}${marks?.classes[s.standardName] ? ` (${marks.classes[s.standardName]})` : ''}`);
+          const wrapped = hanging(`  ${version.padEnd(9)}  `, '             ', `${orderText}: ${named.join(', ')}`, width);
+          const classes = CLASS_PAINT(paint);
+          lines.push(...wrapped.map((l) => l.replace(/(TLS_[A-Z0-9_]+) \((good|sufficient|phase-out|insufficient)\)/g, (_m, n: string, c: keyof typeof classes) => classes[c](`${n} (${c})`))));
         }
         const groups = e.groups.length > 0 ? e.groups.join(', ') : '—';
-        const untested = e.groupsNotTestable.length > 0 ? paint.dim(` (not testable here: ${e.groupsNotTestable.join(', ')})`) : '';
-        lines.push(`  groups     ${safe(groups)}${untested}${e.dhBits ? `  DHE ${e.dhBits} bits` : ''}`);
-        if (e.broken) lines.push(`  ${paint.gap('broken')}     ${safe(e.broken.message)} (selected ${safe(e.broken.selected.join(', '))})`);
-        if (e.error) lines.push(`  ${paint.warn('stopped')}    ${safe(e.error.message)}`);
-        if (e.notTestable.length > 0) lines.push(paint.dim(`  not testable with this TLS library: ${e.notTestable.length} suites (3DES, RC4, EXPORT, ...; listed in the JSON)`));
+        const untested = e.groupsNotTestable.length > 0 ? ` (not testable here: ${e.groupsNotTestable.join(', ')})` : '';
+        lines.push(...hanging('  groups     ', '             ', `${inert(groups)}${untested}${e.dhBits ? `; DHE ${e.dhBits} bits` : ''}`, width));
+        if (e.broken) lines.push(...hanging('  broken     ', '             ', `${inert(e.broken.message)} (selected ${inert(e.broken.selected.join(', '))})`, width).map((l) => paint.gap(l)));
+        if (e.error) lines.push(...hanging('  stopped    ', '             ', inert(e.error.message), width).map((l) => paint.warn(l)));
+        if (e.notTestable.length > 0) lines.push(...hanging('  ', '  ', `not testable with this TLS library: ${e.notTestable.length} suites (3DES, RC4, EXPORT, ...; listed in the JSON)`, width).map((l) => paint.dim(l)));
       }
     }
   }
   return lines;
 }
 
-function countsLine(record: Readonly<Record<string, number>>): string {
-  const entries = Object.entries(record).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
-  return entries.length === 0 ? '—' : entries.map(([k, v]) => `${safe(k)} ×${v}`).join(', ');
-}
-
-function summaryLines(report: Report, paint: Paint): string[] {
-  const s = report.summary;
-  const p = report.policy;
-  const requirements = [
-    `${p.minTlsVersion}+`,
-    'STARTTLS',
-    p.requireTrustedChain ? 'trusted chain' : null,
-    p.requireHostnameMatch ? 'name match' : null,
-    p.requireUnexpired ? 'unexpired' : null,
-    p.requireForwardSecrecy ? 'forward secrecy' : null,
-    p.allowedCipherClasses && p.allowedCipherClasses.length < 4 ? `${p.allowedCipherClasses.join('/')} ciphers` : null,
-    p.forbidLegacyProtocols ? 'no TLS 1.0/1.1 accepted' : null,
-    p.minRsaBits > 0 || p.minEcBits > 0 ? `keys RSA ${p.minRsaBits}+ / EC ${p.minEcBits}+` : null,
-  ].filter((x) => x !== null);
-  return [
-    `${paint.bold('Policy')}   ${p.name}: requires ${requirements.join(', ')}`,
-    `${paint.bold('Targets')}  ${s.targets}: ${paint.ok(`${s.pass} pass`)}, ${paint.gap(`${s.fail} fail`)}, ${paint.warn(`${s.error} could not be assessed`)}` +
-      `; ${s.stuck === 0 ? '0' : paint.gap(String(s.stuck))} would be stuck (no MX address meets the policy)`,
-    `${paint.bold('Probes')}   ${s.probes} addresses: ${s.tlsProbes} negotiated TLS (${percent(s.tlsProbes, s.probes)}), ` +
-      `${s.tls12OrBetterProbes} TLS 1.2 or better (${percent(s.tls12OrBetterProbes, s.probes)})`,
-    `${paint.bold('Protocols')} ${countsLine(s.byProtocol)}`,
-  ];
+function summaryLines(report: Report, width: number, paint: Paint): string[] {
+  return summaryRows(report).flatMap(({ label, text }) =>
+    hanging(`${label.padEnd(10)}`, '          ', text, width).map((line, i) => (i === 0 ? `${paint.bold(label)}${line.slice(label.length)}` : line)),
+  );
 }
 
 export function renderTable(report: Report, options: TableOptions): string {
   return [...renderTablePieces(report, options)].join('');
 }
 
-/** The table, then the findings, the enumeration and the summary, as pieces. */
+/** The report as pieces: the destinations, then one block per destination, the enumeration, the summary, the trace. */
 export function* renderTablePieces(report: Report, options: TableOptions): Iterable<string> {
-  const paint = paints(new Chalk({ level: options.color ? 1 : 0 }));
-  const table = new Table({
-    head: ['Target', 'MX (preference) / address', 'TLS / cipher', 'Certificate', 'Result'].map((h) => paint.bold(h)),
-    style: { head: [], border: [] },
-    wordWrap: false,
-  });
-  for (const target of report.targets) table.push(...(rowsFor(target, paint) as never[]));
-  const findings = findingLines(report, paint);
-  const parts = [table.toString(), ''];
-  if (findings.length > 0) parts.push(paint.bold('Findings'), ...findings, '');
-  const enumeration = enumerationLines(report, paint);
-  if (enumeration.length > 0) parts.push(paint.bold('Enumeration'), ...enumeration, '');
-  parts.push(...summaryLines(report, paint));
-  yield `${parts.join('\n')}\n`;
+  if (options.wide === true) {
+    yield* renderGridPieces(report, options);
+    return;
+  }
+  const width = Math.max(MIN_WIDTH, options.width ?? 100);
+  const paint = paints(options.color);
+  yield `${destinationRows(report, width, paint).join('\n')}\n\n`;
+  for (const target of report.targets) yield `${targetBlock(target, width, paint).join('\n')}\n\n`;
+  const enumeration = enumerationLines(report, width, paint);
+  if (enumeration.length > 0) yield `${paint.bold('Enumeration')}\n${enumeration.join('\n')}\n\n`;
+  yield `${summaryLines(report, width, paint).join('\n')}\n`;
+  const trace = traceLines(report, width, paint);
+  if (trace.length > 0) yield `\n${paint.bold('Trace')}\n${trace.join('\n')}\n`;
 }

@@ -22,6 +22,8 @@ export interface GatherSettings {
   readonly options: SessionOptions;
   readonly io: CheckIo;
   readonly depth: Depth;
+  /** Record each session's dialogue (--trace). */
+  readonly trace: boolean;
   /** No new work starts once it aborts (the first interrupt). */
   readonly stop?: AbortSignal;
   /** In-flight work is cut when it aborts (the grace period after an interrupt). */
@@ -65,7 +67,7 @@ async function gatherAddress(probe: PlannedProbe, checks: readonly AddressCheck[
       results[check.id] = { status: 'not-run', reason: 'the scan was interrupted' };
       continue;
     }
-    const context = { target, options: settings.options, io: settings.io, depth: settings.depth, signal: settings.cut, prior: { ...results } };
+    const context = { target, options: settings.options, io: settings.io, depth: settings.depth, trace: settings.trace, signal: settings.cut, prior: { ...results } };
     results[check.id] = await safely(check, () => (check.gather as NonNullable<AddressCheck['gather']>)(context));
   }
   return results;
@@ -111,7 +113,7 @@ export async function gatherMxHosts(targets: readonly PlannedTarget[], settings:
     const results: Record<string, CheckResult> = {};
     for (const check of checks) {
       if (settings.stop?.aborted === true) break;
-      const context = { host, options: settings.options, io: settings.io, depth: settings.depth, signal: settings.cut };
+      const context = { host, options: settings.options, io: settings.io, depth: settings.depth, trace: settings.trace, signal: settings.cut };
       results[check.id] = await safely(check, () => (check.gather as NonNullable<MxCheck['gather']>)(context));
     }
     out.set(host, results);
@@ -128,7 +130,7 @@ export async function gatherDomains(targets: readonly PlannedTarget[], settings:
     const results: Record<string, CheckResult> = {};
     for (const check of checks) {
       if (settings.stop?.aborted === true) break;
-      const context = { domain: target.domain, kind: target.kind, options: settings.options, io: settings.io, depth: settings.depth, signal: settings.cut };
+      const context = { domain: target.domain, kind: target.kind, options: settings.options, io: settings.io, depth: settings.depth, trace: settings.trace, signal: settings.cut };
       results[check.id] = await safely(check, () => (check.gather as NonNullable<DomainCheck['gather']>)(context));
     }
     out.set(target.input, results);

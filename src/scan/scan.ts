@@ -65,6 +65,8 @@ export interface ScanOptions {
   readonly legacyAcceptance?: boolean;
   /** A client certificate (PEM texts) presented in every handshake, for relays that authenticate the sender by certificate. */
   readonly clientCertificate?: { readonly certPem: string; readonly keyPem: string };
+  /** Record each probe's dialogue, every session labelled (probe.transcript; --trace). */
+  readonly trace?: boolean;
   /**
    * Stops the scan: no new lookup or probe starts, in-flight ones may finish
    * within `graceMs` and are then cut; every target not finished ends as
@@ -173,6 +175,7 @@ export async function scan(inputs: readonly string[], options: ScanOptions = {},
       },
       io: { ...REAL_IO, ...(dnsClient ? { dns: dnsClient } : {}), ...deps.io },
       depth,
+      trace: options.trace === true,
       ...(stop ? { stop } : {}),
       cut,
       concurrency,

@@ -9,6 +9,7 @@ import { atPhase, ScanError } from '../model/errors.js';
 import type { Phase } from '../model/probe.js';
 import { abortable } from '../net/deadline.js';
 import { ReplyParser, type SmtpReply } from './reply-parser.js';
+import type { Transcript } from './transcript.js';
 
 export class ReplyReader {
   readonly #socket: Socket;
@@ -19,9 +20,12 @@ export class ReplyReader {
   #wake: (() => void) | null = null;
   #attached = true;
 
-  /** Starts listening on `socket` at once, so no byte is missed. */
-  constructor(socket: Socket) {
+  readonly #transcript: Transcript | undefined;
+
+  /** Starts listening on `socket` at once, so no byte is missed. With a transcript, every command and reply line is recorded. */
+  constructor(socket: Socket, transcript?: Transcript) {
     this.#socket = socket;
+    this.#transcript = transcript;
     socket.on('data', this.#onData);
     socket.on('end', this.#onEnd);
     socket.on('close', this.#onClose);
@@ -30,7 +34,9 @@ export class ReplyReader {
 
   /** Writes one command line; CRLF is added here. */
   send(command: string): void {
-    if (this.#socket.writable) this.#socket.write(`${command}\r\n`);
+    if (!this.#socket.writable) return;
+    this.#transcript?.add('sent', command);
+    this.#socket.write(`${command}\r\n`);
   }
 
   /**
@@ -45,7 +51,10 @@ export class ReplyReader {
         const attempt = (): boolean => {
           try {
             const reply = this.#parser.next();
-            if (reply !== null) resolve(reply);
+            if (reply !== null) {
+              this.#record(reply);
+              resolve(reply);
+            }
             else if (this.#ended !== null) reject(this.#ended);
             else return false;
           } catch (error) {
@@ -64,6 +73,12 @@ export class ReplyReader {
     } catch (error) {
       throw atPhase(error, phase);
     }
+  }
+
+  #record(reply: SmtpReply): void {
+    const transcript = this.#transcript;
+    if (!transcript) return;
+    reply.lines.forEach((line, i) => transcript.add('received', `${reply.code}${i === reply.lines.length - 1 ? ' ' : '-'}${line}`));
   }
 
   /**

@@ -23,6 +23,7 @@ import { extensionLines, hasStartTls, parseEhlo } from './ehlo.js';
 import { describeReply, SmtpReplyError } from './failure.js';
 import type { SmtpReply } from './reply-parser.js';
 import { ReplyReader } from './reply-reader.js';
+import type { Transcript } from './transcript.js';
 
 /** The address a session talks to. */
 export interface SessionTarget {
@@ -74,6 +75,8 @@ export interface SessionEnv {
   readonly elapsed: () => number;
   /** Sockets and streams (TCP, the handshake tap, TLS) destroyed newest first when the probe ends. */
   readonly track: (socket: Duplex) => void;
+  /** With --trace: where the session records its dialogue. */
+  readonly transcript?: Transcript;
 }
 
 /**
@@ -112,14 +115,23 @@ export function emptyFacts(): SessionFacts {
 /** Runs the whole session. Rejects with a ScanError (with its phase) when the session cannot complete. */
 export async function runSession(env: SessionEnv, plan: SessionPlan, facts: SessionFacts): Promise<void> {
   assertHeloName(env.options.heloName);
-  const socket = await connectTcp(env);
+  const offer = `offering ${plan.minVersion}${plan.maxVersion === plan.minVersion ? '' : ` to ${plan.maxVersion}`}`;
+  env.transcript?.add('note', `connecting to ${env.target.ip}:${env.target.port} (${env.target.implicitTls === true ? 'implicit TLS' : 'STARTTLS'}, ${offer})`);
+  let socket: Socket;
+  try {
+    socket = await connectTcp(env);
+  } catch (error) {
+    env.transcript?.add('note', `not connected: ${error instanceof Error ? error.message : String(error)}`);
+    throw error;
+  }
   facts.connectMs = env.elapsed();
+  env.transcript?.add('note', 'connected');
   if (env.target.implicitTls === true) await implicitTlsSession(env, plan, facts, socket);
   else await startTlsSession(env, plan, facts, socket);
 }
 
 async function startTlsSession(env: SessionEnv, plan: SessionPlan, facts: SessionFacts, socket: Socket): Promise<void> {
-  const plain = new ReplyReader(socket);
+  const plain = new ReplyReader(socket, env.transcript);
   await readGreeting(env, plain, facts);
   const hello = await plaintextHello(env, plain);
   facts.extensions = hello.extensions;
@@ -146,19 +158,19 @@ async function startTlsSession(env: SessionEnv, plan: SessionPlan, facts: Sessio
   // RFC 3207 §6: nothing received before the handshake may be taken as a reply after it.
   facts.plaintextDiscardedBytes = plain.release();
   const secure = await handshake(env, plan, facts, socket);
-  if (plan.stopAfterTls) return quitOver(secure);
-  const reader = new ReplyReader(secure);
+  if (plan.stopAfterTls) return quitOver(secure, env.transcript);
+  const reader = new ReplyReader(secure, env.transcript);
   const ehlo = await helloInsideTls(env, reader);
   facts.extensionsAfterTls = extensionLines(ehlo);
   reader.detach();
-  return quitOver(secure);
+  return quitOver(secure, env.transcript);
 }
 
 async function implicitTlsSession(env: SessionEnv, plan: SessionPlan, facts: SessionFacts, socket: Socket): Promise<void> {
   facts.tlsMode = 'implicit';
   const secure = await handshake(env, plan, facts, socket);
-  if (plan.stopAfterTls) return quitOver(secure);
-  const reader = new ReplyReader(secure);
+  if (plan.stopAfterTls) return quitOver(secure, env.transcript);
+  const reader = new ReplyReader(secure, env.transcript);
   await readGreeting(env, reader, facts);
   const ehlo = await helloInsideTls(env, reader);
   // The only EHLO is inside TLS: it is both the first EHLO and the EHLO after TLS.
@@ -166,7 +178,7 @@ async function implicitTlsSession(env: SessionEnv, plan: SessionPlan, facts: Ses
   facts.extensionsAfterTls = facts.extensions;
   facts.starttls = hasStartTls(parseEhlo(ehlo));
   reader.detach();
-  return quitOver(secure);
+  return quitOver(secure, env.transcript);
 }
 
 /** How long QUIT may take to leave this machine; the reply is never waited for. */
@@ -177,8 +189,9 @@ const QUIT_FLUSH_MS = 250;
  * close_notify, then FIN), waiting only until those bytes have left this
  * process (bounded), never for the server's 221.
  */
-async function quitOver(socket: Socket): Promise<void> {
+async function quitOver(socket: Socket, transcript?: Transcript): Promise<void> {
   if (!socket.writable) return;
+  transcript?.add('sent', 'QUIT (the reply is not waited for)');
   let timer: NodeJS.Timeout | undefined;
   await new Promise<void>((resolve) => {
     timer = setTimeout(resolve, QUIT_FLUSH_MS);
@@ -300,8 +313,14 @@ async function handshake(env: SessionEnv, plan: SessionPlan, facts: SessionFacts
     facts.tlsMs = env.elapsed();
     facts.tls = upgrade.tls;
     if (upgrade.certificate !== undefined) facts.certificate = upgrade.certificate;
+    const kx = upgrade.tls.keyExchange;
+    env.transcript?.add(
+      'tls',
+      `handshake: ${upgrade.tls.protocol} ${upgrade.tls.cipher.standardName}${kx.group ? ` ${kx.group}` : ''}; certificate ${upgrade.certificate?.subject ?? 'unreadable'}`,
+    );
     return upgrade.socket;
   } catch (error) {
+    env.transcript?.add('tls', `handshake failed: ${error instanceof Error ? error.message : String(error)}`);
     throw atPhase(error, 'tls');
   } finally {
     deadline.dispose();

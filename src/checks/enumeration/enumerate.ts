@@ -20,7 +20,8 @@ import type { SessionIo, SessionTarget } from '../../smtp/session.js';
 import { Enumeration, type EnumerationResult } from './engine.js';
 import { runtimeCapabilities, type RuntimeCapabilities } from './runtime.js';
 import { handshakeSession } from './session.js';
-import type { EnumerateOptions, HandshakeRunner } from './types.js';
+import { Transcript } from '../../smtp/transcript.js';
+import type { EnumerateOptions, HandshakeOffer, HandshakeOutcome, HandshakeRunner } from './types.js';
 
 export interface EnumerateDeps extends SessionIo {
   /** Replaces the SMTP session of each handshake (tests drive the engine with a simulated server). */
@@ -37,8 +38,16 @@ export async function enumerate(target: SessionTarget, options: EnumerateOptions
   let capabilities: RuntimeCapabilities | undefined = deps.capabilities;
   try {
     capabilities ??= await runtimeCapabilities();
-    const run = deps.runHandshake ?? ((offer) => handshakeSession(target, options, io, offer));
-    return await new Enumeration(capabilities, run, options.signal, options.sessionsBefore ?? 1).run(options.known);
+    const session: HandshakeRunner = deps.runHandshake ?? ((offer) => handshakeSession(target, options, io, offer));
+    const started = io.now();
+    const transcript = options.trace === true ? new Transcript('enumeration', () => io.now() - started) : null;
+    const run: HandshakeRunner = transcript === null ? session : async (offer) => {
+      const outcome = await session(offer);
+      transcript.add('note', describeHandshake(offer, outcome));
+      return outcome;
+    };
+    const result = await new Enumeration(capabilities, run, options.signal, options.sessionsBefore ?? 1).run(options.known);
+    return transcript === null ? result : { ...result, transcript: transcript.toJSON() };
   } catch (bug) {
     // A bug in mxready: confined to this address's enumeration, as data.
     const message = describeBug(bug);
@@ -53,5 +62,19 @@ export async function enumerate(target: SessionTarget, options: EnumerateOptions
       handshakes: 0,
       error: { phase: 'internal', code: 'internal-error', message },
     };
+  }
+}
+
+/** One enumeration handshake in one line: what was offered, and what came of it. */
+function describeHandshake(offer: HandshakeOffer, outcome: HandshakeOutcome): string {
+  const versions = offer.minVersion === offer.maxVersion ? offer.minVersion : `${offer.minVersion}-${offer.maxVersion}`;
+  const what = `${offer.purpose}: ${versions}, ${offer.suites.length} suites, ${offer.groups.length} groups`;
+  switch (outcome.kind) {
+    case 'accepted':
+      return `${what} → ${outcome.protocol} ${outcome.suite}${outcome.group ? ` ${outcome.group}` : ''}`;
+    case 'refused':
+      return `${what} → refused${outcome.selected ? ` after selecting ${outcome.selected.suite}` : ''} (${outcome.reason})`;
+    case 'stopped':
+      return `${what} → stopped: ${outcome.error.message}`;
   }
 }

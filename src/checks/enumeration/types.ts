@@ -67,6 +67,8 @@ export interface EnumerateOptions extends SessionOptions {
    * the legacy check's session): they count against the connection budget.
    */
   readonly sessionsBefore?: number;
+  /** Record one line per handshake (--trace): the offer and what came of it, in `transcript`. */
+  readonly trace?: boolean;
   /**
    * The probe's TLS facts (probe.tls), when a handshake completed. Its offer
    * went up to TLS 1.3 (or, from the legacy check's session, the first session

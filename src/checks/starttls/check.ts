@@ -24,7 +24,7 @@ export const starttlsCheck: AddressCheck = {
   description: 'greeting, EHLO, STARTTLS, the TLS handshake and EHLO inside TLS: protocol, cipher, key exchange, certificate',
   findings: STARTTLS_FINDINGS,
   rules: { address: [sessionRule, ...tlsVersionRules, legacyProtocolRule, cipherRule, certificateRule, chainRule], marks: starttlsMarks },
-  gather: async ({ target, options, io, depth, signal }) => {
+  gather: async ({ target, options, io, depth, trace, signal }) => {
     const facts: ProbeResult = await probe(
       target,
       {
@@ -32,6 +32,7 @@ export const starttlsCheck: AddressCheck = {
         legacyCheck: depth.legacyCheck,
         // --enumerate tests every version itself: no extra session on top of its budget.
         legacyAcceptance: depth.legacyAcceptance && !depth.enumerate,
+        trace,
         signal,
       },
       io,

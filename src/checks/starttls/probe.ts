@@ -12,13 +12,14 @@
  * timer cleared before the promise settles.
  */
 import { describeBug, ScanError } from '../../model/errors.js';
-import type { Phase, ProbeError, ProbeResult, ProbeStatus } from '../../model/probe.js';
+import type { Phase, ProbeError, ProbeResult, ProbeStatus, TranscriptSession } from '../../model/probe.js';
 import { tlsVersionRank } from '../../model/tls-versions.js';
 import { ProbeDeadline } from '../../net/deadline.js';
 import { REAL_IO } from '../../net/io.js';
 import { SocketSet } from '../../net/sockets.js';
 import { SmtpReplyError } from '../../smtp/failure.js';
 import { emptyFacts, runSession, type SessionEnv, type SessionFacts, type SessionPlan } from '../../smtp/session.js';
+import { Transcript } from '../../smtp/transcript.js';
 import { isVersionFailure } from '../../tls/upgrade.js';
 import type { ProbeDeps, ProbeOptions, ProbeTarget } from './types.js';
 
@@ -37,6 +38,7 @@ const LEGACY_HANDSHAKE: SessionPlan = { ...LEGACY, stopAfterTls: true };
 export async function probe(target: ProbeTarget, options: ProbeOptions, deps: Partial<ProbeDeps> = {}): Promise<ProbeResult> {
   const io: ProbeDeps = { ...REAL_IO, ...deps };
   const sockets = new SocketSet();
+  const transcripts: Transcript[] = [];
   let facts = emptyFacts();
   let startedAt = 0;
   let deadline: ProbeDeadline | undefined;
@@ -45,15 +47,16 @@ export async function probe(target: ProbeTarget, options: ProbeOptions, deps: Pa
     startedAt = io.now();
     deadline = new ProbeDeadline({ totalMs: options.timeouts.probeMs, now: io.now, signal: options.signal });
     const env: SessionEnv = { target, options, deps: io, deadline, elapsed, track: (s) => sockets.add(s) };
-    const outcome = await probeSessions(env, facts, sockets, options.legacyCheck);
+    const sessions = options.trace === true ? transcripts : null;
+    const outcome = await probeSessions(env, facts, sockets, options.legacyCheck, sessions);
     facts = outcome.facts;
     await sockets.destroyAll();
-    const legacyAccepted = options.legacyAcceptance === true ? await legacyAcceptance(env, facts, sockets) : undefined;
+    const legacyAccepted = options.legacyAcceptance === true ? await legacyAcceptance(() => traced(env, 'legacy-acceptance', sessions), facts, sockets) : undefined;
     const ending = legacyAccepted === undefined ? outcome.ending : { ...outcome.ending, legacyAccepted };
-    return buildResult(target, facts, ending, elapsed(), options);
+    return withTranscript(buildResult(target, facts, ending, elapsed(), options), sessions);
   } catch (bug) {
     await sockets.destroyAll();
-    return buildResult(target, facts, internalError(bug), safeElapsed(elapsed));
+    return withTranscript(buildResult(target, facts, internalError(bug), safeElapsed(elapsed)), options.trace === true ? transcripts : null);
   } finally {
     deadline?.dispose();
   }
@@ -73,19 +76,37 @@ interface Ending {
  * when it cannot tell (no handshake to start from, or the second session failed
  * before its handshake).
  */
-async function legacyAcceptance(env: SessionEnv, facts: SessionFacts, sockets: SocketSet): Promise<string | null | undefined> {
+async function legacyAcceptance(session: () => SessionEnv, facts: SessionFacts, sockets: SocketSet): Promise<string | null | undefined> {
   if (facts.tls === undefined) return undefined;
   if (tlsVersionRank(facts.tls.protocol) < tlsVersionRank('TLSv1.2')) return facts.tls.protocol;
   const old = emptyFacts();
-  const failure = await sessionFailure(env, LEGACY_HANDSHAKE, old);
+  const failure = await sessionFailure(session(), LEGACY_HANDSHAKE, old);
   await sockets.destroyAll();
   if (old.tls !== undefined) return old.tls.protocol;
   return failure !== null && failure.code === 'tls-handshake-failed' ? null : undefined;
 }
 
+/** The session environment with a transcript of its own, when the probe records them. */
+function traced(env: SessionEnv, session: TranscriptSession['session'], sessions: Transcript[] | null): SessionEnv {
+  if (sessions === null) return env;
+  const transcript = new Transcript(session, env.elapsed);
+  sessions.push(transcript);
+  return { ...env, transcript };
+}
+
+function withTranscript(result: ProbeResult, sessions: readonly Transcript[] | null): ProbeResult {
+  return sessions === null ? result : { ...result, transcript: sessions.map((t) => t.toJSON()) };
+}
+
 /** The first session and, when it failed for want of a common version, the legacy check. */
-async function probeSessions(env: SessionEnv, facts: SessionFacts, sockets: SocketSet, legacyCheck: boolean): Promise<{ ending: Ending; facts: SessionFacts }> {
-  const failure = await sessionFailure(env, CURRENT, facts);
+async function probeSessions(
+  env: SessionEnv,
+  facts: SessionFacts,
+  sockets: SocketSet,
+  legacyCheck: boolean,
+  sessions: Transcript[] | null,
+): Promise<{ ending: Ending; facts: SessionFacts }> {
+  const failure = await sessionFailure(traced(env, 'first', sessions), CURRENT, facts);
   if (failure === null) return { ending: { status: 'ok' }, facts };
   if (!isNoCommonVersion(failure)) return { ending: endingOf(failure), facts };
   if (!legacyCheck) {
@@ -94,7 +115,7 @@ async function probeSessions(env: SessionEnv, facts: SessionFacts, sockets: Sock
   }
   await sockets.destroyAll(); // one connection at a time
   const older = emptyFacts();
-  const olderFailure = await sessionFailure(env, LEGACY, older);
+  const olderFailure = await sessionFailure(traced(env, 'legacy-check', sessions), LEGACY, older);
   // A handshake in an older version happened: that session's facts and ending are the probe's.
   if (older.tls !== undefined) {
     const ending = olderFailure === null ? { status: 'ok' as const } : endingOf(olderFailure);

@@ -20,6 +20,8 @@ export interface ProbeOptions extends SessionOptions {
   readonly legacyCheck: boolean;
   /** After a TLS 1.2+ handshake, one more session offering only TLS 1.0/1.1 (--legacy-acceptance). */
   readonly legacyAcceptance?: boolean;
+  /** Record every session's dialogue (--trace) in `transcript`. */
+  readonly trace?: boolean;
   /** Abort the probe (e.g. on SIGINT): it ends as status timeout, code interrupted. */
   readonly signal?: AbortSignal;
 }
