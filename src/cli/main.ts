@@ -119,6 +119,12 @@ function depthOptions(opts: DepthOptions): Pick<ScanOptions, 'enumerate' | 'lega
   return { enumerate: opts.enumerate === true, legacyAcceptance: opts.legacyAcceptance === true, legacyCheck: opts.legacyCheck, trace: opts.trace === true };
 }
 
+/** -4 or -6, not both. */
+function familyOption(opts: ScanTuningOptions): Pick<ScanOptions, 'family'> {
+  if (opts.ipv4 === true && opts.ipv6 === true) throw new UsageError('-4 and -6 exclude each other (give neither to probe both families)');
+  return opts.ipv4 === true ? { family: 4 } : opts.ipv6 === true ? { family: 6 } : {};
+}
+
 function buildScanOptions(opts: ScanCliOptions, policy: Policy, signal: AbortSignal): ScanOptions {
   const extraCa = (opts.caFile ?? []).flatMap((path) => readCaFile(path));
   const clientCertificate = readClientCertificate(opts.clientCert, opts.clientKey);
@@ -134,6 +140,7 @@ function buildScanOptions(opts: ScanCliOptions, policy: Policy, signal: AbortSig
     ...(opts.dnsTimeout !== undefined ? { dnsTimeoutMs: opts.dnsTimeout } : {}),
     ...(opts.helo !== undefined ? { heloName: validateHelo(opts.helo) } : {}),
     implicitTls: opts.implicitTls === true,
+    ...familyOption(opts),
     ...depthOptions(opts),
     ...(clientCertificate ? { clientCertificate } : {}),
     signal,

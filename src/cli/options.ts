@@ -90,6 +90,8 @@ export interface ScanTuningOptions {
   implicitTls?: boolean;
   clientCert?: string;
   clientKey?: string;
+  ipv4?: boolean;
+  ipv6?: boolean;
   progress: boolean;
 }
 
@@ -100,7 +102,9 @@ export function addScanOptions(command: Command): Command {
     .option('--resolver <ip[:port]>', "DNS server to use instead of the system's (repeatable)", collect)
     .option('--port <n>', `port for MX probes and relays given without one (default ${DEFAULTS.port})`, integer('--port', 1, 65535))
     .option('--ca-file <path>', 'extra trust anchors, PEM (repeatable)', collect)
-    .option('--allow-private', 'connect to DNS answers in private, loopback and link-local ranges')
+    .option('--allow-private', 'connect to DNS answers in private unicast ranges (RFC 1918, CGNAT, loopback, link-local, unique-local)')
+    .option('-4, --ipv4', 'probe only IPv4 addresses (the others are counted, not probed)')
+    .option('-6, --ipv6', 'probe only IPv6 addresses (the others are counted, not probed)')
     .option('--concurrency <n>', `probes at once (default ${DEFAULTS.concurrency})`, integer('--concurrency', 1, 10_000))
     .option('--per-host <n>', `probes at once per IP address (default ${DEFAULTS.perHost})`, integer('--per-host', 1, 100))
     .option('--timeout <ms>', `one probe's deadline, connect to QUIT; caps every phase (default ${DEFAULTS.timeoutMs})`, integer('--timeout', 1, 3_600_000))

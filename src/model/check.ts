@@ -95,6 +95,7 @@ export interface MxView {
   readonly error?: ErrorInfo;
   readonly partialError?: ErrorInfo;
   readonly addressesSkipped?: number;
+  readonly addressesOmitted?: number;
   readonly addresses: readonly { readonly ip: string; readonly port: number }[];
   readonly checks: Readonly<Record<string, CheckResult>>;
 }

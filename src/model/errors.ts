@@ -20,6 +20,7 @@ export const ERROR_CODES = {
   'invalid-name': 'a name from DNS (an MX exchange, a CNAME target) is not a host name (a label with a dot or a byte other than letters, digits, - and _); shown in RFC 4343 presentation form, never looked up',
   'no-address': 'the host name has no A or AAAA record',
   'no-mx-address': 'no MX host of the domain has an address',
+  'no-address-in-family': 'every address is of the other family, left out by -4 or -6',
   // guard
   'private-address': 'the address is in a private, loopback or link-local range',
   // connect

@@ -92,6 +92,8 @@ export interface MxReport {
   readonly ipLiteral?: boolean;
   /** Addresses that were found but not probed (over the per-host limit). */
   readonly addressesSkipped?: number;
+  /** Addresses of the other family, left out by -4 or -6. */
+  readonly addressesOmitted?: number;
   readonly addresses: readonly AddressReport[];
   /** MX-scope checks' results, by check id; absent when there is none. */
   readonly checks?: Readonly<Record<string, CheckResult>>;
@@ -171,6 +173,8 @@ export interface Summary {
   readonly stuck: number;
   /** Unique IP:port probes made (or attempted). */
   readonly probes: number;
+  /** Addresses of the other family left out by -4 or -6 (counted once per MX host name); 0 without them. */
+  readonly addressesOmitted: number;
   /** Probes that completed a TLS handshake (in the first session or the legacy check's). */
   readonly tlsProbes: number;
   /** Probes that negotiated TLS 1.2 or better. */

@@ -79,6 +79,7 @@ function mxView(mx: MxReport): MxView {
     ...(mx.error ? { error: mx.error } : {}),
     ...(mx.partialError ? { partialError: mx.partialError } : {}),
     ...(mx.addressesSkipped ? { addressesSkipped: mx.addressesSkipped } : {}),
+    ...(mx.addressesOmitted ? { addressesOmitted: mx.addressesOmitted } : {}),
     addresses: mx.addresses.map((a) => ({ ip: a.ip, port: a.port })),
     checks: checksOf(mx),
   };
@@ -195,8 +196,12 @@ export function judgeTarget(target: TargetReport, policy: PolicyReport, options:
   });
   for (const reason of outsideUnassessed) outcomes.push({ outcome: 'unassessed', error: reason });
   const hasAddress = target.mx.some((entry) => entry.addresses.length > 0);
-  const error: ErrorInfo | undefined =
-    target.dns.error ?? (!hasAddress && target.dns.mxSource !== 'null' ? { code: 'no-mx-address', message: 'no MX host has a usable address' } : undefined);
+  const omitted = target.mx.reduce((n, entry) => n + (entry.addressesOmitted ?? 0), 0);
+  const noAddress: ErrorInfo =
+    omitted > 0
+      ? { code: 'no-address-in-family', message: `no address of the family asked for (-4 or -6); ${omitted} of the other family left out` }
+      : { code: 'no-mx-address', message: 'no MX host has a usable address' };
+  const error: ErrorInfo | undefined = target.dns.error ?? (!hasAddress && target.dns.mxSource !== 'null' ? noAddress : undefined);
   const decided = targetVerdict({ nullMx: target.dns.mxSource === 'null', outcomes, gapElsewhere, ...(error ? { error } : {}) });
   // Why it could not be assessed quotes a server or DNS message: within the text limit too.
   const verdict = decided.error ? { ...decided, error: { ...decided.error, message: capText(decided.error.message, LIMITS.text, 'error.message', {}) } } : decided;

@@ -115,6 +115,7 @@ function mxReport(mx: PlannedMx, results: GatheredResults): MxReport {
     ...(mx.partialError ? { partialError: capError(mx.partialError, 'partialError.message', cuts) } : {}),
     ...(mx.ipLiteral ? { ipLiteral: true } : {}),
     ...(mx.addressesSkipped > 0 ? { addressesSkipped: mx.addressesSkipped } : {}),
+    ...(mx.addressesOmitted > 0 ? { addressesOmitted: mx.addressesOmitted } : {}),
     addresses: mx.addresses.map((address) => addressReport(address, mx.host, results)),
     ...cappedChecks(results.mxHosts.get(mx.host)),
     ...(Object.keys(cuts).length > 0 ? { truncated: cuts } : {}),

@@ -9,6 +9,7 @@
  */
 import type { ResolvedMx } from '../dns/types.js';
 import type { ErrorInfo, MxSource } from '../model/report.js';
+import { isIP } from 'node:net';
 import { refusal } from './guard.js';
 
 export const DEFAULT_MAX_ADDRESSES_PER_MX = 5;
@@ -23,6 +24,8 @@ export interface PlannedMx {
   /** One address family's lookup failed though the other gave addresses. */
   readonly partialError?: ErrorInfo;
   readonly addressesSkipped: number;
+  /** Addresses of the other family, left out by -4 or -6. */
+  readonly addressesOmitted: number;
   readonly addresses: readonly PlannedAddress[];
 }
 
@@ -78,6 +81,8 @@ export interface ResolvedTarget {
 
 export interface PlanOptions {
   readonly allowPrivate: boolean;
+  /** Probe only this address family (-4, -6); the others are counted, not probed. */
+  readonly family?: 4 | 6;
   readonly maxAddressesPerMx?: number;
 }
 
@@ -91,7 +96,8 @@ export function planScan(resolved: readonly ResolvedTarget[], options: PlanOptio
 
   const targets = resolved.map((target): PlannedTarget => {
     const mx = target.hosts.map((host): PlannedMx => {
-      const kept = host.addresses.slice(0, limit);
+      const inFamily = options.family === undefined ? host.addresses : host.addresses.filter((ip) => isIP(ip) === options.family);
+      const kept = inFamily.slice(0, limit);
       const addresses = kept.map((ip): PlannedAddress => {
         const range = refusal(ip, { fromDns: target.fromDns, allowPrivate: options.allowPrivate });
         if (range !== null) return { ip, port: target.port, probeKey: null, refusedRange: range };
@@ -108,7 +114,8 @@ export function planScan(resolved: readonly ResolvedTarget[], options: PlanOptio
         ...(host.ipLiteral === true ? { ipLiteral: true } : {}),
         ...(host.error ? { error: host.error } : {}),
         ...(host.partialError ? { partialError: host.partialError } : {}),
-        addressesSkipped: host.addresses.length - kept.length,
+        addressesSkipped: inFamily.length - kept.length,
+        addressesOmitted: host.addresses.length - inFamily.length,
         addresses,
       };
     });

@@ -8,6 +8,7 @@
  * progress goes to an observer.
  */
 import { setMaxListeners } from 'node:events';
+import { isIP } from 'node:net';
 import { rootCertificates } from 'node:tls';
 import { DEFAULT_CHECKS, type Check, type CheckIo } from '../checks/registry.js';
 import { createDnsClient } from '../dns/client.js';
@@ -67,6 +68,8 @@ export interface ScanOptions {
   readonly clientCertificate?: { readonly certPem: string; readonly keyPem: string };
   /** Record each probe's dialogue, every session labelled (probe.transcript; --trace). */
   readonly trace?: boolean;
+  /** Probe only IPv4 (4) or only IPv6 (6) addresses (-4, -6); the others are counted in addressesOmitted. */
+  readonly family?: 4 | 6;
   /**
    * Stops the scan: no new lookup or probe starts, in-flight ones may finish
    * within `graceMs` and are then cut; every target not finished ends as
@@ -127,6 +130,10 @@ function wasInterrupted(target: TargetReport): boolean {
 export async function scan(inputs: readonly string[], options: ScanOptions = {}, deps: ScanDeps = {}): Promise<Report> {
   const targets = parseTargets(inputs);
   if (targets.length === 0) throw new UsageError('no targets given');
+  if (options.family !== undefined) {
+    const other = targets.find((t) => t.kind === 'host' && t.isIp && isIP(t.host) !== options.family);
+    if (other) throw new UsageError(`relay "${other.input}" is an IPv${options.family === 4 ? 6 : 4} address, and -${options.family} probes only IPv${options.family}`);
+  }
   if (options.resolvers !== undefined && options.resolvers.length === 0) throw new UsageError('resolvers: give at least one DNS server');
   const policy = options.policy ?? PRESETS.encrypt;
   const port = positive('port', options.port, DEFAULTS.port);
@@ -161,7 +168,7 @@ export async function scan(inputs: readonly string[], options: ScanOptions = {},
       return result;
     });
     const complete = resolved.filter((r): r is ResolvedTarget => r !== null);
-    const plan = planScan(complete, { allowPrivate: options.allowPrivate ?? false });
+    const plan = planScan(complete, { allowPrivate: options.allowPrivate ?? false, ...(options.family ? { family: options.family } : {}) });
     emit({ type: 'planned', probes: plan.probes.length });
 
     let probed = 0;

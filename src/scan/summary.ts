@@ -57,6 +57,8 @@ export function summarize(targets: readonly TargetReport[]): Summary {
       if (meetsMinimum(protocol, 'TLSv1.2')) tls12OrBetterProbes += 1;
     }
   }
+  const omittedByHost = new Map<string, number>();
+  for (const target of targets) for (const mx of target.mx) if (mx.addressesOmitted) omittedByHost.set(mx.host, mx.addressesOmitted);
   return {
     targets: targets.length,
     pass: targets.filter((t) => t.status === 'pass').length,
@@ -64,6 +66,7 @@ export function summarize(targets: readonly TargetReport[]): Summary {
     error: targets.filter((t) => t.status === 'error').length,
     stuck: targets.filter((t) => t.deliverable === false).length,
     probes,
+    addressesOmitted: [...omittedByHost.values()].reduce((n, v) => n + v, 0),
     tlsProbes,
     tls12OrBetterProbes,
     byStatus,

@@ -408,6 +408,7 @@ describe('mxready demo', () => {
     assert.equal(enumerated.code, 1);
     assert.match(enumerated.stdout, /Enumeration\n/);
     assert.match(enumerated.stdout, /protocols +TLSv1\.3 yes +TLSv1\.2 yes +TLSv1\.1 yes +TLSv1 yes/, 'the lenient host accepts every version');
+    for (const line of enumerated.stdout.split('\n')) assert.ok(line.length <= 100, `wider than 100 columns off a terminal: ${line}`);
   });
 });
 

@@ -50,7 +50,7 @@ const mxHostRule: DomainRule = (target) => {
       }
       if (mx.error?.code === 'invalid-name') {
         out.push({ id: 'dns.name.invalid', message: `MX host ${host}: ${mx.error.message}; it is never looked up, dialled or used as SNI`, host });
-      } else if (mx.addresses.length === 0) {
+      } else if (mx.addresses.length === 0 && (mx.addressesOmitted ?? 0) === 0) {
         out.push({ id: 'dns.mx.no-address', message: `MX host ${host} has no usable address: ${mx.error?.message ?? 'no A or AAAA record'}`, host });
       }
     } else if (mx.error) {
