@@ -4,17 +4,30 @@ import { accessSync, closeSync, constants, existsSync, openSync, readFileSync, r
 import { basename, dirname, join } from 'node:path';
 import { UsageError } from '../model/errors.js';
 
-function reason(error: unknown): string {
+/** Errno names in words, for one-line messages. */
+const ERRNO_WORDS: Readonly<Record<string, string>> = {
+  ENOENT: 'no such file',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EISDIR: 'is a directory',
+  ENOTDIR: 'a part of the path is not a directory',
+  EROFS: 'read-only file system',
+  ENOSPC: 'no space left on the device',
+  EDQUOT: 'disk quota exceeded',
+  EEXIST: 'already exists',
+  ELOOP: 'too many symbolic links',
+  ENAMETOOLONG: 'the name is too long',
+  EBUSY: 'the file is busy',
+  EMFILE: 'too many open files',
+  EXDEV: 'not on the same file system',
+  EIO: 'input/output error',
+  EPIPE: 'the reader went away',
+};
+
+/** Why a file operation failed, in words (the errno name only when it has none). */
+export function reason(error: unknown): string {
   const e = error as NodeJS.ErrnoException;
-  if (e && typeof e.code === 'string') {
-    const known: Record<string, string> = {
-      ENOENT: 'no such file',
-      EACCES: 'permission denied',
-      EISDIR: 'is a directory',
-      ENOTDIR: 'not a directory',
-    };
-    return known[e.code] ?? e.code;
-  }
+  if (e && typeof e.code === 'string') return ERRNO_WORDS[e.code] ?? e.code;
   return error instanceof Error ? error.message : String(error);
 }
 

@@ -186,7 +186,36 @@ function watchSignals(controller: AbortController, stderr: NodeJS.WritableStream
   };
 }
 
+const COMMANDS = ['scan', 'demo', 'report', 'policy'] as const;
+
+/** Levenshtein distance, for telling a mistyped command from a target. */
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i += 1) {
+    let diagonal = row[0] ?? 0;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j += 1) {
+      const above = row[j] ?? 0;
+      row[j] = Math.min(above + 1, (row[j - 1] ?? 0) + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
+      diagonal = above;
+    }
+  }
+  return row[b.length] ?? 0;
+}
+
+/**
+ * A first argument that is no plausible target (no dot, no port, no address)
+ * but within two edits of a command is a mistyped command, not a domain to scan.
+ */
+function commandTypo(first: string | undefined): string | null {
+  if (first === undefined || /[.:@[\]]/.test(first)) return null;
+  const lower = first.toLowerCase();
+  return COMMANDS.find((command) => editDistance(lower, command) <= 2 && lower !== command) ?? null;
+}
+
 async function runScan(args: string[], opts: ScanCliOptions, io: CliIo): Promise<number> {
+  const typo = commandTypo(args[0]);
+  if (typo !== null) throw new UsageError(`unknown command "${sanitizeText(args[0] ?? '').slice(0, 40)}": did you mean \`${typo}\`? (a domain to scan has a dot)`);
   getFormat(opts.format);
   const controller = new AbortController();
   const signals = watchSignals(controller, io.stderr);
@@ -306,7 +335,12 @@ export function buildProgram(io: CliIo, setCode: (code: number) => void): Comman
     'default: the verdicts the report holds; with --min-tls or --expiry-warn alone, its own policy',
   ).action(async (path: string, opts: ReportCliOptions) => setCode(await runReport(path, opts, io)));
 
-  const policyCommand = program.command('policy').description('show policies');
+  const policyCommand = program
+    .command('policy')
+    .description('show policies')
+    .action(() => {
+      throw new UsageError('usage: mxready policy show NAME|FILE [--min-tls VERSION] [--expiry-warn DAYS]');
+    });
   addPolicyOverrides(
     policyCommand
       .command('show')

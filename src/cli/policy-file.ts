@@ -1,6 +1,7 @@
 /** --policy: a preset name, or a JSON policy file read here and validated by src/policy/file.ts. */
 import { existsSync, readFileSync } from 'node:fs';
 import { UsageError } from '../model/errors.js';
+import { reason } from './files.js';
 import { policyFromObject, policyNotes, policyProblems } from '../policy/file.js';
 import { isPresetName, PRESETS, type Policy } from '../policy/presets.js';
 
@@ -16,8 +17,7 @@ export function loadPolicyFile(path: string): LoadedPolicy {
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new UsageError(`cannot read policy file ${path}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (code ?? String(error))}`);
+    throw new UsageError(`cannot read policy file ${path}: ${reason(error)}`);
   }
   let data: unknown;
   try {
@@ -33,6 +33,9 @@ export function loadPolicyFile(path: string): LoadedPolicy {
 /** --policy: a preset name, or else the path of a policy file. */
 export function loadPolicy(nameOrPath: string): LoadedPolicy {
   if (isPresetName(nameOrPath)) return { policy: PRESETS[nameOrPath], notes: [] };
+  if (isPresetName(nameOrPath.toLowerCase()) && !existsSync(nameOrPath)) {
+    throw new UsageError(`unknown policy "${nameOrPath}": preset names are lower case (${Object.keys(PRESETS).join(', ')})`);
+  }
   if (/^[a-z]+$/.test(nameOrPath) && !existsSync(nameOrPath)) {
     throw new UsageError(`unknown policy "${nameOrPath}" (a preset: ${Object.keys(PRESETS).join(', ')}; or a JSON policy file's path)`);
   }

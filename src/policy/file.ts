@@ -10,7 +10,7 @@
 import type { CipherClass } from '../model/probe.js';
 import type { Severity, TlsVersionSetting } from '../model/report.js';
 import { isFindingId } from './findings.js';
-import { TLS_VERSIONS } from '../model/tls-versions.js';
+import { tlsVersionOf } from '../model/tls-versions.js';
 import { isPresetName, PRESETS, type Policy } from './presets.js';
 
 const CLASSES: readonly CipherClass[] = ['good', 'sufficient', 'phase-out', 'insufficient'];
@@ -27,7 +27,7 @@ const integer =
 /** Every key a policy file may hold, with its check. */
 const KEYS: Readonly<Record<string, Check>> = {
   extends: (v) => (typeof v === 'string' && isPresetName(v) ? null : `a preset name: ${Object.keys(PRESETS).join(', ')}`),
-  minTlsVersion: (v) => ((TLS_VERSIONS as readonly unknown[]).includes(v) ? null : `one of ${TLS_VERSIONS.map((x) => `"${x}"`).join(', ')}`),
+  minTlsVersion: (v) => (typeof v === 'string' && tlsVersionOf(v) !== null ? null : `a TLS version: "1.2", "TLSv1.2" or "TLS1.2" (any case), "TLSv1" or "1.0" for 1.0`),
   // Gone as a knob: mxready always judges readiness for mandatory STARTTLS. `true` is accepted with a note (policyNotes).
   requireStartTls: (v) => (v === true ? null : 'true, or better left out (mxready always judges readiness for mandatory STARTTLS)'),
   requireTrustedChain: bool,
@@ -83,7 +83,7 @@ export function policyFromObject(data: Record<string, unknown>, name: string): P
     ...base,
     ...(knobs as Partial<Policy>),
     ...(knobs['allowedCipherClasses'] ? { allowedCipherClasses: [...new Set(knobs['allowedCipherClasses'] as CipherClass[])] } : {}),
-    ...(knobs['minTlsVersion'] ? { minTlsVersion: knobs['minTlsVersion'] as TlsVersionSetting } : {}),
+    ...(typeof knobs['minTlsVersion'] === 'string' ? { minTlsVersion: tlsVersionOf(knobs['minTlsVersion']) as TlsVersionSetting } : {}),
     findings: { ...base.findings, ...((findings as Record<string, Severity | 'off'> | undefined) ?? {}) },
     name,
   };

@@ -5,6 +5,7 @@
 import type { Depth } from '../model/check.js';
 import { UsageError } from '../model/errors.js';
 import type { PolicyReport, TlsVersionSetting } from '../model/report.js';
+import { tlsVersionOf } from '../model/tls-versions.js';
 
 export type Policy = PolicyReport;
 
@@ -55,14 +56,11 @@ export function isPresetName(name: string): name is PresetName {
   return Object.hasOwn(PRESETS, name);
 }
 
-/** "1.2" | "TLSv1.2" | "tls1.2" → "TLSv1.2"; throws UsageError otherwise. */
+/** "1.2" | "TLSv1.2" | "TLS1.2" (any case) → "TLSv1.2" (src/model/tls-versions.ts tlsVersionOf); a usage error otherwise. */
 export function parseTlsVersion(text: string): TlsVersionSetting {
-  const match = /^(?:tls\s*v?)?1\.([0-3])$/i.exec(text.trim());
-  if (!match) {
-    if (/^(?:tls\s*v?)?1$/i.test(text.trim())) return 'TLSv1';
-    throw new UsageError(`invalid TLS version "${text}" (expected 1.0, 1.1, 1.2 or 1.3)`);
-  }
-  return match[1] === '0' ? 'TLSv1' : (`TLSv1.${match[1]}` as TlsVersionSetting);
+  const version = tlsVersionOf(text);
+  if (version === null) throw new UsageError(`invalid TLS version "${text}" (expected 1.0, 1.1, 1.2 or 1.3, as "1.2", "TLSv1.2" or "TLS1.2")`);
+  return version;
 }
 
 /** Applies --min-tls and --expiry-warn over a policy. */

@@ -10,6 +10,7 @@
 import { isIP } from 'node:net';
 import { domainToASCII } from 'node:url';
 import { UsageError } from '../model/errors.js';
+import { sanitizeText } from '../model/sanitize.js';
 import { canonicalIp } from '../net/address.js';
 import { guardOf } from './guard.js';
 
@@ -47,10 +48,16 @@ export function normalizeHostName(name: string): string | null {
   return ascii;
 }
 
+/** A target as an error message quotes it: inert, at most 80 characters. */
+export function quoted(input: string): string {
+  const text = sanitizeText(input);
+  return `"${text.length > 80 ? `${text.slice(0, 79)}…` : text}"`;
+}
+
 function parsePort(text: string, input: string): number {
-  if (!/^[0-9]{1,5}$/.test(text)) throw new UsageError(`invalid port in target "${input}"`);
+  if (!/^[0-9]{1,5}$/.test(text)) throw new UsageError(`invalid port in target ${quoted(input)}`);
   const port = Number(text);
-  if (port < 1 || port > 65535) throw new UsageError(`port out of range (1-65535) in target "${input}"`);
+  if (port < 1 || port > 65535) throw new UsageError(`port out of range (1-65535) in target ${quoted(input)}`);
   return port;
 }
 
@@ -62,7 +69,7 @@ function ipRelay(input: string, ip: string, port: number | null): HostTarget {
   const host = canonicalIp(ip) ?? ip;
   const guarded = guardOf(host);
   if (guarded?.class === 'never') {
-    throw new UsageError(`target "${input}" is in a range mxready never dials: ${guarded.label} (it is this host, or no single host)`);
+    throw new UsageError(`target ${quoted(input)} is in a range mxready never dials: ${guarded.label} (it is this host, or no single host)`);
   }
   return { kind: 'host', input, host, port, isIp: true };
 }
@@ -71,11 +78,14 @@ function ipRelay(input: string, ip: string, port: number | null): HostTarget {
 export function parseTarget(raw: string): Target {
   const input = raw.trim();
   if (input === '') throw new UsageError('empty target');
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(input)) {
+    throw new UsageError(`target ${quoted(input)} is a URL: give the domain, e.g. example.com (or a relay as host:port)`);
+  }
 
   const bracketed = /^\[([^\]]+)\](?::(.*))?$/.exec(input);
   if (bracketed) {
     const ip = bracketed[1] ?? '';
-    if (isIP(ip) !== 6) throw new UsageError(`invalid IPv6 literal in target "${input}"`);
+    if (isIP(ip) !== 6) throw new UsageError(`invalid IPv6 literal in target ${quoted(input)}`);
     const port = bracketed[2] === undefined ? null : parsePort(bracketed[2], input);
     return ipRelay(input, ip, port);
   }
@@ -85,7 +95,7 @@ export function parseTarget(raw: string): Target {
     const at = input.lastIndexOf('@');
     const local = input.slice(0, at);
     const domain = normalizeHostName(input.slice(at + 1));
-    if (local === '' || domain === null) throw new UsageError(`invalid e-mail address "${input}"`);
+    if (local === '' || domain === null) throw new UsageError(`invalid e-mail address ${quoted(input)}`);
     return { kind: 'domain', input, domain };
   }
 
@@ -96,12 +106,12 @@ export function parseTarget(raw: string): Target {
     if (isIP(hostPart) === 4) return ipRelay(input, hostPart, port);
     if (isIP(hostPart) === 6) throw new UsageError(`put IPv6 literals in brackets to give a port: "[${hostPart}]:${port}"`);
     const host = normalizeHostName(hostPart);
-    if (host === null) throw new UsageError(`invalid host name in target "${input}"`);
+    if (host === null) throw new UsageError(`invalid host name in target ${quoted(input)}`);
     return { kind: 'host', input, host, port, isIp: false };
   }
 
   const domain = normalizeHostName(input);
-  if (domain === null) throw new UsageError(`invalid domain "${input}"`);
+  if (domain === null) throw new UsageError(`invalid domain ${quoted(input)}`);
   return { kind: 'domain', input, domain };
 }
 
@@ -140,17 +150,26 @@ export function readTargetLines(content: string): TargetLine[] {
   return lines;
 }
 
-/** Parses a targets file's content; errors name the file and line. */
+/** Bad lines of a targets file named in one error, before the rest are only counted. */
+const MAX_BAD_LINES = 20;
+
+/** Parses a targets file's content; the error names the file and every bad line (up to 20, then a count). */
 export function parseTargetFile(content: string, source: string): string[] {
   const out: string[] = [];
+  const bad: string[] = [];
+  let badCount = 0;
   for (const { line, text } of readTargetLines(content)) {
     try {
       parseTarget(text);
+      out.push(text);
     } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
-      throw new UsageError(`${source}:${line}: ${reason}`);
+      badCount += 1;
+      if (bad.length < MAX_BAD_LINES) bad.push(`${source}:${line}: ${error instanceof Error ? error.message : String(error)}`);
     }
-    out.push(text);
+  }
+  if (badCount > 0) {
+    const more = badCount > bad.length ? `; and ${badCount - bad.length} more bad lines` : '';
+    throw new UsageError(`${badCount === 1 ? '' : `${badCount} bad lines: `}${bad.join('; ')}${more}`);
   }
   return out;
 }
