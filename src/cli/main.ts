@@ -7,6 +7,7 @@
  * could not be assessed. 130/143 when interrupted by SIGINT/SIGTERM.
  */
 import { Command, CommanderError } from 'commander';
+import { getServers } from 'node:dns';
 import { UsageError } from '../model/errors.js';
 import { sanitizeText } from '../model/sanitize.js';
 import type { Report } from '../model/report.js';
@@ -232,10 +233,24 @@ async function runScan(args: string[], opts: ScanCliOptions, io: CliIo): Promise
       progress.done();
     }
     const code = emitReport(report, opts, io);
+    noteUnreachableResolvers(report, opts.resolver, io);
     return signals.code() ?? code;
   } finally {
     signals.dispose();
   }
+}
+
+const NETWORK_FAILURES: ReadonlySet<string> = new Set(['dns-connection-refused', 'dns-unreachable']);
+
+/** After a scan whose resolvers could not be reached at all: one stderr line naming the resolvers in use. */
+function noteUnreachableResolvers(report: Report, given: readonly string[] | undefined, io: CliIo): void {
+  const failure = report.targets.map((t) => t.dns.error ?? t.error).find((e) => e !== undefined && NETWORK_FAILURES.has(e.code));
+  if (failure === undefined) return;
+  const servers = given ?? getServers();
+  const source = given ? '--resolver' : "the system's (dns.getServers())";
+  io.stderr.write(
+    `mxready: DNS could not be reached (${failure.code === 'dns-unreachable' ? 'no route' : 'connection refused'}); the resolvers in use are ${source}: ${sanitizeText(servers.join(', ') || 'none')}; give working ones with --resolver IP[:PORT]\n`,
+  );
 }
 
 type ReportCliOptions = OutputOptions & PolicyOptions;

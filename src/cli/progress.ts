@@ -19,7 +19,7 @@ export function createProgress(stream: NodeJS.WritableStream, enabled: boolean):
   };
   return {
     update(event) {
-      if (event.type === 'resolved') show(`resolving ${event.done}/${event.total}`, event.done === event.total);
+      if (event.type === 'resolved') show(`resolving ${event.done}/${event.total}`, event.done === 0 || event.done === event.total);
       else if (event.type === 'planned') show(`probing 0/${event.probes} addresses`, true);
       else show(`probing ${event.done}/${event.total} addresses`, event.done === event.total);
     },

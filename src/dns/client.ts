@@ -126,14 +126,38 @@ interface SeenFailure {
 }
 
 const RANK_TIMEOUT = 0;
-const RANK_MALFORMED = 1;
-const RANK_RCODE = 2;
+const RANK_NETWORK = 1;
+const RANK_MALFORMED = 2;
+const RANK_RCODE = 3;
+
+/** Socket errors that say a resolver cannot be reached at all, by errno: a fast failure, never a timeout. */
+const UNREACHABLE_ERRNO: Readonly<Record<string, string>> = {
+  ENETUNREACH: 'network unreachable',
+  EHOSTUNREACH: 'no route to host',
+  EHOSTDOWN: 'host is down',
+  ENETDOWN: 'network is down',
+  EADDRNOTAVAIL: 'address not available',
+  EAFNOSUPPORT: 'address family not supported here',
+};
+
+/** A socket error as a lookup failure: refused and unreachable are named, anything else counts as silence. */
+function socketFailure(error: NodeJS.ErrnoException, via: string, server: DnsServerAddress): SeenFailure {
+  const errno = error.code ?? '';
+  if (errno === 'ECONNREFUSED') {
+    return { rank: RANK_NETWORK, error: { code: 'dns-connection-refused', message: `${via} to ${formatServer(server)}: connection refused (nothing answers DNS there)` } };
+  }
+  const words = UNREACHABLE_ERRNO[errno];
+  if (words !== undefined) return { rank: RANK_NETWORK, error: { code: 'dns-unreachable', message: `${via} to ${formatServer(server)}: ${words} (${errno})` } };
+  return timeoutError(`${via} to ${formatServer(server)}: ${error.message}`);
+}
 
 /** The state of one lookup across its attempts. Settles exactly once. */
 class Lookup {
   private readonly attempts: Attempt[] = [];
   private mostTelling: SeenFailure | undefined;
   private settled = false;
+  /** Resolvers that refused or could not be reached: given up for the rest of this lookup. */
+  private readonly givenUp = new Set<string>();
 
   constructor(
     private readonly question: Question,
@@ -161,7 +185,14 @@ class Lookup {
       this.settleIfExhausted();
       return;
     }
-    const server = this.config.servers[(number - 1) % this.config.servers.length]!;
+    const servers = this.config.servers;
+    const alive = [...servers.keys()].map((k) => (number - 1 + k) % servers.length).find((i) => !this.givenUp.has(formatServer(servers[i]!)));
+    if (alive === undefined) {
+      // Every resolver refused or is unreachable: nothing more to wait for.
+      this.settle({ ok: false, error: (this.mostTelling ?? timeoutError('no DNS server could be reached')).error });
+      return;
+    }
+    const server = servers[alive]!;
     const id = randomInt(0, 0x10000);
     const message = encodeQuery(this.question, id);
     const attempt: Attempt = { number, server, id, message, state: 'waiting' };
@@ -175,18 +206,30 @@ class Lookup {
     const socket = dgram.createSocket({ type: family });
     attempt.udp = socket;
     this.armTimer(attempt);
-    const sendFailed = (err: Error): void =>
-      this.attemptFailed(attempt, timeoutError(`UDP to ${formatServer(server)}: ${err.message}`));
-    socket.on('error', sendFailed);
+    // A connected socket: only the server's datagrams reach it, and an ICMP "port unreachable" comes back as
+    // ECONNREFUSED, so a resolver with nothing listening is given up at once instead of waited for.
+    const failed = (err: NodeJS.ErrnoException): void => {
+      const seen = socketFailure(err, 'UDP', server);
+      if (seen.rank === RANK_NETWORK) this.givenUp.add(formatServer(server));
+      this.attemptFailed(attempt, seen, seen.rank === RANK_NETWORK);
+    };
+    socket.on('error', failed);
     socket.on('message', (msg, rinfo) => this.onDatagram(attempt, msg, rinfo));
     socket.bind({ port: 0 }, () => {
       if (this.settled || attempt.udp !== socket) return;
       try {
-        socket.send(attempt.message, server.port, server.host, (err) => {
-          if (err) sendFailed(err);
+        socket.connect(server.port, server.host, () => {
+          if (this.settled || attempt.udp !== socket) return;
+          try {
+            socket.send(attempt.message, (err) => {
+              if (err) failed(err);
+            });
+          } catch (err) {
+            failed(err as NodeJS.ErrnoException);
+          }
         });
       } catch (err) {
-        sendFailed(err instanceof Error ? err : new Error(String(err)));
+        failed(err as NodeJS.ErrnoException);
       }
     });
   }
@@ -261,6 +304,10 @@ class Lookup {
     const lost = (why: string): void => {
       if (attempt.state === 'tcp') this.attemptFailed(attempt, timeoutError(`TCP to ${formatServer(server)}: ${why}`));
     };
+    const broken = (err: NodeJS.ErrnoException): void => {
+      const seen = socketFailure(err, 'TCP', server);
+      if (attempt.state === 'tcp') this.attemptFailed(attempt, seen);
+    };
     socket.on('connect', () => {
       socket.setNoDelay(true);
       socket.write(withLengthPrefix(attempt.message));
@@ -277,7 +324,7 @@ class Lookup {
         this.onMessage(attempt, frame, true);
       }
     });
-    socket.on('error', (err) => lost(err.message));
+    socket.on('error', broken);
     socket.on('close', () => lost('connection closed before an answer'));
   }
 

@@ -14,6 +14,8 @@ export const ERROR_CODES = {
   'servfail': 'the DNS server failed to answer (SERVFAIL); temporary',
   'refused': 'the DNS server refused the query (REFUSED); temporary',
   'dns-timeout': 'no DNS server answered within the deadline after all retries',
+  'dns-connection-refused': 'the DNS server refused the connection: nothing answers DNS at that address and port (given up at once)',
+  'dns-unreachable': 'the DNS server cannot be reached: no route, network unreachable (given up at once)',
   'dns-malformed': 'a DNS answer could not be decoded',
   'dns-error': 'any other DNS response code',
   'cname-loop': 'a CNAME chain loops or is longer than the limit',
@@ -99,7 +101,7 @@ export function describeBug(bug: unknown): string {
 }
 
 /** Outcomes that say a lookup could not be made, not that a name has no records (usually temporary). */
-const LOOKUP_FAILURES: ReadonlySet<string> = new Set(['servfail', 'refused', 'dns-timeout', 'dns-malformed', 'dns-error', 'internal-error']);
+const LOOKUP_FAILURES: ReadonlySet<string> = new Set(['servfail', 'refused', 'dns-timeout', 'dns-connection-refused', 'dns-unreachable', 'dns-malformed', 'dns-error', 'internal-error']);
 
 /** True for SERVFAIL, timeout and the like: nothing is known about the name, unlike NXDOMAIN or NODATA. */
 export function isLookupFailure(error: { readonly code: string }): boolean {

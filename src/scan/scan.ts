@@ -159,6 +159,7 @@ export async function scan(inputs: readonly string[], options: ScanOptions = {},
   cut.addEventListener('abort', closeDns, { once: true });
   try {
     let resolvedCount = 0;
+    emit({ type: 'resolved', done: 0, total: targets.length });
     const resolved = await mapLimited(targets, Math.max(concurrency, 8), async (target) => {
       if (stop?.aborted) return null;
       const result = await resolveTarget(target, resolver, port).catch((bug: unknown) => internalErrorResolution(target, port, bug));

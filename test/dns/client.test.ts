@@ -280,7 +280,7 @@ describe('DNS client', () => {
     assert.equal(errorCode(await client.query('example.org', 'MX')), 'dns-error');
   });
 
-  it('reports dns-error for other rcodes (NOTIMP) and dns-timeout when no server is reachable', opts, async (t) => {
+  it('reports dns-error for other rcodes (NOTIMP), and a closed port as refused (or, where ICMP is dropped, a timeout)', opts, async (t) => {
     const notimp = (id: number): Buffer => {
       const packet = response(id, 'example.org', 'MX');
       packet[3] = (packet[3]! & 0xf0) | 4;
@@ -295,7 +295,7 @@ describe('DNS client', () => {
     await closed.close();
     const orphan = createDnsClient({ servers: [address], timeoutMs: 80, attempts: 2 });
     t.after(() => orphan.close());
-    assert.equal(errorCode(await orphan.query('example.org', 'MX')), 'dns-timeout');
+    assert.ok(['dns-connection-refused', 'dns-timeout'].includes(errorCode(await orphan.query('example.org', 'MX')) ?? ''));
   });
 
   it('drops EDNS OPT and foreign-class records from the answer', opts, async (t) => {
@@ -317,5 +317,26 @@ describe('DNS client', () => {
     if (!result.ok) return;
     assert.deepEqual(result.answers.map((r) => r.data), ['192.0.2.25']);
     assert.equal(result.authenticated, true);
+  });
+});
+
+describe('resolvers that cannot be reached', () => {
+  it('Given a resolver port with nothing listening When asked Then the lookup ends at once as dns-connection-refused, not a timeout', async () => {
+    // A port that was just free: bound, read, closed.
+    const probe = dgram.createSocket('udp4');
+    await new Promise<void>((resolve) => probe.bind(0, '127.0.0.1', resolve));
+    const port = probe.address().port;
+    await new Promise<void>((resolve) => probe.close(() => resolve()));
+    const client = createDnsClient({ servers: [{ host: '127.0.0.1', port }], timeoutMs: 5_000 });
+    try {
+      const started = performance.now();
+      const result = await client.query('example.com', 'MX');
+      assert.equal(result.ok, false);
+      assert.equal(result.ok ? '' : result.error.code, 'dns-connection-refused');
+      assert.match(result.ok ? '' : result.error.message, /connection refused/);
+      assert.ok(performance.now() - started < 2_000, 'given up at once, long before the 5 s deadline');
+    } finally {
+      client.close();
+    }
   });
 });
