@@ -9,21 +9,70 @@ import stringWidth from 'string-width';
 
 export const MIN_WIDTH = 80;
 
-/** Terminal columns a text takes. */
-export function displayWidth(text: string): number {
-  return stringWidth(text);
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
+const NOT_PRINTABLE_ASCII = /[^\x20-\x7e]+/g;
+const GRAPHEMES = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+
+/** Widths of the graphemes met so far (a report repeats the same few; bounded, so hostile text cannot grow it). */
+const clusterWidths = new Map<string, number>();
+
+function clusterWidth(cluster: string): number {
+  let width = clusterWidths.get(cluster);
+  if (width === undefined) {
+    width = stringWidth(cluster);
+    if (clusterWidths.size < 4096) clusterWidths.set(cluster, width);
+  }
+  return width;
 }
 
-/** Splits a word longer than `width` into pieces of at most `width` columns. */
+/**
+ * The graphemes of `text` with their widths. Printable ASCII characters are
+ * graphemes of width 1 on their own; only the runs around other characters go
+ * through the (slow) segmenter, with one character either side, since a mark
+ * joins the character before it and a prepended sign the one after.
+ */
+function* graphemes(text: string): Generator<readonly [string, number]> {
+  let at = 0;
+  for (const run of text.matchAll(NOT_PRINTABLE_ASCII)) {
+    const from = Math.max(at, run.index - 1);
+    const end = run.index + run[0].length;
+    for (let i = at; i < from; i += 1) yield [text.charAt(i), 1];
+    const upTo = Math.min(text.length, end + 1);
+    at = upTo;
+    for (const { segment, index } of GRAPHEMES.segment(text.slice(from, upTo))) {
+      // The printable character after the run, standing alone, is left to the next round.
+      if (from + index === end && segment.length === 1) {
+        at = end;
+        break;
+      }
+      yield [segment, clusterWidth(segment)];
+    }
+  }
+  for (let i = at; i < text.length; i += 1) yield [text.charAt(i), 1];
+}
+
+/** Terminal columns a text takes (printable ASCII, nearly all of a report, is counted without string-width's work). */
+export function displayWidth(text: string): number {
+  if (PRINTABLE_ASCII.test(text)) return text.length;
+  if (text.includes('\x1b')) return stringWidth(text);
+  let width = 0;
+  for (const [, w] of graphemes(text)) width += w;
+  return width;
+}
+
+/** Splits a word longer than `width` into pieces of at most `width` columns, grapheme by grapheme. */
 function breakWord(word: string, width: number): string[] {
   const pieces: string[] = [];
   let piece = '';
-  for (const ch of word) {
-    if (displayWidth(piece + ch) > width && piece !== '') {
+  let used = 0;
+  for (const [segment, w] of graphemes(word)) {
+    if (used + w > width && piece !== '') {
       pieces.push(piece);
       piece = '';
+      used = 0;
     }
-    piece += ch;
+    piece += segment;
+    used += w;
   }
   if (piece !== '') pieces.push(piece);
   return pieces;
@@ -43,7 +92,7 @@ export function wrap(text: string, width: number, restWidth = width): string[] {
     for (const word of paragraph.split(' ')) {
       // Two spaces in a row stay two, where the line has room.
       if (word === '' && line !== '' && displayWidth(line) < room()) line += ' ';
-      let rest = word;
+      const rest = word;
       while (rest !== '') {
         const candidate = line === '' ? rest : `${line} ${rest}`;
         if (displayWidth(candidate) <= room()) {
@@ -55,10 +104,14 @@ export function wrap(text: string, width: number, restWidth = width): string[] {
           line = '';
           continue;
         }
-        // An empty line and a word that does not fit: as much of it as fits, the rest on the next line.
+        // An empty line and a word that does not fit: as much of it as fits, then the rest in pieces of the
+        // following lines' width, the last piece left open for the next word.
         const [head = '', ...tail] = breakWord(rest, room());
         out.push(head);
-        rest = tail.join('');
+        const pieces = tail.length === 0 ? [] : breakWord(tail.join(''), room());
+        out.push(...pieces.slice(0, -1));
+        line = pieces[pieces.length - 1] ?? '';
+        break;
       }
     }
     out.push(line);

@@ -27,7 +27,7 @@ function file(name: string, content: string): string {
 describe('policyProblems', () => {
   const bad: [string, unknown, RegExp][] = [
     ['an unknown key', { minTls: '1.2' }, /unknown key "minTls" \(allowed: extends, minTlsVersion, /],
-    ['a bad version', { minTlsVersion: '1.2' }, /"minTlsVersion" is "1\.2"; expected one of "TLSv1", "TLSv1\.1", "TLSv1\.2", "TLSv1\.3"/],
+    ['a bad version', { minTlsVersion: 'SSL3' }, /"minTlsVersion" is "SSL3"; expected a TLS version: "1\.2", "TLSv1\.2" or "TLS1\.2"/],
     ['a string for a boolean', { requireTrustedChain: 'yes' }, /"requireTrustedChain" is "yes"; expected true or false/],
     ['an unknown preset', { extends: 'paranoid' }, /"extends" is "paranoid"; expected a preset name: encrypt, verify, strict/],
     ['an unknown class', { allowedCipherClasses: ['good', 'great'] }, /"allowedCipherClasses" is \["good","great"\]; expected a non-empty list/],
@@ -46,6 +46,9 @@ describe('policyProblems', () => {
       assert.match(problems[0] ?? '', message);
     });
   }
+  it('Given the TLS version spellings the flag takes Then the file takes them too', () => {
+    for (const spelling of ['1.2', 'TLS1.2', 'tlsv1.2', 'TLSv1.2']) assert.deepEqual(policyProblems({ minTlsVersion: spelling }), [], spelling);
+  });
   it('Given requireStartTls: true Then it is accepted with a one-line note and changes nothing', () => {
     assert.deepEqual(policyProblems({ requireStartTls: true }), []);
     const notes = policyNotes({ requireStartTls: true });
@@ -83,7 +86,7 @@ describe('loadPolicyFile', () => {
   });
   const broken: [string, string, RegExp][] = [
     ['invalid JSON', '{"extends": ', /not valid JSON/],
-    ['a bad key', '{"minTlsVersion": "TLS1.3"}', /policy file .*: "minTlsVersion" is "TLS1\.3"; expected one of/],
+    ['a bad key', '{"minTlsVersion": "TLS1.4"}', /policy file .*: "minTlsVersion" is "TLS1\.4"; expected a TLS version/],
   ];
   for (const [name, content, message] of broken) {
     it(`Given ${name} Then one usage error line`, () => {
