@@ -1,7 +1,6 @@
-/** File IO for the CLI: inputs, trust anchors, atomic report writes. Errors become one-line usage errors. */
+/** File input for the CLI: targets, trust anchors, client certificates. Errors become one-line usage errors. */
 import { createPrivateKey, type KeyObject, X509Certificate } from 'node:crypto';
-import { accessSync, closeSync, constants, existsSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { UsageError } from '../model/errors.js';
 
 /** Errno names in words, for one-line messages. */
@@ -22,6 +21,7 @@ const ERRNO_WORDS: Readonly<Record<string, string>> = {
   EXDEV: 'not on the same file system',
   EIO: 'input/output error',
   EPIPE: 'the reader went away',
+  ENXIO: 'no such device or address (a socket cannot be opened by name)',
 };
 
 /** Why a file operation failed, in words (the errno name only when it has none). */
@@ -97,36 +97,4 @@ export function readClientCertificate(certPath: string | undefined, keyPath: str
   }
   if (!cert.checkPrivateKey(key)) throw new UsageError(`--client-key ${keyPath} does not belong to --client-cert ${certPath}`);
   return { certPem, keyPem };
-}
-
-/** Fails early (before a scan) when PATH could not be written: a folder, or a folder that is missing or read-only. */
-export function checkWritable(path: string): void {
-  try {
-    if (existsSync(path) && statSync(path).isDirectory()) throw new UsageError(`cannot write ${path}: is a directory`);
-    accessSync(dirname(path) || '.', constants.W_OK);
-  } catch (error) {
-    if (error instanceof UsageError) throw error;
-    throw new UsageError(`cannot write ${path}: ${reason(error)}`);
-  }
-}
-
-/**
- * Writes via a temporary file in the same folder and a rename, so no reader ever
- * sees half a report. The content may come in pieces (one target at a time), so
- * no single string need hold a large report.
- */
-export function writeFileAtomic(path: string, content: string | Iterable<string>): void {
-  const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
-  let fd: number | undefined;
-  try {
-    fd = openSync(temp, 'w', 0o644);
-    for (const piece of typeof content === 'string' ? [content] : content) writeSync(fd, piece);
-    closeSync(fd);
-    fd = undefined;
-    renameSync(temp, path);
-  } catch (error) {
-    if (fd !== undefined) closeSync(fd);
-    rmSync(temp, { force: true });
-    throw new UsageError(`cannot write ${path}: ${reason(error)}`);
-  }
 }

@@ -18,7 +18,8 @@ import { getFormat } from '../report/index.js';
 import { rejudge } from '../scan/rejudge.js';
 import { DEFAULTS, parseServerAddress, scan, type ScanEvent, type ScanOptions } from '../scan/scan.js';
 import { parseTarget, parseTargetFile } from '../scan/targets.js';
-import { checkWritable, readCaFile, readClientCertificate, readTextInput, writeFileAtomic } from './files.js';
+import { readCaFile, readClientCertificate, readTextInput } from './files.js';
+import { ReportFile, ReportFileError } from './report-file.js';
 import {
   addDepthOptions,
   addOutputOptions,
@@ -149,35 +150,59 @@ function buildScanOptions(opts: ScanCliOptions, policy: Policy, signal: AbortSig
 }
 
 /**
- * Writes the report to stdout, then to --json PATH, and returns the exit code.
- * PATH was checked before scanning; if writing still fails (disk full), the
- * report is already on stdout and the error (exit 2) says so.
+ * Writes the report to stdout, then to --json PATH (opened before the scan), and
+ * returns the exit code. If the file still cannot be written (a full disk), one
+ * stderr line says so, the JSON report goes to stdout unless it is already
+ * there, and the code is 74.
  */
-function emitReport(report: Report, opts: OutputOptions, io: CliIo): number {
+async function emitReport(report: Report, opts: OutputOptions, io: CliIo, file: ReportFile | undefined): Promise<number> {
+  const code = exitCodeFor(report, opts.failOn as FailOn);
   const options = { color: colorWanted(io), width: outputWidth(io), wide: opts.wide === true };
   for (const piece of getFormat(opts.format).render(report, options)) io.stdout.write(piece);
-  if (opts.json !== undefined) {
-    try {
-      writeFileAtomic(opts.json, getFormat('json').render(report, { color: false }));
-    } catch (error) {
-      throw new UsageError(`${error instanceof Error ? error.message : String(error)} (the report was written to stdout)`);
-    }
+  if (file === undefined) return code;
+  if (file.isStdout) {
+    // --json /dev/stdout: the JSON follows the report on the same stream (its failures are stdout's: 74 or 141).
+    for (const piece of getFormat('json').render(report, { color: false })) io.stdout.write(piece);
+    return code;
   }
-  return exitCodeFor(report, opts.failOn as FailOn);
+  // Appending to a descriptor or device that may be stdout's too: what stdout holds goes first.
+  if (file.inPlace) await io.stdout.settle?.();
+  try {
+    file.write(getFormat('json').render(report, { color: false }));
+    return code;
+  } catch (error) {
+    if (!(error instanceof ReportFileError)) throw error;
+    const onStdout = opts.format === 'json';
+    io.stderr.write(`mxready: ${sanitizeText(error.message)}; ${onStdout ? 'the JSON report is on stdout' : 'the JSON report follows on stdout'}\n`);
+    if (!onStdout) for (const piece of getFormat('json').render(report, { color: false })) io.stdout.write(piece);
+    return exitCodeOf([code, EXIT.ioError]);
+  }
+}
+
+/** Runs `body` with --json's file opened (a problem with it is exit 2 before anything starts), and never leaves its temporary file behind. */
+async function withReportFile(opts: OutputOptions, body: (file: ReportFile | undefined) => Promise<number>): Promise<number> {
+  const file = opts.json === undefined ? undefined : ReportFile.open(opts.json);
+  try {
+    return await body(file);
+  } finally {
+    file?.discard();
+  }
 }
 
 /** Interrupts: the first SIGINT/SIGTERM stops the scan (a report is still written); the code tells which. */
 function watchSignals(controller: AbortController, stderr: NodeJS.WritableStream): { code: () => number | null; dispose: () => void } {
   let code: number | null = null;
   const onSignal = (signal: NodeJS.Signals) => {
+    // The second interrupt quits at once; process.exit still runs the 'exit' handlers that remove temporary files.
+    if (code !== null) process.exit(code);
     code = signal === 'SIGINT' ? EXIT.sigint : EXIT.sigterm;
     stderr.write(
       `\nmxready: ${signal}: no new probes; in-flight ones get ${DEFAULTS.graceMs / 1000} s, then the report of what finished is written (again to quit at once)\n`,
     );
     controller.abort(new Error(`interrupted by ${signal}`));
   };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   return {
     code: () => code,
     dispose: () => {
@@ -221,20 +246,21 @@ async function runScan(args: string[], opts: ScanCliOptions, io: CliIo): Promise
   const controller = new AbortController();
   const signals = watchSignals(controller, io.stderr);
   try {
-    if (opts.json !== undefined) checkWritable(opts.json);
     const policy = effectivePolicy(opts, io);
     const options = buildScanOptions(opts, policy, controller.signal);
     const inputs = await gatherTargets(args, opts.file ?? [], io);
-    const progress = createProgress(io.stderr, opts.progress && io.stderr.isTTY === true);
-    let report: Report;
-    try {
-      report = await scan(inputs, options, { onEvent: (event: ScanEvent) => progress.update(event) });
-    } finally {
-      progress.done();
-    }
-    const code = emitReport(report, opts, io);
-    noteUnreachableResolvers(report, opts.resolver, io);
-    return signals.code() ?? code;
+    return await withReportFile(opts, async (file) => {
+      const progress = createProgress(io.stderr, opts.progress && io.stderr.isTTY === true);
+      let report: Report;
+      try {
+        report = await scan(inputs, options, { onEvent: (event: ScanEvent) => progress.update(event) });
+      } finally {
+        progress.done();
+      }
+      const code = await emitReport(report, opts, io, file);
+      noteUnreachableResolvers(report, opts.resolver, io);
+      return exitCodeOf([signals.code() ?? EXIT.ok, code]);
+    });
   } finally {
     signals.dispose();
   }
@@ -262,19 +288,17 @@ type ReportCliOptions = OutputOptions & PolicyOptions;
  */
 async function runReport(path: string, opts: ReportCliOptions, io: CliIo): Promise<number> {
   getFormat(opts.format);
-  if (opts.json !== undefined) checkWritable(opts.json);
   const rejudging = opts.policy !== undefined || opts.minTls !== undefined || opts.expiryWarn !== undefined;
   const policy = rejudging && opts.policy !== undefined ? effectivePolicy(opts, io) : undefined;
   const text = await readTextInput(path, io.stdin);
   const saved = parseSavedReport(text, path === '-' ? '<stdin>' : path);
-  if (!rejudging) return emitReport(saved.report, opts, io);
-  if (saved.schemaVersion === 1) {
+  if (rejudging && saved.schemaVersion === 1) {
     throw new UsageError(
       `${path}: a schemaVersion 1 report cannot be judged again (--policy, --min-tls, --expiry-warn): its facts depend on the policy it was scanned under; scan again`,
     );
   }
-  const base = policy ?? withOverrides(saved.report.policy, { minTls: opts.minTls, expiryWarnDays: opts.expiryWarn });
-  return emitReport(rejudge(saved.report, base), opts, io);
+  const report = rejudging ? rejudge(saved.report, policy ?? withOverrides(saved.report.policy, { minTls: opts.minTls, expiryWarnDays: opts.expiryWarn })) : saved.report;
+  return withReportFile(opts, (file) => emitReport(report, opts, io, file));
 }
 
 type DemoCliOptions = OutputOptions & PolicyOptions & DepthOptions;
@@ -282,16 +306,17 @@ type DemoCliOptions = OutputOptions & PolicyOptions & DepthOptions;
 async function runDemo(opts: DemoCliOptions, io: CliIo): Promise<number> {
   getFormat(opts.format);
   const policy = effectivePolicy(opts, io);
-  if (opts.json !== undefined) checkWritable(opts.json);
-  const { startDemoLab } = await import('../lab/demo.js');
-  io.stderr.write('mxready demo: starting the offline lab on loopback (DNS + SMTP servers)…\n');
-  const lab = await startDemoLab();
-  try {
-    const report = await scan(lab.targets, { ...lab.scanOptions, policy, ...depthOptions(opts) });
-    return emitReport(report, opts, io);
-  } finally {
-    await lab.close();
-  }
+  return withReportFile(opts, async (file) => {
+    const { startDemoLab } = await import('../lab/demo.js');
+    io.stderr.write('mxready demo: starting the offline lab on loopback (DNS + SMTP servers)…\n');
+    const lab = await startDemoLab();
+    try {
+      const report = await scan(lab.targets, { ...lab.scanOptions, policy, ...depthOptions(opts) });
+      return await emitReport(report, opts, io, file);
+    } finally {
+      await lab.close();
+    }
+  });
 }
 
 /** The scan command's usage and options, as the top of `mxready --help`. */

@@ -15,6 +15,8 @@ export interface OutputStream {
   /** The terminal's width, when stdout is one. */
   readonly columns?: number;
   write(chunk: string): boolean;
+  /** Resolves once what was written has reached the OS, when the stream can tell. */
+  settle?(): Promise<void>;
 }
 
 export class GuardedOutput implements OutputStream {

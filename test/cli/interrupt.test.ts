@@ -87,7 +87,7 @@ function quiet(): Promise<void> {
 }
 
 /** Starts a scan, sends `signal` once the first probe has finished (the lab saw its session end), and waits (bounded) for the exit. */
-function scanAndInterrupt(signal: NodeJS.Signals, jsonPath: string): Promise<Interrupted> {
+function scanAndInterrupt(signal: NodeJS.Signals, jsonPath: string, twice = false): Promise<Interrupted> {
   return new Promise((resolve, reject) => {
     const finishedBefore = lab.smtp.reduce((n, server) => n + server.finished, 0);
     const child = spawn(process.execPath, [BIN, '-f', targetsFile, '--resolver', `${lab.dns.host}:${lab.dns.port}`, '--port', String(lab.port),
@@ -97,7 +97,15 @@ function scanAndInterrupt(signal: NodeJS.Signals, jsonPath: string): Promise<Int
     let signalledAt = 0;
     let exited = false;
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    let again = twice;
+    child.stderr.setEncoding('utf8').on('data', (d: string) => {
+      stderr += d;
+      // The second signal once the CLI has said it heard the first.
+      if (again && /no new probes/.test(stderr)) {
+        again = false;
+        child.kill(signal);
+      }
+    });
     void firstSessionEnd().then(() => {
       if (exited) return;
       assert.ok(lab.smtp.reduce((n, server) => n + server.finished, 0) > finishedBefore);
@@ -149,4 +157,13 @@ describe('interrupted scans', () => {
       assert.deepEqual(readdirSync(dir).filter((n) => n.endsWith('.tmp')), []);
     });
   }
+
+  it('Given a second SIGINT Then the CLI quits at once, exit 130, and leaves no temporary file beside --json', async () => {
+    const jsonPath = join(dir, 'twice.json');
+    await quiet();
+    const run = await scanAndInterrupt('SIGINT', jsonPath, true);
+    assert.equal(run.code, 130, run.stderr);
+    assert.equal(run.stdout, '', 'no report: the user asked to quit at once');
+    assert.deepEqual(readdirSync(dir).filter((n) => n.startsWith('.twice')), []);
+  });
 });
