@@ -5,6 +5,8 @@ export { parseTarget, parseTargets, type Target } from './scan/targets.js';
 export { render, renderJson, renderTable, getFormat, FORMATS, type Format, type FormatName, type RenderOptions } from './report/index.js';
 export { parseSavedReport, type SavedReport } from './cli/saved-report.js';
 export { PRESETS, resolvePolicy, depthFor, type Policy } from './policy/presets.js';
+export { loadPolicy, loadPolicyFile, type LoadedPolicy } from './cli/policy-file.js';
+export { policyProblems, policyFromObject } from './policy/file.js';
 export { FINDINGS, type FindingId } from './policy/findings.js';
 export { DEFAULT_CHECKS, type Check, type AddressCheck, type MxCheck, type DomainCheck, type CheckIo } from './checks/registry.js';
 export { ScanError, UsageError, ERROR_CODES, type ErrorCode } from './model/errors.js';

@@ -17,21 +17,27 @@ function sessionLines(session: TranscriptSession, width: number, paint: Paint): 
   return lines;
 }
 
-/** Every address with a transcript, once: its sessions and, with --enumerate, one line per handshake. */
+/** Every address with a transcript, once (headed by every MX name that led to it): its sessions and, with --enumerate, one line per handshake. */
 export function traceLines(report: Report, width: number, paint: Paint): string[] {
-  const out: string[] = [];
-  const seen = new Set<string>();
+  const addresses = new Map<string, { hosts: string[]; ip: string; port: number; sessions: TranscriptSession[] }>();
   for (const target of report.targets) {
     for (const mx of target.mx) {
       for (const address of mx.addresses) {
-        const key = `${address.ip}|${address.port}`;
         const sessions = [...(address.probe.transcript ?? []), ...(address.probe.enumeration?.transcript ? [address.probe.enumeration.transcript] : [])];
-        if (sessions.length === 0 || seen.has(key)) continue;
-        seen.add(key);
-        out.push(...wrap(`${inert(mx.host)} [${address.ip}]:${address.port}`, width).map((l) => paint.bold(l)));
-        for (const session of sessions) out.push(...sessionLines(session, width, paint));
+        if (sessions.length === 0) continue;
+        const key = `${address.ip}|${address.port}`;
+        const seen = addresses.get(key);
+        if (seen === undefined) addresses.set(key, { hosts: [mx.host], ip: address.ip, port: address.port, sessions });
+        else if (!seen.hosts.includes(mx.host)) seen.hosts.push(mx.host);
       }
     }
+  }
+  const out: string[] = [];
+  for (const { hosts, ip, port, sessions } of addresses.values()) {
+    const [first = '', ...others] = hosts.map(inert);
+    const also = others.length === 0 ? '' : ` (also ${others.join(', ')})`;
+    out.push(...wrap(`${first} [${ip}]:${port}${also}`, width).map((l) => paint.bold(l)));
+    for (const session of sessions) out.push(...sessionLines(session, width, paint));
   }
   return out;
 }

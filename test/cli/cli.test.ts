@@ -393,25 +393,6 @@ describe('what is sent', () => {
   });
 });
 
-describe('mxready demo', () => {
-  it('Given the demo When run Then it prints a report with at least six distinct finding ids and exits 1', async () => {
-    const run = await runCli(['demo', '--format', 'json'], { timeoutMs: 60_000 });
-    assert.equal(run.code, 1, run.stderr);
-    const report = JSON.parse(run.stdout) as Report;
-    assert.deepEqual(contractViolations(report), []);
-    const ids = new Set(report.targets.flatMap((t) => t.findings.map((f) => f.id)));
-    assert.ok(ids.size >= 6, `only ${[...ids].join(', ')}`);
-    const table = await runCli(['demo'], { timeoutMs: 60_000 });
-    assert.equal(table.code, 1);
-    for (const id of ids) assert.ok(table.stdout.includes(id), `${id} missing from the table`);
-    const enumerated = await runCli(['demo', '--enumerate'], { timeoutMs: 90_000 });
-    assert.equal(enumerated.code, 1);
-    assert.match(enumerated.stdout, /Enumeration\n/);
-    assert.match(enumerated.stdout, /protocols +TLSv1\.3 yes +TLSv1\.2 yes +TLSv1\.1 yes +TLSv1 yes/, 'the lenient host accepts every version');
-    for (const line of enumerated.stdout.split('\n')) assert.ok(line.length <= 100, `wider than 100 columns off a terminal: ${line}`);
-  });
-});
-
 describe('policies', () => {
   it('Given strict When a host negotiates TLS 1.3 but still accepts TLS 1.0 Then it fails; encrypt passes it', async () => {
     const lenient = d('lenient');

@@ -1,8 +1,10 @@
 /**
  * `--json PATH` in every kind of place: `-`, descriptor paths (/dev/stdout,
  * /dev/fd/N), a FIFO, a device that fails every write (/dev/full), a symbolic
- * link, an existing file, a folder that cannot take it. The runs use `demo`,
- * whose lab is on loopback and started by the CLI itself.
+ * link, an existing file, a folder that cannot take it. Where a path must be
+ * refused before any traffic, the run is `demo` (its lab is on loopback, started
+ * by the CLI itself: its start-up line tells whether it began); where the file's
+ * handling is the point, `report SAVED` writes the same JSON without a scan.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -15,9 +17,14 @@ import type { Report } from '../../src/model/report.js';
 import { runCli } from '../helpers/cli.js';
 
 let dir: string;
+/** A demo report saved by the first run, re-rendered by the others. */
+let saved: string;
 
-before(() => {
+before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'mxready-json-'));
+  saved = join(dir, 'saved.json');
+  const run = await runCli(['demo', '--json', saved]);
+  assert.equal(run.code, 1, run.stderr);
 });
 
 after(() => {
@@ -33,13 +40,17 @@ function reportsIn(text: string): Report[] {
 
 const leftovers = (folder: string): string[] => readdirSync(folder).filter((name) => name.endsWith('.tmp'));
 
-describe('--json PATH', () => {
+/** A folder of the test's own: the tests run at once, and each checks what its folder holds. */
+const own = (): string => mkdtempSync(join(dir, 'case-'));
+
+describe('--json PATH', { concurrency: 4 }, () => {
   it('Given "-" Then exit 2 pointing to --format json, and no file named "-" is made', async () => {
-    const run = await runCli(['demo', '--json', '-'], { cwd: dir });
+    const cwd = own();
+    const run = await runCli(['demo', '--json', '-'], { cwd });
     assert.equal(run.code, 2);
     assert.match(run.stderr, /^mxready: --json -: the JSON report goes to stdout with --format json/);
     assert.doesNotMatch(run.stderr, /starting the offline lab/, 'nothing was started');
-    assert.deepEqual(readdirSync(dir), []);
+    assert.deepEqual(readdirSync(cwd), []);
   });
 
   it('Given /dev/stdout Then it is settled as written in place (never renamed over)', () => {
@@ -61,7 +72,7 @@ describe('--json PATH', () => {
       if (!probe.inPlace) return t.skip('not settled in place: the CLI is not run with a system path');
       const before = lstatSync(path);
       const link = before.isSymbolicLink() ? readlinkSync(path) : null;
-      const run = await runCli(['demo', '--json', path]);
+      const run = await runCli(['report', saved, '--json', path]);
       assert.equal(run.code, 1, run.stderr);
       assert.match(run.stdout, /^VERDICT +DELIVERY/);
       const reports = reportsIn(run.stdout);
@@ -84,7 +95,7 @@ describe('--json PATH', () => {
         .on('end', () => resolve(Buffer.concat(chunks).toString('utf8')))
         .on('error', reject);
     });
-    const run = await runCli(['demo', '--json', fifo]);
+    const run = await runCli(['report', saved, '--json', fifo]);
     const text = await reader;
     assert.equal(run.code, 1, run.stderr);
     assert.equal((JSON.parse(text) as Report).schemaVersion, 2);
@@ -94,7 +105,7 @@ describe('--json PATH', () => {
 
   for (const format of ['table', 'json'] as const) {
     it(`Given a device that fails every write (/dev/full) and --format ${format} Then one stderr line, exit 74, and the JSON report once on stdout`, async () => {
-      const run = await runCli(['demo', '--format', format, '--json', '/dev/full']);
+      const run = await runCli(['report', saved, '--format', format, '--json', '/dev/full']);
       assert.equal(run.code, 74);
       const lines = run.stderr.split('\n').filter((l) => l.startsWith('mxready: '));
       assert.deepEqual(lines, [`mxready: cannot write --json /dev/full: no space left on the device; the JSON report ${format === 'json' ? 'is on stdout' : 'follows on stdout'}`]);
@@ -105,33 +116,31 @@ describe('--json PATH', () => {
   }
 
   it('Given a symbolic link to a report Then the link stays, its target is replaced, with its permissions kept', async () => {
-    const real = join(dir, 'real');
+    const here = own();
+    const real = join(here, 'real');
     mkdirSync(real);
     writeFileSync(join(real, 'r.json'), 'old');
     chmodSync(join(real, 'r.json'), 0o640);
-    const link = join(dir, 'link.json');
+    const link = join(here, 'link.json');
     symlinkSync(join('real', 'r.json'), link);
-    const run = await runCli(['demo', '--json', link]);
+    const run = await runCli(['report', saved, '--json', link]);
     assert.equal(run.code, 1, run.stderr);
     assert.ok(lstatSync(link).isSymbolicLink(), 'the link is still a link');
     assert.equal(readlinkSync(link), join('real', 'r.json'));
     assert.equal((JSON.parse(readFileSync(join(real, 'r.json'), 'utf8')) as Report).summary.targets, 14);
     assert.equal(statSync(join(real, 'r.json')).mode & 0o777, 0o640);
     assert.deepEqual(leftovers(real), []);
-    assert.deepEqual(leftovers(dir), []);
-    rmSync(link);
-    rmSync(real, { recursive: true });
+    assert.deepEqual(leftovers(here), []);
   });
 
   it('Given a dangling symbolic link Then the file it names is made, and the link stays', async () => {
-    const link = join(dir, 'dangling.json');
+    const here = own();
+    const link = join(here, 'dangling.json');
     symlinkSync('made-by-scan.json', link);
-    const run = await runCli(['demo', '--json', link]);
+    const run = await runCli(['report', saved, '--json', link]);
     assert.equal(run.code, 1, run.stderr);
     assert.ok(lstatSync(link).isSymbolicLink());
-    assert.equal((JSON.parse(readFileSync(join(dir, 'made-by-scan.json'), 'utf8')) as Report).schemaVersion, 2);
-    rmSync(link);
-    rmSync(join(dir, 'made-by-scan.json'));
+    assert.equal((JSON.parse(readFileSync(join(here, 'made-by-scan.json'), 'utf8')) as Report).schemaVersion, 2);
   });
 
   it('Given a folder as the path Then exit 2 before the lab starts', async () => {
@@ -172,12 +181,12 @@ describe('--json PATH', () => {
   });
 
   it('Given an existing report Then it is replaced whole and no temporary file is left', async () => {
-    const path = join(dir, 'existing.json');
+    const here = own();
+    const path = join(here, 'existing.json');
     writeFileSync(path, 'x'.repeat(100_000));
-    const run = await runCli(['demo', '--json', path]);
+    const run = await runCli(['report', saved, '--json', path]);
     assert.equal(run.code, 1, run.stderr);
     assert.equal((JSON.parse(readFileSync(path, 'utf8')) as Report).summary.targets, 14);
-    assert.deepEqual(leftovers(dir), []);
-    rmSync(path);
+    assert.deepEqual(readdirSync(here), ['existing.json']);
   });
 });

@@ -8,7 +8,7 @@
  *
  * Runs (each a child process of bin/mxready.js, --timeout 3000 --dns-timeout 300):
  *   mixed-json   every scenario but the guard ones + good hosts, --allow-private, JSON on stdout and --json
- *   mixed-table  the same again, table on stdout and --json (statuses must not change between runs)
+ *   mixed-table  the same again with --trace, table on stdout and --json (statuses must not change between runs)
  *   alone        the good hosts only, --allow-private (the reference for the mixed scan)
  *   guard        the guard scenarios, without --allow-private, plus one named relay as a control
  *   baseline     one NXDOMAIN target: what starting and stopping the CLI costs here
@@ -106,7 +106,7 @@ before(async () => {
   baseline = await runCliRaw([`nxdomain.${ZONE}`, ...commonArgs(), '--format', 'json']);
   mixedJson = await scan('mixed-json', mixedScenarios.map((s) => s.target), ['--allow-private'], 'json');
   [mixedTable, alone, guard] = await Promise.all([
-    scan('mixed-table', mixedScenarios.map((s) => s.target), ['--allow-private'], 'table'),
+    scan('mixed-table', mixedScenarios.map((s) => s.target), ['--allow-private', '--trace'], 'table'),
     scan('alone', goodScenarios.map((s) => s.target), ['--allow-private'], 'json'),
     scan('guard', [...guardScenarios.map((s) => s.target), `mx.good-modern.${ZONE}:${smtp.port}`], [], 'json'),
   ]);
@@ -455,6 +455,19 @@ describe('hostile text stays inert', () => {
     assert.equal(banner.split('\n').length, 4, 'one line per greeting line');
   });
 
+  it('Given --trace Then the dialogue with the hostile server shows every hostile byte escaped, in the JSON and in the table', () => {
+    const p = firstProbe(target(mixedTable.report, `hostile-text.${ZONE}`));
+    const entries = (p?.transcript ?? []).flatMap((session) => session.entries);
+    const greeting = entries.filter((e) => e.kind === 'received' && e.text.startsWith('220')).map((e) => e.text).join('\n');
+    for (const escape of BANNER_ESCAPES) assert.ok(greeting.includes(escape), `transcript greeting lacks ${escape}: ${JSON.stringify(greeting)}`);
+    assert.ok(entries.some((e) => e.kind === 'sent' && e.text === 'STARTTLS'));
+    for (const e of entries) assert.deepEqual(textViolations(e.text, new Set()), [], e.text);
+    const table = mixedTable.run.stdout.toString('utf8');
+    const trace = table.slice(table.lastIndexOf('\nTrace\n'));
+    assert.ok(trace.length > 10, 'the table has a Trace section');
+    assert.ok(trace.includes('\\x1B[31mRED'), 'the escaped ESC sequence of the banner is in the trace');
+  });
+
   it('Then the hostile EHLO lines, before and inside TLS, are kept escaped and STARTTLS was still recognised', () => {
     const p = firstProbe(target(mixedJson.report, `hostile-text.${ZONE}`));
     assert.equal(p?.status, 'ok');
@@ -475,13 +488,13 @@ describe('hostile text stays inert', () => {
 
 // ---------------------------------------------------------------- good hosts unaffected
 
-/** The report without what changes from run to run: times, durations, days remaining, summary. */
+/** The report without what changes from run to run (times, durations, days remaining, summary) and the transcript only the --trace run records. */
 function stable(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(stable);
   if (typeof value !== 'object' || value === null) return value;
   const out: Record<string, unknown> = {};
   for (const [key, item] of Object.entries(value)) {
-    if (['timings', 'startedAt', 'finishedAt', 'daysRemaining'].includes(key) || key.endsWith('Ms')) continue;
+    if (['timings', 'startedAt', 'finishedAt', 'daysRemaining', 'transcript'].includes(key) || key.endsWith('Ms')) continue;
     out[key] = stable(item);
   }
   return out;
