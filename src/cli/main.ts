@@ -54,7 +54,7 @@ Exit codes:
   3  no gap found, but some target could not be assessed (DNS failure, unreachable, timeout, a fact not measured)
   130, 143  interrupted by SIGINT, SIGTERM (the report of what finished is still written)
   141  stdout was closed by its reader (… | head); writing stopped quietly, --json PATH is still written
-  74  the report could not be written to stdout (an I/O error other than a closed reader)
+  74  the report could not be written: to stdout (an I/O error other than a closed reader), or to --json PATH after the scan (the JSON then goes to stdout)
   70  internal error (a bug in mxready)
   When several apply, the first of 70, 130/143, 74, 2, 141, 1, 3, 0 wins.
 

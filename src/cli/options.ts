@@ -34,7 +34,7 @@ export interface OutputOptions {
 export function addOutputOptions(command: Command): Command {
   return command
     .addOption(new Option('--format <format>', 'what goes to stdout').choices([...FORMATS]).default('table'))
-    .option('--json <path>', 'also write the JSON report to this file (atomically)')
+    .option('--json <path>', 'also write the JSON report to this file: atomically (a temporary file, then a rename), or appended in place for /dev/stdout, /dev/fd/N, a FIFO or a device')
     .option('--wide', 'the table as a full grid, as wide as it needs (by default it fits the terminal)')
     .addOption(new Option('--fail-on <severity>', 'what makes exit 1: fail (a policy gap) or warn (any warning too)').choices(['fail', 'warn']).default('fail'));
 }
