@@ -31,18 +31,42 @@ export function reason(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-/** Reads a file, or all of stdin for '-'. */
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+/** Bytes as UTF-8 text; bytes that are not UTF-8 (a binary file) are a usage error naming the first such line. */
+function utf8Text(bytes: Buffer, name: string): string {
+  try {
+    return UTF8.decode(bytes);
+  } catch {
+    let line = 1;
+    for (let start = 0; start <= bytes.length; line += 1) {
+      const end = bytes.indexOf(0x0a, start);
+      const stop = end < 0 ? bytes.length : end;
+      try {
+        UTF8.decode(bytes.subarray(start, stop));
+      } catch {
+        break;
+      }
+      start = stop + 1;
+    }
+    throw new UsageError(`${name}:${line}: not UTF-8 text (a binary file?)`);
+  }
+}
+
+/** Reads a file, or all of stdin for '-', as UTF-8 text. */
 export async function readTextInput(path: string, stdin: NodeJS.ReadableStream): Promise<string> {
   if (path === '-') {
     const chunks: Buffer[] = [];
     for await (const chunk of stdin) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk)));
-    return Buffer.concat(chunks).toString('utf8');
+    return utf8Text(Buffer.concat(chunks), '<stdin>');
   }
+  let bytes: Buffer;
   try {
-    return readFileSync(path, 'utf8');
+    bytes = readFileSync(path);
   } catch (error) {
     throw new UsageError(`cannot read ${path}: ${reason(error)}`);
   }
+  return utf8Text(bytes, path);
 }
 
 const PEM_BLOCK = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
