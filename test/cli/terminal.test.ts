@@ -50,19 +50,23 @@ function onTerminal(args: readonly string[], columns: number): Promise<TerminalR
 interface OffTerminal {
   readonly run: CliRun;
   readonly report: Report;
+  /** `report` of the saved JSON, as a table. */
+  readonly rendered: CliRun;
 }
 
 let offTerminal: Promise<OffTerminal> | undefined;
 /**
- * `demo` on a pipe (once): the table as a script gets it, and the JSON report
- * beside it, which tells the other tests which destinations are stuck.
+ * `demo --trace` on a pipe (once): the table as a script gets it, and the JSON
+ * report beside it, which tells the other tests which destinations are stuck and
+ * serves as a saved report holding transcripts.
  */
 function demoOffTerminal(): Promise<OffTerminal> {
   offTerminal ??= (async () => {
     const dir = mkdtempSync(join(tmpdir(), 'mxready-terminal-'));
     try {
-      const run = await runCli(['demo', '--json', join(dir, 'demo.json')]);
-      return { run, report: JSON.parse(readFileSync(join(dir, 'demo.json'), 'utf8')) as Report };
+      const run = await runCli(['demo', '--trace', '--json', join(dir, 'demo.json')]);
+      const rendered = await runCli(['report', join(dir, 'demo.json')]);
+      return { run, report: JSON.parse(readFileSync(join(dir, 'demo.json'), 'utf8')) as Report, rendered };
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -120,7 +124,7 @@ describe('the demo on a terminal', { concurrency: 3 }, () => {
 });
 
 describe('the demo off a terminal', () => {
-  it('Given `demo` on a pipe Then no colour, no line wider than 100 columns, and every finding id shows', async () => {
+  it('Given `demo --trace` on a pipe Then no colour, no line wider than 100 columns, and every finding id shows', async () => {
     const { run, report } = await demoOffTerminal();
     assert.equal(run.code, 1, run.stderr);
     assert.doesNotMatch(run.stdout, /\u001b/);
@@ -128,6 +132,15 @@ describe('the demo off a terminal', () => {
     const ids = new Set(report.targets.flatMap((t) => t.findings.map((f) => f.id)));
     assert.ok(ids.size >= 6, `only ${[...ids].join(', ')}`);
     for (const id of ids) assert.ok(run.stdout.includes(id), `${id} missing from the table`);
+  });
+
+  it('Given the saved report of a --trace run Then `report` prints the same table, trace included', async () => {
+    const { run, report, rendered } = await demoOffTerminal();
+    assert.ok(report.targets.some((t) => t.mx.some((m) => m.addresses.some((a) => (a.probe.transcript?.length ?? 0) > 0))), 'the JSON holds transcripts');
+    assert.equal(rendered.code, run.code);
+    assert.match(rendered.stdout, /\nTrace\n/);
+    // The same text: the table shows only what the report holds.
+    assert.equal(rendered.stdout, run.stdout);
   });
 });
 
