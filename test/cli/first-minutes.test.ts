@@ -108,19 +108,16 @@ describe('the first five minutes', { concurrency: 4 }, () => {
     assert.deepEqual(messages(run.stderr), [`mxready: cannot read ${dir}: is a directory`]);
   });
 
-  const spellings: Record<string, string> = { '1.0': 'TLSv1', TLSv1: 'TLSv1', 'tlsv1.0': 'TLSv1', 'TLS1.1': 'TLSv1.1', 'TLS1.2': 'TLSv1.2', 'TLSv1.2': 'TLSv1.2', '1.3': 'TLSv1.3' };
-  for (const [spelling, expected] of Object.entries(spellings)) {
-    it(`Given --min-tls ${spelling} and a policy file with "${spelling}" Then both are accepted, as the same version`, async () => {
-      const file = join(dir, `policy-${spelling}.json`);
-      writeFileSync(file, JSON.stringify({ extends: 'encrypt', minTlsVersion: spelling }));
-      const [flag, fromFile] = await Promise.all([runCli(['policy', 'show', 'encrypt', '--min-tls', spelling]), runCli(['policy', 'show', file])]);
-      assert.equal(flag.code, 0, flag.stderr);
-      assert.equal(fromFile.code, 0, fromFile.stderr);
-      const version = (JSON.parse(flag.stdout) as { minTlsVersion: string }).minTlsVersion;
-      assert.equal((JSON.parse(fromFile.stdout) as { minTlsVersion: string }).minTlsVersion, version);
-      assert.equal(version, expected);
-    });
-  }
+  // The spellings themselves are unit-tested (test/policy); here, the two the report found refused.
+  it('Given a policy file with "TLSv1.0" and --min-tls TLS1.2 Then both are accepted, as TLSv1 and TLSv1.2', async () => {
+    const file = join(dir, 'policy-tlsv1.0.json');
+    writeFileSync(file, JSON.stringify({ extends: 'encrypt', minTlsVersion: 'TLSv1.0' }));
+    const [fromFile, flag] = await Promise.all([runCli(['policy', 'show', file]), runCli(['policy', 'show', 'encrypt', '--min-tls', 'TLS1.2'])]);
+    assert.equal(fromFile.code, 0, fromFile.stderr);
+    assert.equal(flag.code, 0, flag.stderr);
+    assert.equal((JSON.parse(fromFile.stdout) as { minTlsVersion: string }).minTlsVersion, 'TLSv1');
+    assert.equal((JSON.parse(flag.stdout) as { minTlsVersion: string }).minTlsVersion, 'TLSv1.2');
+  });
 
   it('Given an unknown version (1.4, SSL3) Then exit 2 listing the spellings', async () => {
     for (const bad of ['1.4', 'SSL3']) {

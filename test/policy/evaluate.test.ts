@@ -80,7 +80,13 @@ describe('targetVerdict', () => {
 
 describe('presets', () => {
   it('Given --min-tls spellings Then they map to OpenSSL names', () => {
-    assert.deepEqual(['1.0', '1', '1.1', '1.2', 'TLSv1.3', 'tls1.2'].map(parseTlsVersion), ['TLSv1', 'TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3', 'TLSv1.2']);
+    const spellings: Record<string, string> = {
+      '1.0': 'TLSv1', '1': 'TLSv1', TLSv1: 'TLSv1', 'TLSv1.0': 'TLSv1', 'tlsv1.0': 'TLSv1', 'TLS1.0': 'TLSv1',
+      '1.1': 'TLSv1.1', 'TLSv1.1': 'TLSv1.1', 'TLS1.1': 'TLSv1.1',
+      '1.2': 'TLSv1.2', 'TLSv1.2': 'TLSv1.2', 'TLS1.2': 'TLSv1.2', 'tls1.2': 'TLSv1.2',
+      '1.3': 'TLSv1.3', 'TLSv1.3': 'TLSv1.3', 'TLS1.3': 'TLSv1.3',
+    };
+    for (const [spelling, name] of Object.entries(spellings)) assert.equal(parseTlsVersion(spelling), name, spelling);
     assert.throws(() => parseTlsVersion('1.4'), /invalid TLS version "1.4"/);
   });
   it('Given verify with --min-tls 1.3 Then only the minimum changes', () => {
