@@ -56,6 +56,8 @@ export interface LabSmtpOptions {
   readonly ehloReply?: string;
   /** Wait this long before greeting, as a real server across a network does (the benchmark uses it). */
   readonly greetingDelayMs?: number;
+  /** Wait this long before every reply, the greeting included unless greetingDelayMs says otherwise (the latency benchmark). */
+  readonly replyDelayMs?: number;
 }
 
 export interface LabSmtpServer {
@@ -182,6 +184,7 @@ class LabSession {
   readonly #context: SecureContext | null;
 
   readonly #record: (line: string) => void;
+  #upgrading = false;
 
   constructor(socket: Socket, options: LabSmtpOptions, context: SecureContext | null, inTls: boolean, record: (line: string) => void) {
     this.#record = record;
@@ -193,7 +196,7 @@ class LabSession {
 
   start(): void {
     this.#listen(this.#socket);
-    const delay = this.#options.greetingDelayMs ?? 0;
+    const delay = this.#options.greetingDelayMs ?? this.#options.replyDelayMs ?? 0;
     if (delay <= 0) {
       this.#greet();
       return;
@@ -206,8 +209,8 @@ class LabSession {
     if (this.#socket.destroyed) return;
     const code = this.#options.greetingCode ?? 220;
     const lines = this.#options.greeting ?? [`${this.#options.hostname} ESMTP mxready-lab`];
-    this.#write(multiline(code, lines));
-    if (code === 421) this.#socket.end();
+    // The greeting's wait is start()'s: written at once here.
+    this.#write(multiline(code, lines), code === 421 ? () => this.#socket.end() : undefined, 0);
   }
 
   #listen(socket: Socket): void {
@@ -216,6 +219,8 @@ class LabSession {
   }
 
   readonly #onData = (chunk: Buffer): void => {
+    // After STARTTLS, while its 220 waits out the reply delay, what the client sends in plaintext is dropped (RFC 3207 §4.2).
+    if (this.#upgrading) return;
     this.#buffer += chunk.toString('latin1');
     for (let lf = this.#buffer.indexOf('\n'); lf >= 0 && !this.#socket.destroyed; lf = this.#buffer.indexOf('\n')) {
       const line = this.#buffer.slice(0, lf).replace(/\r$/, '');
@@ -252,8 +257,7 @@ class LabSession {
         this.#write('250 2.0.0 OK\r\n');
         return 'go';
       case 'QUIT':
-        this.#write('221 2.0.0 Bye\r\n');
-        this.#socket.end();
+        this.#write('221 2.0.0 Bye\r\n', () => this.#socket.end());
         return 'stop';
       default:
         this.#write('502 5.5.2 Command not implemented\r\n');
@@ -286,8 +290,9 @@ class LabSession {
       this.#write(withCrlf(this.#options.starttlsReply));
       return 'go';
     }
-    this.#write(`220 2.0.0 Ready to start TLS\r\n${this.#options.injectAfterStarttls ?? ''}`);
-    this.#upgrade(this.#context);
+    const context = this.#context;
+    this.#upgrading = true;
+    this.#write(`220 2.0.0 Ready to start TLS\r\n${this.#options.injectAfterStarttls ?? ''}`, () => this.#upgrade(context));
     return 'stop';
   }
 
@@ -296,6 +301,7 @@ class LabSession {
     const plain = this.#socket;
     plain.off('data', this.#onData);
     this.#buffer = '';
+    this.#upgrading = false;
     const secure = new TLSSocket(plain, { isServer: true, secureContext: context, ...clientCertOptions(this.#options.tls) });
     this.#socket = secure;
     this.#inTls = true;
@@ -303,8 +309,17 @@ class LabSession {
     this.#listen(secure);
   }
 
-  #write(text: string): void {
-    if (this.#socket.writable) this.#socket.write(text, 'latin1');
+  /** Writes a reply (after replyDelayMs, if set), then runs `then` in the same turn, so nothing can arrive in between. */
+  #write(text: string, then?: () => void, delay = this.#options.replyDelayMs ?? 0): void {
+    const send = (): void => {
+      if (this.#socket.destroyed) return;
+      if (this.#socket.writable) this.#socket.write(text, 'latin1');
+      then?.();
+    };
+    if (delay <= 0) return send();
+    const socket = this.#socket;
+    const timer = setTimeout(send, delay);
+    socket.once('close', () => clearTimeout(timer));
   }
 }
 
