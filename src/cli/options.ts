@@ -4,8 +4,8 @@
  * behaviour cannot drift between commands.
  */
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { FORMATS } from '../report/index.js';
-import { DEFAULTS } from '../scan/scan.js';
+import { FORMAT_NAMES } from '../report/format-names.js';
+import { DEFAULTS } from '../scan/defaults.js';
 
 function integer(name: string, min: number, max: number) {
   return (value: string): number => {
@@ -33,7 +33,7 @@ export interface OutputOptions {
 /** What goes to stdout, what else is written, what makes exit 1. */
 export function addOutputOptions(command: Command): Command {
   return command
-    .addOption(new Option('--format <format>', 'what goes to stdout').choices([...FORMATS]).default('table'))
+    .addOption(new Option('--format <format>', 'what goes to stdout').choices([...FORMAT_NAMES]).default('table'))
     .option('--json <path>', 'also write the JSON report to this file: atomically (a temporary file, then a rename), or appended in place for /dev/stdout, /dev/fd/N, a FIFO or a device')
     .option('--wide', 'the table as a full grid, as wide as it needs (by default it fits the terminal)')
     .addOption(new Option('--fail-on <severity>', 'what makes exit 1: fail (a policy gap) or warn (any warning too)').choices(['fail', 'warn']).default('fail'));

@@ -19,6 +19,15 @@ export interface OutputStream {
   settle?(): Promise<void>;
 }
 
+/** What the CLI reads and writes: main() hands it the process's streams and environment, tests their own. */
+export interface CliIo {
+  /** The report goes here (main() hands a GuardedOutput over process.stdout). */
+  readonly stdout: OutputStream;
+  readonly stderr: NodeJS.WritableStream & { isTTY?: boolean };
+  readonly stdin: NodeJS.ReadableStream;
+  readonly env: NodeJS.ProcessEnv;
+}
+
 export class GuardedOutput implements OutputStream {
   readonly #stream: NodeJS.WritableStream & { isTTY?: boolean; columns?: number; destroyed?: boolean };
   #closed = false;

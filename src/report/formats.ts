@@ -5,8 +5,11 @@
  */
 import { UsageError } from '../model/errors.js';
 import type { Report } from '../model/report.js';
+import { FORMAT_NAMES, type FormatName } from './format-names.js';
 import { renderJsonPieces } from './json.js';
 import { renderTablePieces } from './table.js';
+
+export type { FormatName };
 
 export interface RenderOptions {
   /** ANSI colours (on a terminal or with FORCE_COLOR, never with NO_COLOR: the CLI decides). */
@@ -24,18 +27,17 @@ export interface Format {
   readonly render: (report: Report, options: RenderOptions) => Iterable<string>;
 }
 
-const REGISTRY = [
-  { name: 'table', description: 'for people: one row per destination, then a block per address with its findings, fitted to the terminal (--wide: the full grid)', render: renderTablePieces },
-  { name: 'json', description: 'the JSON report (schemaVersion 2; schema/report.v2.schema.json)', render: (report) => renderJsonPieces(report) },
-] as const satisfies readonly Format[];
+/** One renderer for each name in ./format-names.ts: a name without one does not compile. */
+const REGISTRY: { readonly [N in FormatName]: Format & { readonly name: N } } = {
+  table: { name: 'table', description: 'for people: one row per destination, then a block per address with its findings, fitted to the terminal (--wide: the full grid)', render: renderTablePieces },
+  json: { name: 'json', description: 'the JSON report (schemaVersion 2; schema/report.v2.schema.json)', render: (report) => renderJsonPieces(report) },
+};
 
-export type FormatName = (typeof REGISTRY)[number]['name'];
-
-/** Every format's name, in registry order. */
-export const FORMATS: readonly FormatName[] = REGISTRY.map((f) => f.name);
+/** Every format's name, in help order. */
+export const FORMATS: readonly FormatName[] = FORMAT_NAMES;
 
 export function getFormat(name: string): Format {
-  const format = REGISTRY.find((f) => f.name === name);
+  const format = (FORMATS as readonly string[]).includes(name) ? REGISTRY[name as FormatName] : undefined;
   if (format === undefined) throw new UsageError(`unknown format "${name}" (available: ${FORMATS.join(', ')})`);
   return format;
 }

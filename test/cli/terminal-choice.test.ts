@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { colorWanted, outputWidth } from '../../src/cli/main.js';
+import { colorWanted, outputWidth } from '../../src/cli/commands.js';
 import { runCli } from '../helpers/cli.js';
 
 const FIXTURES = fileURLToPath(new URL('../../../test/fixtures', import.meta.url));

@@ -1,0 +1,281 @@
+/**
+ * The commands' work, loaded only when a command runs (so `--version` and
+ * `--help` do not load the scanner): options → scan options → scan → report →
+ * stdout and --json, and the exit code.
+ */
+import { getServers } from 'node:dns';
+import { UsageError } from '../model/errors.js';
+import { sanitizeText } from '../model/sanitize.js';
+import type { Report } from '../model/report.js';
+import { EXIT, exitCodeFor, type FailOn } from '../policy/exit-code.js';
+import { withOverrides, type Policy } from '../policy/presets.js';
+import { getFormat } from '../report/index.js';
+import { rejudge } from '../scan/rejudge.js';
+import { DEFAULTS, parseServerAddress, scan, type ScanEvent, type ScanOptions } from '../scan/scan.js';
+import { parseTarget, parseTargetFile } from '../scan/targets.js';
+import { readCaFile, readClientCertificate, readTextInput } from './files.js';
+import type { DepthOptions, OutputOptions, PolicyOptions, ScanTuningOptions } from './options.js';
+import { exitCodeOf, type CliIo, type OutputStream } from './output.js';
+import { loadPolicy } from './policy-file.js';
+import { createProgress } from './progress.js';
+import { ReportFile, ReportFileError } from './report-file.js';
+import { parseSavedReport } from './saved-report.js';
+
+/**
+ * Colour on a terminal, or off one when FORCE_COLOR asks for it (as chalk
+ * documents: any value but "0" and "false"); never when NO_COLOR is set.
+ */
+export function colorWanted(io: Pick<CliIo, 'env'> & { readonly stdout: Pick<OutputStream, 'isTTY'> }): boolean {
+  const noColor = io.env['NO_COLOR'];
+  if (noColor !== undefined && noColor !== '') return false;
+  const force = io.env['FORCE_COLOR'];
+  if (force !== undefined) return force !== '0' && force.toLowerCase() !== 'false';
+  return io.stdout.isTTY === true;
+}
+
+/** The width the table fits: the terminal's, else COLUMNS, else 100; at least 80. */
+export function outputWidth(io: Pick<CliIo, 'env'> & { readonly stdout: Pick<OutputStream, 'isTTY' | 'columns'> }): number {
+  const terminal = io.stdout.isTTY === true && typeof io.stdout.columns === 'number' && io.stdout.columns > 0 ? io.stdout.columns : undefined;
+  const env = Number(io.env['COLUMNS']);
+  const width = terminal ?? (Number.isInteger(env) && env > 0 ? env : 100);
+  return Math.max(80, width);
+}
+
+/** --policy (preset or file, `fallback` when absent) with --min-tls and --expiry-warn on top; notes go to stderr. */
+function effectivePolicy(opts: PolicyOptions, io: CliIo, fallback = 'encrypt'): Policy {
+  const loaded = loadPolicy(opts.policy ?? fallback);
+  for (const note of loaded.notes) io.stderr.write(`mxready: ${sanitizeText(note)}\n`);
+  return withOverrides(loaded.policy, { minTls: opts.minTls, expiryWarnDays: opts.expiryWarn });
+}
+
+export type ScanCliOptions = OutputOptions & PolicyOptions & DepthOptions & ScanTuningOptions;
+
+async function gatherTargets(args: readonly string[], files: readonly string[], io: CliIo): Promise<string[]> {
+  const inputs: string[] = [];
+  for (const arg of args) {
+    parseTarget(arg); // validates and names the bad one
+    inputs.push(arg);
+  }
+  for (const file of files) {
+    const content = await readTextInput(file, io.stdin);
+    inputs.push(...parseTargetFile(content, file === '-' ? '<stdin>' : file));
+  }
+  if (inputs.length === 0) throw new UsageError('no targets given (name domains or relays, or use --file)');
+  return inputs;
+}
+
+function validateHelo(name: string): string {
+  if (!/^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)*[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$|^\[[0-9A-Fa-f:.]+\]$/.test(name)) {
+    throw new UsageError(`invalid --helo name "${name}" (a host name or an address literal in brackets)`);
+  }
+  return name;
+}
+
+/** The depth flags as scan options (the policy adds what it needs: src/policy/presets.ts depthFor). */
+function depthOptions(opts: DepthOptions): Pick<ScanOptions, 'enumerate' | 'legacyAcceptance' | 'legacyCheck' | 'trace'> {
+  return { enumerate: opts.enumerate === true, legacyAcceptance: opts.legacyAcceptance === true, legacyCheck: opts.legacyCheck, trace: opts.trace === true };
+}
+
+/** -4 or -6, not both. */
+function familyOption(opts: ScanTuningOptions): Pick<ScanOptions, 'family'> {
+  if (opts.ipv4 === true && opts.ipv6 === true) throw new UsageError('-4 and -6 exclude each other (give neither to probe both families)');
+  return opts.ipv4 === true ? { family: 4 } : opts.ipv6 === true ? { family: 6 } : {};
+}
+
+function buildScanOptions(opts: ScanCliOptions, policy: Policy, signal: AbortSignal): ScanOptions {
+  const extraCa = (opts.caFile ?? []).flatMap((path) => readCaFile(path));
+  const clientCertificate = readClientCertificate(opts.clientCert, opts.clientKey);
+  return {
+    policy,
+    ...(opts.resolver ? { resolvers: opts.resolver.map(parseServerAddress) } : {}),
+    ...(opts.port !== undefined ? { port: opts.port } : {}),
+    extraCa,
+    allowPrivate: opts.allowPrivate === true,
+    ...(opts.concurrency !== undefined ? { concurrency: opts.concurrency } : {}),
+    ...(opts.perHost !== undefined ? { perHost: opts.perHost } : {}),
+    ...(opts.timeout !== undefined ? { timeoutMs: opts.timeout } : {}),
+    ...(opts.dnsTimeout !== undefined ? { dnsTimeoutMs: opts.dnsTimeout } : {}),
+    ...(opts.helo !== undefined ? { heloName: validateHelo(opts.helo) } : {}),
+    implicitTls: opts.implicitTls === true,
+    ...familyOption(opts),
+    ...depthOptions(opts),
+    ...(clientCertificate ? { clientCertificate } : {}),
+    signal,
+  };
+}
+
+/**
+ * Writes the report to stdout, then to --json PATH (opened before the scan), and
+ * returns the exit code. If the file still cannot be written (a full disk), one
+ * stderr line says so, the JSON report goes to stdout unless it is already
+ * there, and the code is 74.
+ */
+async function emitReport(report: Report, opts: OutputOptions, io: CliIo, file: ReportFile | undefined): Promise<number> {
+  const code = exitCodeFor(report, opts.failOn as FailOn);
+  const options = { color: colorWanted(io), width: outputWidth(io), wide: opts.wide === true };
+  for (const piece of getFormat(opts.format).render(report, options)) io.stdout.write(piece);
+  if (file === undefined) return code;
+  if (file.isStdout) {
+    // --json /dev/stdout: the JSON follows the report on the same stream (its failures are stdout's: 74 or 141).
+    for (const piece of getFormat('json').render(report, { color: false })) io.stdout.write(piece);
+    return code;
+  }
+  // Appending to a descriptor or device that may be stdout's too: what stdout holds goes first.
+  if (file.inPlace) await io.stdout.settle?.();
+  try {
+    file.write(getFormat('json').render(report, { color: false }));
+    return code;
+  } catch (error) {
+    if (!(error instanceof ReportFileError)) throw error;
+    const onStdout = opts.format === 'json';
+    io.stderr.write(`mxready: ${sanitizeText(error.message)}; ${onStdout ? 'the JSON report is on stdout' : 'the JSON report follows on stdout'}\n`);
+    if (!onStdout) for (const piece of getFormat('json').render(report, { color: false })) io.stdout.write(piece);
+    return exitCodeOf([code, EXIT.ioError]);
+  }
+}
+
+/** Runs `body` with --json's file opened (a problem with it is exit 2 before anything starts), and never leaves its temporary file behind. */
+async function withReportFile(opts: OutputOptions, body: (file: ReportFile | undefined) => Promise<number>): Promise<number> {
+  const file = opts.json === undefined ? undefined : ReportFile.open(opts.json);
+  try {
+    return await body(file);
+  } finally {
+    file?.discard();
+  }
+}
+
+/** Interrupts: the first SIGINT/SIGTERM stops the scan (a report is still written); the code tells which. */
+function watchSignals(controller: AbortController, stderr: NodeJS.WritableStream): { code: () => number | null; dispose: () => void } {
+  let code: number | null = null;
+  const onSignal = (signal: NodeJS.Signals) => {
+    // The second interrupt quits at once; process.exit still runs the 'exit' handlers that remove temporary files.
+    if (code !== null) process.exit(code);
+    code = signal === 'SIGINT' ? EXIT.sigint : EXIT.sigterm;
+    stderr.write(
+      `\nmxready: ${signal}: no new probes; in-flight ones get ${DEFAULTS.graceMs / 1000} s, then the report of what finished is written (again to quit at once)\n`,
+    );
+    controller.abort(new Error(`interrupted by ${signal}`));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return {
+    code: () => code,
+    dispose: () => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    },
+  };
+}
+
+const COMMANDS = ['scan', 'demo', 'report', 'policy'] as const;
+
+/** Levenshtein distance, for telling a mistyped command from a target. */
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i += 1) {
+    let diagonal = row[0] ?? 0;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j += 1) {
+      const above = row[j] ?? 0;
+      row[j] = Math.min(above + 1, (row[j - 1] ?? 0) + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
+      diagonal = above;
+    }
+  }
+  return row[b.length] ?? 0;
+}
+
+/**
+ * A first argument that is no plausible target (no dot, no port, no address)
+ * but within two edits of a command is a mistyped command, not a domain to scan.
+ */
+function commandTypo(first: string | undefined): string | null {
+  if (first === undefined || /[.:@[\]]/.test(first)) return null;
+  const lower = first.toLowerCase();
+  return COMMANDS.find((command) => editDistance(lower, command) <= 2 && lower !== command) ?? null;
+}
+
+export async function runScan(args: string[], opts: ScanCliOptions, io: CliIo): Promise<number> {
+  const typo = commandTypo(args[0]);
+  if (typo !== null) throw new UsageError(`unknown command "${sanitizeText(args[0] ?? '').slice(0, 40)}": did you mean \`${typo}\`? (a domain to scan has a dot)`);
+  getFormat(opts.format);
+  const controller = new AbortController();
+  const signals = watchSignals(controller, io.stderr);
+  try {
+    const policy = effectivePolicy(opts, io);
+    const options = buildScanOptions(opts, policy, controller.signal);
+    const inputs = await gatherTargets(args, opts.file ?? [], io);
+    return await withReportFile(opts, async (file) => {
+      const progress = createProgress(io.stderr, opts.progress && io.stderr.isTTY === true);
+      let report: Report;
+      try {
+        report = await scan(inputs, options, { onEvent: (event: ScanEvent) => progress.update(event) });
+      } finally {
+        progress.done();
+      }
+      const code = await emitReport(report, opts, io, file);
+      noteUnreachableResolvers(report, opts.resolver, io);
+      return exitCodeOf([signals.code() ?? EXIT.ok, code]);
+    });
+  } finally {
+    signals.dispose();
+  }
+}
+
+const NETWORK_FAILURES: ReadonlySet<string> = new Set(['dns-connection-refused', 'dns-unreachable']);
+
+/** After a scan whose resolvers could not be reached at all: one stderr line naming the resolvers in use. */
+function noteUnreachableResolvers(report: Report, given: readonly string[] | undefined, io: CliIo): void {
+  const failure = report.targets.map((t) => t.dns.error ?? t.error).find((e) => e !== undefined && NETWORK_FAILURES.has(e.code));
+  if (failure === undefined) return;
+  const servers = given ?? getServers();
+  const source = given ? '--resolver' : "the system's (dns.getServers())";
+  io.stderr.write(
+    `mxready: DNS could not be reached (${failure.code === 'dns-unreachable' ? 'no route' : 'connection refused'}); the resolvers in use are ${source}: ${sanitizeText(servers.join(', ') || 'none')}; give working ones with --resolver IP[:PORT]\n`,
+  );
+}
+
+export type ReportCliOptions = OutputOptions & PolicyOptions;
+
+/**
+ * Re-renders a saved report; with --policy, --min-tls or --expiry-warn, judges
+ * it again first (a schemaVersion 2 report's facts are policy-free; a version 1
+ * report's are not, so it cannot be judged again).
+ */
+export async function runReport(path: string, opts: ReportCliOptions, io: CliIo): Promise<number> {
+  getFormat(opts.format);
+  const rejudging = opts.policy !== undefined || opts.minTls !== undefined || opts.expiryWarn !== undefined;
+  const policy = rejudging && opts.policy !== undefined ? effectivePolicy(opts, io) : undefined;
+  const text = await readTextInput(path, io.stdin);
+  const saved = parseSavedReport(text, path === '-' ? '<stdin>' : path);
+  if (rejudging && saved.schemaVersion === 1) {
+    throw new UsageError(
+      `${path}: a schemaVersion 1 report cannot be judged again (--policy, --min-tls, --expiry-warn): its facts depend on the policy it was scanned under; scan again`,
+    );
+  }
+  const report = rejudging ? rejudge(saved.report, policy ?? withOverrides(saved.report.policy, { minTls: opts.minTls, expiryWarnDays: opts.expiryWarn })) : saved.report;
+  return withReportFile(opts, (file) => emitReport(report, opts, io, file));
+}
+
+export type DemoCliOptions = OutputOptions & PolicyOptions & DepthOptions;
+
+export async function runDemo(opts: DemoCliOptions, io: CliIo): Promise<number> {
+  getFormat(opts.format);
+  const policy = effectivePolicy(opts, io);
+  return withReportFile(opts, async (file) => {
+    const { startDemoLab } = await import('../lab/demo.js');
+    io.stderr.write('mxready demo: starting the offline lab on loopback (DNS + SMTP servers)…\n');
+    const lab = await startDemoLab();
+    try {
+      const report = await scan(lab.targets, { ...lab.scanOptions, policy, ...depthOptions(opts) });
+      return await emitReport(report, opts, io, file);
+    } finally {
+      await lab.close();
+    }
+  });
+}
+
+/** `policy show NAME|FILE`: the effective policy as JSON. */
+export function runPolicyShow(nameOrFile: string, opts: PolicyOptions, io: CliIo): number {
+  io.stdout.write(`${JSON.stringify(effectivePolicy({ ...opts, policy: nameOrFile }, io), null, 2)}\n`);
+  return EXIT.ok;
+}
