@@ -65,6 +65,38 @@ const MAX_TAG_NUMBER = 0x1f_ffff;
 const TAG_CLASSES: readonly TagClass[] = ['universal', 'application', 'context', 'private'];
 
 /**
+ * An element as decoded: its header's fields, and views of its encoding and
+ * contents made only when asked for (most elements of a certificate are skipped
+ * over, and a view is an object of its own).
+ */
+class Element implements DerElement {
+  #raw: Buffer | undefined;
+  #value: Buffer | undefined;
+
+  constructor(
+    private readonly buf: Buffer,
+    readonly tagClass: TagClass,
+    readonly constructed: boolean,
+    readonly tagNumber: number,
+    readonly offset: number,
+    /** Where the contents start in `buf`. */
+    readonly valueStart: number,
+    /** Where the element ends in `buf`. */
+    readonly end: number,
+  ) {}
+
+  get raw(): Buffer {
+    this.#raw ??= this.buf.subarray(this.offset, this.end);
+    return this.#raw;
+  }
+
+  get value(): Buffer {
+    this.#value ??= this.buf.subarray(this.valueStart, this.end);
+    return this.#value;
+  }
+}
+
+/**
  * Reads consecutive DER elements from a buffer. `children()` opens a reader on a
  * constructed element's contents, one level deeper; past `maxDepth` it throws.
  */
@@ -93,7 +125,7 @@ export class DerReader {
   /** Reads the next element. Throws DerError at the end of input or on a malformed header. */
   read(): DerElement {
     const element = this.decodeAt(this.pos);
-    this.pos += element.raw.length;
+    this.pos = element.end;
     return element;
   }
 
@@ -106,6 +138,11 @@ export class DerReader {
   expect(tagNumber: number, tagClass: TagClass = 'universal', constructed?: boolean): DerElement {
     const offset = this.base + this.pos;
     const element = this.read();
+    return this.checked(element, tagNumber, tagClass, constructed, offset);
+  }
+
+  /** `element` if it has the tag asked for, else a DerError at `offset`. */
+  private checked(element: DerElement, tagNumber: number, tagClass: TagClass, constructed: boolean | undefined, offset: number): DerElement {
     const wantConstructed = constructed ?? (tagClass === 'universal' && isConstructedUniversal(tagNumber));
     if (element.tagClass !== tagClass || element.tagNumber !== tagNumber || element.constructed !== wantConstructed) {
       throw new DerError(
@@ -122,15 +159,18 @@ export class DerReader {
 
   /** Reads the next element if it has the given context tag ([n]), else returns null without consuming. */
   optionalContext(tagNumber: number, constructed: boolean): DerElement | null {
-    const next = this.peek();
-    if (next === null || next.tagClass !== 'context' || next.tagNumber !== tagNumber) return null;
-    return this.expect(tagNumber, 'context', constructed);
+    if (this.done) return null;
+    const offset = this.base + this.pos;
+    const next = this.decodeAt(this.pos);
+    if (next.tagClass !== 'context' || next.tagNumber !== tagNumber) return null;
+    this.pos = next.end;
+    return this.checked(next, tagNumber, 'context', constructed, offset);
   }
 
   /** Opens a reader on a constructed element's contents, one level deeper. */
   children(element: DerElement): DerReader {
     if (!element.constructed) throw new DerError('primitive element has no children', this.base + element.offset);
-    const contentStart = element.offset + (element.raw.length - element.value.length);
+    const contentStart = element instanceof Element ? element.valueStart : element.offset + (element.raw.length - element.value.length);
     return new DerReader(element.value, { depth: this.depth + 1, maxDepth: this.maxDepth, base: this.base + contentStart });
   }
 
@@ -139,7 +179,7 @@ export class DerReader {
     if (!this.done) throw new DerError(`unexpected data after ${what}`, this.base + this.pos);
   }
 
-  private decodeAt(start: number): DerElement {
+  private decodeAt(start: number): Element {
     const at = (i: number): number => {
       const byte = this.buf[i];
       if (byte === undefined) throw new DerError('truncated element', this.base + i);
@@ -180,15 +220,7 @@ export class DerReader {
     if (length > this.buf.length - valueStart) {
       throw new DerError(`length ${length} runs past the end of the input`, this.base + lengthOffset);
     }
-    const end = valueStart + length;
-    return {
-      tagClass,
-      constructed,
-      tagNumber,
-      raw: this.buf.subarray(start, end),
-      value: this.buf.subarray(valueStart, end),
-      offset: start,
-    };
+    return new Element(this.buf, tagClass, constructed, tagNumber, start, valueStart, valueStart + length);
   }
 }
 
@@ -222,6 +254,31 @@ export function validateTree(buf: Buffer, maxDepth = DEFAULT_MAX_DEPTH): number 
 /** Decodes an OBJECT IDENTIFIER's contents to dotted form ("1.2.840.113549.1.1.11"). */
 export function decodeOid(value: Buffer): string {
   if (value.length === 0) throw new DerError('empty object identifier', 0);
+  let text = '';
+  let current = 0;
+  let started = false;
+  let first = true;
+  for (let i = 0; i < value.length; i++) {
+    const b = value[i] ?? 0;
+    if (!started && b === 0x80) throw new DerError('non-minimal object identifier arc', i);
+    started = true;
+    // Arcs past 2^46 take BigInt (rare: UUID-based OIDs under 2.25); every other one stays a Number.
+    if (current >= 2 ** 46) return decodeOidBig(value);
+    current = current * 128 + (b & 0x7f);
+    if ((b & 0x80) === 0) {
+      if (first) text = current < 40 ? `0.${current}` : current < 80 ? `1.${current - 40}` : `2.${current - 80}`;
+      else text += `.${current}`;
+      first = false;
+      current = 0;
+      started = false;
+    }
+  }
+  if (started) throw new DerError('truncated object identifier', value.length);
+  return text;
+}
+
+/** decodeOid for arcs too large for a Number to hold exactly. */
+function decodeOidBig(value: Buffer): string {
   const arcs: bigint[] = [];
   let current = 0n;
   let started = false;
