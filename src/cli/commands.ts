@@ -9,13 +9,13 @@ import { sanitizeText } from '../model/sanitize.js';
 import type { Report } from '../model/report.js';
 import { EXIT, exitCodeFor, type FailOn } from '../policy/exit-code.js';
 import { withOverrides, type Policy } from '../policy/presets.js';
-import { getFormat } from '../report/index.js';
+import { loadFormat } from '../report/catalog.js';
 import { rejudge } from '../scan/rejudge.js';
 import { DEFAULTS, parseServerAddress, scan, type ScanEvent, type ScanOptions } from '../scan/scan.js';
 import { parseTarget, parseTargetFile } from '../scan/targets.js';
 import { readCaFile, readClientCertificate, readTextInput } from './files.js';
 import type { DepthOptions, OutputOptions, PolicyOptions, ScanTuningOptions } from './options.js';
-import { exitCodeOf, type CliIo, type OutputStream } from './output.js';
+import { exitCodeOf, writePieces, type CliIo, type OutputStream } from './output.js';
 import { loadPolicy } from './policy-file.js';
 import { createProgress } from './progress.js';
 import { ReportFile, ReportFileError } from './report-file.js';
@@ -113,23 +113,24 @@ function buildScanOptions(opts: ScanCliOptions, policy: Policy, signal: AbortSig
 async function emitReport(report: Report, opts: OutputOptions, io: CliIo, file: ReportFile | undefined): Promise<number> {
   const code = exitCodeFor(report, opts.failOn as FailOn);
   const options = { color: colorWanted(io), width: outputWidth(io), wide: opts.wide === true };
-  for (const piece of getFormat(opts.format).render(report, options)) io.stdout.write(piece);
+  const json = await loadFormat('json');
+  writePieces(io.stdout, (await loadFormat(opts.format)).render(report, options));
   if (file === undefined) return code;
   if (file.isStdout) {
     // --json /dev/stdout: the JSON follows the report on the same stream (its failures are stdout's: 74 or 141).
-    for (const piece of getFormat('json').render(report, { color: false })) io.stdout.write(piece);
+    writePieces(io.stdout, json.render(report, { color: false }));
     return code;
   }
   // Appending to a descriptor or device that may be stdout's too: what stdout holds goes first.
   if (file.inPlace) await io.stdout.settle?.();
   try {
-    file.write(getFormat('json').render(report, { color: false }));
+    file.write(json.render(report, { color: false }));
     return code;
   } catch (error) {
     if (!(error instanceof ReportFileError)) throw error;
     const onStdout = opts.format === 'json';
     io.stderr.write(`mxready: ${sanitizeText(error.message)}; ${onStdout ? 'the JSON report is on stdout' : 'the JSON report follows on stdout'}\n`);
-    if (!onStdout) for (const piece of getFormat('json').render(report, { color: false })) io.stdout.write(piece);
+    if (!onStdout) writePieces(io.stdout, json.render(report, { color: false }));
     return exitCodeOf([code, EXIT.ioError]);
   }
 }
@@ -197,7 +198,7 @@ function commandTypo(first: string | undefined): string | null {
 export async function runScan(args: string[], opts: ScanCliOptions, io: CliIo): Promise<number> {
   const typo = commandTypo(args[0]);
   if (typo !== null) throw new UsageError(`unknown command "${sanitizeText(args[0] ?? '').slice(0, 40)}": did you mean \`${typo}\`? (a domain to scan has a dot)`);
-  getFormat(opts.format);
+  await loadFormat(opts.format);
   const controller = new AbortController();
   const signals = watchSignals(controller, io.stderr);
   try {
@@ -242,7 +243,7 @@ export type ReportCliOptions = OutputOptions & PolicyOptions;
  * report's are not, so it cannot be judged again).
  */
 export async function runReport(path: string, opts: ReportCliOptions, io: CliIo): Promise<number> {
-  getFormat(opts.format);
+  await loadFormat(opts.format);
   const rejudging = opts.policy !== undefined || opts.minTls !== undefined || opts.expiryWarn !== undefined;
   const policy = rejudging && opts.policy !== undefined ? effectivePolicy(opts, io) : undefined;
   const text = await readTextInput(path, io.stdin);
@@ -259,7 +260,7 @@ export async function runReport(path: string, opts: ReportCliOptions, io: CliIo)
 export type DemoCliOptions = OutputOptions & PolicyOptions & DepthOptions;
 
 export async function runDemo(opts: DemoCliOptions, io: CliIo): Promise<number> {
-  getFormat(opts.format);
+  await loadFormat(opts.format);
   const policy = effectivePolicy(opts, io);
   return withReportFile(opts, async (file) => {
     const { startDemoLab } = await import('../lab/demo.js');

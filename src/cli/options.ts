@@ -4,7 +4,7 @@
  * behaviour cannot drift between commands.
  */
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { FORMAT_NAMES } from '../report/format-names.js';
+import { FORMAT_NAMES } from '../report/catalog.js';
 import { DEFAULTS } from '../scan/defaults.js';
 
 function integer(name: string, min: number, max: number) {

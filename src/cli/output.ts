@@ -88,6 +88,30 @@ export class GuardedOutput implements OutputStream {
   }
 }
 
+/** Text in pieces is written in chunks of at least this many characters: fewer writes, never one huge string. */
+const CHUNK_CHARS = 64 * 1024;
+
+/** A renderer's pieces joined into chunks of about 64 KiB. */
+export function* chunked(pieces: Iterable<string>): Generator<string> {
+  let chunk: string[] = [];
+  let size = 0;
+  for (const piece of pieces) {
+    chunk.push(piece);
+    size += piece.length;
+    if (size >= CHUNK_CHARS) {
+      yield chunk.join('');
+      chunk = [];
+      size = 0;
+    }
+  }
+  if (size > 0) yield chunk.join('');
+}
+
+/** Writes a renderer's pieces to `out`, in chunks. */
+export function writePieces(out: OutputStream, pieces: Iterable<string>): void {
+  for (const chunk of chunked(pieces)) out.write(chunk);
+}
+
 /**
  * The exit code when several apply: the first of 70 (a bug), 130/143 (an
  * interrupt), 74 (an output could not be written), 2 (usage), 141 (stdout was

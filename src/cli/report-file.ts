@@ -15,6 +15,7 @@ import { accessSync, closeSync, constants, fchmodSync, fstatSync, lstatSync, ope
 import { basename, dirname, join, resolve } from 'node:path';
 import { UsageError } from '../model/errors.js';
 import { reason } from './files.js';
+import { chunked } from './output.js';
 
 /** Paths that name an open descriptor: writing them must not replace anything. */
 const DESCRIPTOR_PATH = /^\/(?:dev\/(?:stdout|stderr|fd\/\d+)|proc\/(?:self|thread-self|\d+)\/fd\/\d+)$/;
@@ -163,20 +164,20 @@ export class ReportFile {
   write(pieces: Iterable<string>): void {
     try {
       if (this.#target.kind === 'descriptor') {
-        for (const piece of pieces) writeAll(this.#target.fd, piece);
+        for (const piece of chunked(pieces)) writeAll(this.#target.fd, piece);
         return;
       }
       if (this.#target.kind === 'in-place') {
         const fd = openSync(this.#target.path, constants.O_WRONLY | constants.O_APPEND);
         try {
-          for (const piece of pieces) writeAll(fd, piece);
+          for (const piece of chunked(pieces)) writeAll(fd, piece);
         } finally {
           closeSync(fd);
         }
         return;
       }
       if (this.#fd === null || this.#temp === null) throw new Error('the report file was already written or discarded');
-      for (const piece of pieces) writeAll(this.#fd, piece);
+      for (const piece of chunked(pieces)) writeAll(this.#fd, piece);
       closeSync(this.#fd);
       this.#fd = null;
       renameSync(this.#temp, this.#target.path);

@@ -3,6 +3,7 @@
  * are escaped here so hostile text stays inert in files and on terminals.
  */
 import type { Report } from '../model/report.js';
+import type { Format } from './catalog.js';
 
 const UNSAFE_IN_JSON = /[\u007f-\u009f\u2028\u2029]/g;
 
@@ -25,3 +26,9 @@ export function* renderJsonPieces(report: Report): Iterable<string> {
   }
   yield escapeJsonText(`${targets.length === 0 ? ']' : '\n  ]'},\n  "summary": ${indent(JSON.stringify(summary, null, 2), '  ')}\n}\n`);
 }
+
+export const JSON_FORMAT = {
+  name: 'json',
+  description: 'the JSON report (schemaVersion 2; schema/report.v2.schema.json)',
+  render: (report: Report) => renderJsonPieces(report),
+} as const satisfies Format;

@@ -16,6 +16,7 @@
  * then laid out, then coloured.
  */
 import type { AddressReport, Finding, MxReport, Report, TargetReport } from '../model/report.js';
+import type { Format } from './catalog.js';
 import { renderGridPieces } from './grid.js';
 import { columnWidths, grid, hanging, MIN_WIDTH, wrap, type Column } from './layout.js';
 import { traceLines } from './trace.js';
@@ -230,3 +231,9 @@ export function* renderTablePieces(report: Report, options: TableOptions): Itera
   const trace = traceLines(report, width, paint);
   if (trace.length > 0) yield `\n${paint.bold('Trace')}\n${trace.join('\n')}\n`;
 }
+
+export const TABLE_FORMAT = {
+  name: 'table',
+  description: 'for people: one row per destination, then a block per address with its findings, fitted to the terminal (--wide: the full grid)',
+  render: renderTablePieces,
+} as const satisfies Format;

@@ -11,6 +11,7 @@ import {
   type PeerCertificate,
   type SecureContext,
   type SecureVersion,
+  rootCertificates,
   type TLSSocket,
 } from 'node:tls';
 import { ScanError } from '../model/errors.js';
@@ -211,18 +212,35 @@ function secureContextFor(
   let context = byOffer.get(key);
   if (!context) {
     const ciphers = offer.ciphers ?? (versionRank(minVersion) < versionRank('TLSv1.2') ? LEGACY_CIPHERS : undefined);
-    context = createSecureContext({
-      ca: [...trustAnchors],
+    const settings = {
       minVersion,
       maxVersion,
       ...(ciphers !== undefined ? { ciphers } : {}),
       ...(offer.ecdhCurve !== undefined ? { ecdhCurve: offer.ecdhCurve } : {}),
       ...(offer.sigalgs !== undefined ? { sigalgs: offer.sigalgs } : {}),
       ...(client ? { cert: client.certPem, key: client.keyPem } : {}),
-    });
+    };
+    context = withNodeRoots(trustAnchors, settings) ?? createSecureContext({ ca: [...trustAnchors], ...settings });
     if (custom) evictOldestOffer(byOffer);
     byOffer.set(key, context);
   }
+  return context;
+}
+
+/**
+ * When the anchors are Node's bundled roots followed by extra ones (what a scan
+ * passes), a context that starts from Node's default store (its roots parsed once
+ * a process, natively) with the extra anchors added, instead of one that parses
+ * every root again: about 20 ms of CPU per context. Null when the anchors are
+ * another list, or this Node has no addCACert on its contexts.
+ */
+function withNodeRoots(trustAnchors: readonly string[], settings: Parameters<typeof createSecureContext>[0]): SecureContext | null {
+  if (trustAnchors.length < rootCertificates.length) return null;
+  for (let i = 0; i < rootCertificates.length; i += 1) if (trustAnchors[i] !== rootCertificates[i]) return null;
+  const context = createSecureContext(settings);
+  const native = (context as { context?: { addCACert?: (pem: string) => void } }).context;
+  if (typeof native?.addCACert !== 'function') return null;
+  for (const pem of trustAnchors.slice(rootCertificates.length)) native.addCACert(pem);
   return context;
 }
 
