@@ -17,8 +17,8 @@
  *
  * An IPv6 address that carries an IPv4 address (compatible, NAT64) is judged by it.
  */
-import { BlockList, isIP } from 'node:net';
-import { canonicalIp, embeddedIpv4 } from '../net/address.js';
+import { isIP } from 'node:net';
+import { canonicalIp, embeddedIpv4, ipv6Groups } from '../net/address.js';
 
 export type GuardClass = 'never' | 'private' | 'special';
 
@@ -57,13 +57,32 @@ export const GUARDED_RANGES: readonly Range[] = [
   { network: 'fec0::', prefix: 10, family: 'ipv6', label: 'site-local (fec0::/10)', class: 'special' },
 ];
 
-function blockListOf(range: Range): BlockList {
-  const list = new BlockList();
-  list.addSubnet(range.network, range.prefix, range.family);
-  return list;
+/** An IPv4 dotted quad as a 32-bit number. */
+function ipv4Number(ip: string): number {
+  const [a = 0, b = 0, c = 0, d = 0] = ip.split('.').map(Number);
+  return ((a << 24) | (b << 16) | (c << 8) | d) >>> 0;
 }
 
-const LISTS = GUARDED_RANGES.map((range) => ({ range, list: blockListOf(range) }));
+/** A range as a test on an address's bits: a mask compare (IPv4), group by group (IPv6). Cheaper than net.BlockList, which builds a SocketAddress per check. */
+function matcherOf(range: Range): (v4: number | null, v6: readonly number[] | null) => boolean {
+  if (range.family === 'ipv4') {
+    const mask = range.prefix === 0 ? 0 : (~0 << (32 - range.prefix)) >>> 0;
+    const network = (ipv4Number(range.network) & mask) >>> 0;
+    return (v4) => v4 !== null && ((v4 & mask) >>> 0) === network;
+  }
+  const network = ipv6Groups(range.network) ?? [];
+  return (_v4, v6) => {
+    if (v6 === null) return false;
+    for (let bit = 0, group = 0; bit < range.prefix; bit += 16, group += 1) {
+      const bits = Math.min(16, range.prefix - bit);
+      const mask = (0xffff << (16 - bits)) & 0xffff;
+      if (((v6[group] ?? 0) & mask) !== ((network[group] ?? 0) & mask)) return false;
+    }
+    return true;
+  };
+}
+
+const MATCHERS = GUARDED_RANGES.map((range) => ({ range, matches: matcherOf(range) }));
 
 export interface Guarded {
   readonly class: GuardClass;
@@ -76,10 +95,10 @@ export function guardOf(ip: string): Guarded | null {
   if (canonical === null) return { class: 'never', label: 'not an IP address' };
   const family = isIP(canonical);
   const v4 = family === 6 ? embeddedIpv4(canonical) : canonical;
-  const subject = v4 ?? canonical;
-  const subjectFamily = v4 ? 'ipv4' : 'ipv6';
-  for (const { range, list } of LISTS) {
-    if (range.family === subjectFamily && list.check(subject, subjectFamily)) return { class: range.class, label: range.label };
+  const v4Number = v4 !== null ? ipv4Number(v4) : null;
+  const v6Groups = v4 === null ? ipv6Groups(canonical) : null;
+  for (const { range, matches } of MATCHERS) {
+    if (matches(v4Number, v6Groups)) return { class: range.class, label: range.label };
   }
   return null;
 }
