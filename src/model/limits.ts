@@ -45,7 +45,8 @@ export function capText(text: string, max: number, path: string, cuts: Truncated
 /** At most `max` items, each text at most LIMITS.text. */
 function capLines(lines: readonly string[], max: number, path: string, cuts: Truncated): string[] {
   if (lines.length > max) cuts[path] ??= lines.length;
-  return lines.slice(0, max).map((line, i) => capText(line, LIMITS.text, `${path}[${i}]`, cuts));
+  // The path is spelled only for a line that is cut (most are short).
+  return lines.slice(0, max).map((line, i) => (line.length <= LIMITS.text ? line : capText(line, LIMITS.text, `${path}[${i}]`, cuts)));
 }
 
 /** A banner: at most LIMITS.replyLines lines and LIMITS.banner characters; `truncated.banner` is its original length. */

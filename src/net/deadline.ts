@@ -32,6 +32,8 @@ export class ProbeDeadline {
   readonly #timer: NodeJS.Timeout;
   readonly #external: AbortSignal | undefined;
   #interrupted = false;
+  /** The phases under way: aborted with the probe (a Set, not a listener on the probe's signal per phase: EventTarget is slow). */
+  readonly #phases = new Set<AbortController>();
 
   constructor(options: ProbeDeadlineOptions) {
     this.#now = options.now;
@@ -71,14 +73,13 @@ export class ProbeDeadline {
       controller.abort(this.signal.reason);
       return { signal: controller.signal, dispose: noop };
     }
-    const onProbeAbort = (): void => controller.abort(this.signal.reason);
-    this.signal.addEventListener('abort', onProbeAbort, { once: true });
+    this.#phases.add(controller);
     const timer = limitMs < this.remainingMs() ? setTimeout(() => controller.abort(reason()), limitMs) : undefined;
     return {
       signal: controller.signal,
       dispose: () => {
         clearTimeout(timer);
-        this.signal.removeEventListener('abort', onProbeAbort);
+        this.#phases.delete(controller);
       },
     };
   }
@@ -95,7 +96,10 @@ export class ProbeDeadline {
   };
 
   #abort(reason: ScanError): void {
-    if (!this.#controller.signal.aborted) this.#controller.abort(reason);
+    if (this.#controller.signal.aborted) return;
+    this.#controller.abort(reason);
+    for (const phase of this.#phases) phase.abort(reason);
+    this.#phases.clear();
   }
 }
 

@@ -68,7 +68,7 @@ export class HandshakeTap extends Duplex {
       callback(new Error('the connection is closed'));
       return;
     }
-    this.#socket.write(chunk, (error) => callback(error ?? null));
+    this.#socket.write(chunk, callback);
   }
 
   override _final(callback: (error?: Error | null) => void): void {
