@@ -20,7 +20,36 @@ const DEL = 0x7f;
 
 /** Decodes (when given bytes) and escapes control characters; see the module comment. */
 export function sanitizeText(input: string | Buffer): string {
+  if (typeof input === 'string') return needsEscaping(input) ? sanitizeString(input) : input;
+  // Nearly all network text is printable ASCII, or UTF-8 with nothing to escape: decoded once, returned as is.
+  if (isPrintableAscii(input)) return input.toString('latin1');
+  const decoded = decodeUtf8(input);
+  return decoded !== null && !needsEscaping(decoded) ? decoded : sanitizeUtf8(input);
+}
+
+/** The character-by-character forms, which sanitizeText's fast paths must equal (a property suite checks). */
+export function sanitizeSlowly(input: string | Buffer): string {
   return typeof input === 'string' ? sanitizeString(input) : sanitizeUtf8(input);
+}
+
+/** TAB and 0x20-0x7E only. */
+function isPrintableAscii(bytes: Buffer): boolean {
+  for (let i = 0; i < bytes.length; i += 1) {
+    const b = bytes[i] ?? 0;
+    if ((b < 0x20 && b !== TAB) || b >= DEL) return false;
+  }
+  return true;
+}
+
+const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/** Well-formed UTF-8 decoded, or null. */
+function decodeUtf8(bytes: Buffer): string | null {
+  try {
+    return UTF8.decode(bytes);
+  } catch {
+    return null;
+  }
 }
 
 function hex(value: number, width: number): string {
@@ -42,8 +71,10 @@ function escapeCodePoint(cp: number): string {
 
 /** Whether a string holds a character sanitizeText would escape (C0 but TAB, DEL, C1, lone surrogates, Cf, U+2028/2029). */
 export function needsEscaping(text: string): boolean {
-  return /[\x00-\x08\x0a-\x1f\x7f-\x9f\ud800-\udfff\p{Cf}\u2028\u2029]/u.test(text);
+  return NEEDS_ESCAPING.test(text);
 }
+
+const NEEDS_ESCAPING = /[\x00-\x08\x0a-\x1f\x7f-\x9f\ud800-\udfff\p{Cf}\u2028\u2029]/u;
 
 function sanitizeString(input: string): string {
   let out = '';

@@ -257,9 +257,13 @@ function dsaPrimeBits(parameters: DerElement | null, parent: DerReader): number 
 
 /** Upper-case hex SHA-256 of the DER, colon separated (as Node's fingerprint256). */
 function fingerprintSha256(der: Buffer): string {
-  const hex = createHash('sha256').update(der).digest('hex').toUpperCase();
-  return hex.match(/../g)?.join(':') ?? '';
+  const digest = createHash('sha256').update(der).digest();
+  let out = '';
+  for (let i = 0; i < digest.length; i += 1) out += (i === 0 ? '' : ':') + HEX_BYTES[digest[i] ?? 0];
+  return out;
 }
+
+const HEX_BYTES: readonly string[] = Array.from({ length: 256 }, (_, b) => b.toString(16).toUpperCase().padStart(2, '0'));
 
 /** Whether the certificate's signature verifies with its own public key. Never throws. */
 function verifiesWithOwnKey(der: Buffer): boolean {
@@ -373,6 +377,8 @@ function formatAttribute(attribute: NameAttribute): string {
   return `${shortName}=${escapeRfc4514(attribute.text)}`;
 }
 
+const PLAIN_VALUE = /^(?:[!$-*\--:=?-[\]-~](?:[ !$-*\--:=?-[\]-~]*[!$-*\--:=?-[\]-~])?)?$/;
+
 /** Format characters (Cf: bidirectional controls, zero-width, …) and U+2028/U+2029: never raw in a report. */
 const FORMAT = /^[\p{Cf}\u2028\u2029]$/u;
 
@@ -389,6 +395,8 @@ function hexPairs(ch: string): string {
  * terminal acts on them and no line reads reordered.
  */
 export function escapeRfc4514(value: string): string {
+  // Printable ASCII without the special characters, a leading space or '#', or a trailing space: nothing to escape.
+  if (PLAIN_VALUE.test(value)) return value;
   let out = '';
   const chars = [...value];
   const last = chars.length - 1;
@@ -427,9 +435,11 @@ function decodeDirectoryString(element: DerElement): string | null {
   }
 }
 
+const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
 function decodeUtf8(v: Buffer): string | null {
   try {
-    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(v);
+    return UTF8.decode(v);
   } catch {
     return null;
   }

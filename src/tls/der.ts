@@ -51,7 +51,7 @@ export interface DerElement {
   readonly raw: Buffer;
   /** The contents octets. */
   readonly value: Buffer;
-  /** Offset of the identifier octet in the reader's buffer. */
+  /** Offset of the identifier octet in the input (the outermost reader's buffer). */
   readonly offset: number;
 }
 
@@ -74,7 +74,7 @@ class Element implements DerElement {
   #value: Buffer | undefined;
 
   constructor(
-    private readonly buf: Buffer,
+    readonly buf: Buffer,
     readonly tagClass: TagClass,
     readonly constructed: boolean,
     readonly tagNumber: number,
@@ -99,27 +99,31 @@ class Element implements DerElement {
 /**
  * Reads consecutive DER elements from a buffer. `children()` opens a reader on a
  * constructed element's contents, one level deeper; past `maxDepth` it throws.
+ * Readers of one input share its buffer and keep offsets into it (a child
+ * reader is a window, not a copy), so reading a certificate makes no views but
+ * the ones asked for.
  */
 export class DerReader {
   private readonly buf: Buffer;
-  private pos = 0;
+  private pos: number;
+  /** Where this reader's region ends in `buf`. */
+  private readonly limit: number;
   /** Nesting level of this reader (0 for the outermost). */
   readonly depth: number;
   readonly maxDepth: number;
-  /** Offset of `buf` in the outermost input, for error messages. */
-  private readonly base: number;
 
-  constructor(buf: Buffer, options: { depth?: number; maxDepth?: number; base?: number } = {}) {
+  constructor(buf: Buffer, options: { depth?: number; maxDepth?: number } = {}, start = 0, end = buf.length) {
     this.buf = buf;
+    this.pos = start;
+    this.limit = end;
     this.depth = options.depth ?? 0;
     this.maxDepth = options.maxDepth ?? DEFAULT_MAX_DEPTH;
-    this.base = options.base ?? 0;
-    if (this.depth > this.maxDepth) throw new DerError(`nesting deeper than ${this.maxDepth}`, this.base);
+    if (this.depth > this.maxDepth) throw new DerError(`nesting deeper than ${this.maxDepth}`, start);
   }
 
   /** True once every octet has been read. */
   get done(): boolean {
-    return this.pos >= this.buf.length;
+    return this.pos >= this.limit;
   }
 
   /** Reads the next element. Throws DerError at the end of input or on a malformed header. */
@@ -136,7 +140,7 @@ export class DerReader {
 
   /** Reads the next element and checks its tag; `constructed` defaults to the universal type's form. */
   expect(tagNumber: number, tagClass: TagClass = 'universal', constructed?: boolean): DerElement {
-    const offset = this.base + this.pos;
+    const offset = this.pos;
     const element = this.read();
     return this.checked(element, tagNumber, tagClass, constructed, offset);
   }
@@ -160,7 +164,7 @@ export class DerReader {
   /** Reads the next element if it has the given context tag ([n]), else returns null without consuming. */
   optionalContext(tagNumber: number, constructed: boolean): DerElement | null {
     if (this.done) return null;
-    const offset = this.base + this.pos;
+    const offset = this.pos;
     const next = this.decodeAt(this.pos);
     if (next.tagClass !== 'context' || next.tagNumber !== tagNumber) return null;
     this.pos = next.end;
@@ -169,56 +173,58 @@ export class DerReader {
 
   /** Opens a reader on a constructed element's contents, one level deeper. */
   children(element: DerElement): DerReader {
-    if (!element.constructed) throw new DerError('primitive element has no children', this.base + element.offset);
-    const contentStart = element instanceof Element ? element.valueStart : element.offset + (element.raw.length - element.value.length);
-    return new DerReader(element.value, { depth: this.depth + 1, maxDepth: this.maxDepth, base: this.base + contentStart });
+    if (!element.constructed) throw new DerError('primitive element has no children', element.offset);
+    const options = { depth: this.depth + 1, maxDepth: this.maxDepth };
+    if (element instanceof Element && element.buf === this.buf) return new DerReader(this.buf, options, element.valueStart, element.end);
+    return new DerReader(element.value, options);
   }
 
   /** Throws unless every octet has been read. */
   end(what = 'element'): void {
-    if (!this.done) throw new DerError(`unexpected data after ${what}`, this.base + this.pos);
+    if (!this.done) throw new DerError(`unexpected data after ${what}`, this.pos);
+  }
+
+  /** The octet at `i`, within this reader's region. */
+  private octet(i: number): number {
+    if (i >= this.limit) throw new DerError('truncated element', i);
+    return this.buf[i] ?? 0;
   }
 
   private decodeAt(start: number): Element {
-    const at = (i: number): number => {
-      const byte = this.buf[i];
-      if (byte === undefined) throw new DerError('truncated element', this.base + i);
-      return byte;
-    };
     let i = start;
-    const identifier = at(i++);
+    const identifier = this.octet(i++);
     const tagClass = TAG_CLASSES[identifier >> 6] ?? 'universal';
     const constructed = (identifier & 0x20) !== 0;
     let tagNumber = identifier & 0x1f;
     if (tagNumber === 0x1f) {
       tagNumber = 0;
       for (let first = true; ; first = false) {
-        const b = at(i++);
-        if (first && b === 0x80) throw new DerError('non-minimal tag number', this.base + i - 1);
+        const b = this.octet(i++);
+        if (first && b === 0x80) throw new DerError('non-minimal tag number', i - 1);
         tagNumber = tagNumber * 128 + (b & 0x7f);
-        if (tagNumber > MAX_TAG_NUMBER) throw new DerError('tag number too large', this.base + i - 1);
+        if (tagNumber > MAX_TAG_NUMBER) throw new DerError('tag number too large', i - 1);
         if ((b & 0x80) === 0) break;
       }
-      if (tagNumber < 0x1f) throw new DerError('non-minimal tag number', this.base + start);
+      if (tagNumber < 0x1f) throw new DerError('non-minimal tag number', start);
     }
     const lengthOffset = i;
-    const lengthByte = at(i++);
+    const lengthByte = this.octet(i++);
     let length: number;
     if (lengthByte < 0x80) {
       length = lengthByte;
     } else if (lengthByte === 0x80) {
-      throw new DerError('indefinite length is not DER', this.base + lengthOffset);
+      throw new DerError('indefinite length is not DER', lengthOffset);
     } else {
       const count = lengthByte & 0x7f;
-      if (count > MAX_LENGTH_OCTETS) throw new DerError('length field too long', this.base + lengthOffset);
+      if (count > MAX_LENGTH_OCTETS) throw new DerError('length field too long', lengthOffset);
       length = 0;
-      for (let k = 0; k < count; k++) length = length * 256 + at(i++);
-      if (at(lengthOffset + 1) === 0) throw new DerError('non-minimal length (leading zero)', this.base + lengthOffset);
-      if (length < 0x80) throw new DerError('non-minimal length (long form for a short length)', this.base + lengthOffset);
+      for (let k = 0; k < count; k++) length = length * 256 + this.octet(i++);
+      if (this.octet(lengthOffset + 1) === 0) throw new DerError('non-minimal length (leading zero)', lengthOffset);
+      if (length < 0x80) throw new DerError('non-minimal length (long form for a short length)', lengthOffset);
     }
     const valueStart = i;
-    if (length > this.buf.length - valueStart) {
-      throw new DerError(`length ${length} runs past the end of the input`, this.base + lengthOffset);
+    if (length > this.limit - valueStart) {
+      throw new DerError(`length ${length} runs past the end of the input`, lengthOffset);
     }
     return new Element(this.buf, tagClass, constructed, tagNumber, start, valueStart, valueStart + length);
   }
