@@ -15,16 +15,26 @@ export function renderJson(report: Report): string {
   return `${escapeJsonText(JSON.stringify(report, null, 2))}\n`;
 }
 
-/** The same text as renderJson, one target at a time, so a large report is never one string. */
+/** Targets stringified together: few enough to keep a piece small, enough to make few pieces. */
+const TARGETS_PER_PIECE = 64;
+
+/**
+ * The same text as renderJson, a few targets at a time, so a large report is
+ * never one string. Each run of targets is stringified inside a `{"targets": […]}`
+ * wrapper, which gives its items the indentation they have in the whole report;
+ * the wrapper's own lines are cut off.
+ */
 export function* renderJsonPieces(report: Report): Iterable<string> {
   const { targets, summary, ...head } = report;
-  const indent = (json: string, by: string) => json.replace(/\n/g, `\n${by}`);
   const headJson = JSON.stringify(head, null, 2);
   yield escapeJsonText(`${headJson.slice(0, -2)},\n  "targets": [`);
-  for (let i = 0; i < targets.length; i += 1) {
-    yield escapeJsonText(`${i === 0 ? '' : ','}\n    ${indent(JSON.stringify(targets[i], null, 2), '    ')}`);
+  const open = '{\n  "targets": [';
+  const close = '\n  ]\n}';
+  for (let i = 0; i < targets.length; i += TARGETS_PER_PIECE) {
+    const wrapped = JSON.stringify({ targets: targets.slice(i, i + TARGETS_PER_PIECE) }, null, 2);
+    yield escapeJsonText(`${i === 0 ? '' : ','}${wrapped.slice(open.length, wrapped.length - close.length)}`);
   }
-  yield escapeJsonText(`${targets.length === 0 ? ']' : '\n  ]'},\n  "summary": ${indent(JSON.stringify(summary, null, 2), '  ')}\n}\n`);
+  yield escapeJsonText(`${targets.length === 0 ? ']' : '\n  ]'},\n  "summary": ${JSON.stringify(summary, null, 2).replace(/\n/g, '\n  ')}\n}\n`);
 }
 
 export const JSON_FORMAT = {

@@ -51,14 +51,26 @@ export function summarizeLeaf(
   const parsed = parseCertificate(leafDer);
   const leaf = summaryOf(parsed, leafDer);
   const names = { subjectAltNames: parsed.subjectAltNames, commonNames: parsed.commonNames };
+  const summaries: ChainCertificate[] = [leaf];
+  for (let i = 1; i < chain.length; i += 1) summaries.push(summarizeCertificate(chain[i] as Buffer));
+  // Spelled out rather than spread: object spreads of varying shapes are slow, and this runs once a probe.
   return {
-    ...leaf,
-    ...names,
-    daysRemaining: Math.floor((Date.parse(leaf.notAfter) - facts.nowMs) / 86_400_000),
+    subject: leaf.subject,
+    issuer: leaf.issuer,
+    notBefore: leaf.notBefore,
+    notAfter: leaf.notAfter,
+    keyType: leaf.keyType,
+    keyBits: leaf.keyBits,
+    signatureAlgorithm: leaf.signatureAlgorithm,
+    fingerprintSha256: leaf.fingerprintSha256,
+    selfSigned: leaf.selfSigned,
+    subjectAltNames: names.subjectAltNames,
+    commonNames: names.commonNames,
+    daysRemaining: Math.floor((parsed.notAfter.getTime() - facts.nowMs) / 86_400_000),
     trusted: facts.trusted,
     validationError: facts.validationError,
     hostnameMatch: facts.hostname === null ? false : matchesHostname(names, facts.hostname),
-    chain: [leaf, ...chain.slice(1).map((der) => summarizeCertificate(der))],
+    chain: summaries,
   };
 }
 
@@ -103,7 +115,7 @@ function parseCertificate(der: Buffer): ParsedCertificate {
     const signatureAlgorithm = readAlgorithmOid(cert, cert.expect(Tag.SEQUENCE));
     decodeBitString(cert.expect(Tag.BIT_STRING).value);
     cert.end('the certificate signature');
-    return { ...parseTbs(tbs), signatureAlgorithm: signatureAlgorithmName(signatureAlgorithm) };
+    return parseTbs(tbs, signatureAlgorithmName(signatureAlgorithm));
   } catch (error) {
     if (error instanceof CertificateParseError) throw error;
     if (error instanceof DerError) throw new CertificateParseError(`malformed certificate: ${error.message}`, { cause: error });
@@ -111,7 +123,7 @@ function parseCertificate(der: Buffer): ParsedCertificate {
   }
 }
 
-function parseTbs(tbs: DerReader): Omit<ParsedCertificate, 'signatureAlgorithm'> {
+function parseTbs(tbs: DerReader, signatureAlgorithm: string): ParsedCertificate {
   const version = tbs.optionalContext(0, true);
   if (version !== null) tbs.children(version).expect(Tag.INTEGER);
   tbs.expect(Tag.INTEGER); // serialNumber
@@ -135,10 +147,19 @@ function parseTbs(tbs: DerReader): Omit<ParsedCertificate, 'signatureAlgorithm'>
     issuerDer: issuer.raw,
     notBefore,
     notAfter,
-    ...key,
+    keyType: key.keyType,
+    keyBits: key.keyBits,
+    signatureAlgorithm,
     subjectAltNames: extensions === null ? [] : readSubjectAltNames(tbs, extensions),
-    commonNames: subjectAttributes.flat().filter((a) => a.oid === OID_COMMON_NAME && a.text !== null).map((a) => sanitizeText(a.text ?? '')),
+    commonNames: commonNamesOf(subjectAttributes),
   };
+}
+
+/** The subject's CN values, sanitised, in order. */
+function commonNamesOf(rdns: readonly (readonly NameAttribute[])[]): string[] {
+  const names: string[] = [];
+  for (const rdn of rdns) for (const a of rdn) if (a.oid === OID_COMMON_NAME && a.text !== null) names.push(sanitizeText(a.text));
+  return names;
 }
 
 // ---------------------------------------------------------------------------

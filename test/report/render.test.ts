@@ -4,6 +4,7 @@ import type { Report } from '../../src/model/report.js';
 import { PRESETS } from '../../src/policy/presets.js';
 import { parseSavedReport } from '../../src/cli/saved-report.js';
 import { renderJson, renderTable } from '../../src/report/index.js';
+import { renderJsonPieces } from '../../src/report/json.js';
 import { reportFrom } from '../helpers/checks.js';
 import { planScan, type ResolvedTarget } from '../../src/scan/plan.js';
 import { failedProbe, okProbe, tlsFacts } from '../helpers/factories.js';
@@ -64,6 +65,16 @@ describe('renderJson', () => {
     assert.doesNotMatch(json, /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/);
     assert.deepEqual(JSON.parse(json), JSON.parse(JSON.stringify(report)));
   });
+  for (const count of [0, 1, 63, 64, 65, 130]) {
+    it(`Given ${count} targets When rendered in pieces Then the pieces join to exactly renderJson's text, a few targets a piece`, () => {
+      const base = buildReport();
+      const targets = Array.from({ length: count }, (_, i) => base.targets[i % base.targets.length]).filter((t) => t !== undefined);
+      const report: Report = { ...base, targets };
+      const pieces = [...renderJsonPieces(report)];
+      assert.equal(pieces.join(''), renderJson(report));
+      assert.equal(pieces.length, 2 + Math.ceil(count / 64));
+    });
+  }
   it('Given a saved report When parsed back Then it round-trips; a wrong schema is a usage error', () => {
     const report = buildReport();
     assert.deepEqual(parseSavedReport(renderJson(report), 'r.json').report, JSON.parse(JSON.stringify(report)));
