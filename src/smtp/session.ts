@@ -89,6 +89,8 @@ export interface SessionPlan extends TlsOffer {
   readonly maxVersion: SecureVersion;
   /** Send QUIT right after the handshake (the legacy-version check needs nothing more). */
   readonly stopAfterTls: boolean;
+  /** False: the certificate is not read (a session that only tests what the server accepts). Default true. */
+  readonly readCertificate?: boolean;
 }
 
 /** What the session observed, filled in as it goes; kept whatever the outcome. */
@@ -302,6 +304,7 @@ async function handshake(env: SessionEnv, plan: SessionPlan, facts: SessionFacts
       clientCertificate: env.options.clientCertificate,
       signal: deadline.signal,
       wallClock: env.deps.wallClock,
+      ...(plan.readCertificate === false ? { readCertificate: false } : {}),
       onSocket: env.track,
       onServerHello: (hello) => {
         facts.serverHello = hello;

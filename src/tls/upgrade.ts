@@ -76,6 +76,8 @@ export interface TlsUpgradeOptions extends TlsOffer {
   readonly signal: AbortSignal;
   /** Wall clock for the certificate's daysRemaining. */
   readonly wallClock: () => number;
+  /** False: the handshake's outcome only, no certificate read (enumeration handshakes judge none). Default true. */
+  readonly readCertificate?: boolean;
   /** Receives the handshake tap and the TLS socket as soon as they exist, so the caller can destroy them on every path. */
   readonly onSocket?: (socket: Duplex) => void;
   /**
@@ -117,9 +119,11 @@ export async function upgradeTls(socket: Socket, options: TlsUpgradeOptions): Pr
   const keylog: string[] = [];
   const secure = tlsConnect(connectionOptions(tap, options));
   // The TLS 1.3 handshake secret, to read the chain as sent (./wire.ts); used once, never reported.
-  secure.on('keylog', (line: Buffer) => {
-    if (keylog.length < MAX_KEYLOG_LINES) keylog.push(line.toString('latin1'));
-  });
+  if (options.readCertificate !== false) {
+    secure.on('keylog', (line: Buffer) => {
+      if (keylog.length < MAX_KEYLOG_LINES) keylog.push(line.toString('latin1'));
+    });
+  }
   secure.on('error', () => undefined); // errors are handled below; none may go unhandled later
   skipIdentityCertificate(secure);
   options.onSocket?.(secure);
@@ -393,6 +397,7 @@ function collectFacts(
     keyExchange: withWireGroup(describeKeyExchange(standardName, secure.getEphemeralKeyInfo()), protocol, hello),
     forwardSecrecy: hasForwardSecrecy(protocol, standardName),
   };
+  if (options.readCertificate === false) return { socket: secure, tls };
   const trusted = secure.authorized;
   const sent = serverBytes === null ? null : chainFromHandshake(serverBytes, keylog, protocol, standardName);
   const chain = sent ?? peerChain(secure);

@@ -29,6 +29,7 @@ export function planFor(offer: HandshakeOffer): SessionPlan {
     minVersion: offer.minVersion,
     maxVersion: offer.maxVersion,
     stopAfterTls: true,
+    readCertificate: false,
     ciphers: cipherString(offer.suites, offer.minVersion, offer.maxVersion),
     ...(offer.groups.length > 0 ? { ecdhCurve: offer.groups.map((g) => g.openssl).join(':') } : {}),
   };

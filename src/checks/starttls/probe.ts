@@ -28,8 +28,8 @@ import type { ProbeDeps, ProbeOptions, ProbeTarget } from './types.js';
 const CURRENT: SessionPlan = { minVersion: 'TLSv1.2', maxVersion: 'TLSv1.3', stopAfterTls: false };
 /** The legacy check's session: TLS 1.0-1.1 at security level 0 (OpenSSL 3 refuses them otherwise), in full. */
 const LEGACY: SessionPlan = { minVersion: 'TLSv1', maxVersion: 'TLSv1.1', stopAfterTls: false };
-/** Legacy acceptance: the same offer, handshake only. */
-const LEGACY_HANDSHAKE: SessionPlan = { ...LEGACY, stopAfterTls: true };
+/** Legacy acceptance: the same offer, handshake only; its protocol is all it tells. */
+const LEGACY_HANDSHAKE: SessionPlan = { ...LEGACY, stopAfterTls: true, readCertificate: false };
 
 /**
  * Probes one address. Never rejects. `deps` replaces parts of the IO (tests inject
