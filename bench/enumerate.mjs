@@ -22,7 +22,13 @@
  * by -sV, whose version probes are then counted and timed with the rest.
  *
  *   BENCH_TOOLS ("mxready,nmap,testssl"), BENCH_HOSTS (all: "modern,legacy-cbc,server-order,one-group"),
- *   BENCH_NMAP_SV ("1": nmap -sV instead of a services file)
+ *   BENCH_NMAP_SV ("1": nmap -sV instead of a services file), BENCH_POSTFIX ("0": no Postfix leg)
+ *
+ * Then, as root, the Postfix leg (issue 9's goal 4): the interop tier's real Postfix
+ * (test/interop/setup.sh starts it; teardown.sh stops it again), its pf-modern host on
+ * 127.0.25.11:25, with `mxready --enumerate` and nmap's ssl-enum-ciphers 5 times each,
+ * alternated: the medians of their wall times and whether mxready is no slower. Without
+ * root, or without nmap, the leg says why it is skipped.
  *
  * Exit code: 1 when mxready failed or went over its budget, else 0 (a disagreement of
  * another tool is printed, not judged).
@@ -440,9 +446,91 @@ async function main() {
   return failed ? 1 : 0;
 }
 
+// ---------------------------------------------------------------------------
+// The Postfix leg
+
+const POSTFIX = { name: 'pf-modern', ip: '127.0.25.11', port: 25 };
+const POSTFIX_RUNS = 5;
+
+const median = (values) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+};
+
+/** A shell step of the interop tier (setup or teardown), its output kept for a failure. */
+async function interopStep(script) {
+  const r = await run('bash', [here(`../test/interop/${script}`)], 900_000);
+  return r.code === 0 ? null : `test/interop/${script} failed (exit ${r.code}): ${(r.stderr || r.stdout).trim().split('\n').slice(-5).join(' | ')}`;
+}
+
+async function postfixLeg() {
+  if (process.env.BENCH_POSTFIX === '0') return 0;
+  console.log('');
+  if (process.getuid?.() !== 0) {
+    console.log('Postfix leg: skipped, it needs root (test/interop/setup.sh installs and starts Postfix on 127.0.25.x:25): sudo npm run bench:enumerate');
+    return 0;
+  }
+  const nmapPath = which('nmap');
+  if (nmapPath === null) {
+    console.log('Postfix leg: skipped, nmap is not installed (apt-get install nmap)');
+    return 0;
+  }
+  const state = process.env.MXREADY_INTEROP_STATE ?? '/tmp/mxready-interop';
+  console.log(`Postfix leg: starting the interop tier's servers (test/interop/setup.sh, state in ${state})…`);
+  const setupError = await interopStep('setup.sh');
+  let failed = false;
+  try {
+    if (setupError !== null) {
+      console.log(`Postfix leg: ${setupError}`);
+      return 1;
+    }
+    const caFile = join(state, 'pki', 'root-ca.crt');
+    const mx = [];
+    const nm = [];
+    let suites = null;
+    for (let i = 0; i < POSTFIX_RUNS; i += 1) {
+      // Alternated, so a slow moment of the machine falls on both alike.
+      const m = await run(
+        process.execPath,
+        [here('../bin/mxready.js'), '--enumerate', '--format', 'json', '--ca-file', caFile, '--no-progress', '--timeout', '15000', `${POSTFIX.ip}:${POSTFIX.port}`],
+        120_000,
+      );
+      const e = m.code === 0 || m.code === 1 ? JSON.parse(m.stdout).targets[0]?.mx[0]?.addresses[0]?.probe?.enumeration : undefined;
+      if (e === undefined || e.error !== undefined) {
+        console.log(`Postfix leg: mxready failed (exit ${m.code}): ${(e?.error?.message ?? m.stderr).slice(0, 300)}`);
+        return 1;
+      }
+      suites = Object.values(e.ciphers).reduce((n, list) => n + list.length, 0);
+      mx.push(m.seconds);
+      const n = await run(nmapPath, ['-n', '-Pn', '-p', String(POSTFIX.port), '--script', 'ssl-enum-ciphers', POSTFIX.ip], 180_000);
+      if (n.code !== 0 || Object.keys(parseNmap(n.stdout).suites).length === 0) {
+        console.log(`Postfix leg: nmap failed (exit ${n.code}): ${n.stderr.slice(0, 300)}`);
+        return 1;
+      }
+      nm.push(n.seconds);
+    }
+    const mxMedian = median(mx);
+    const nmMedian = median(nm);
+    console.log(`Postfix ${POSTFIX.name} (${POSTFIX.ip}:${POSTFIX.port}, ${suites} accepted suites), ${POSTFIX_RUNS} runs each, wall seconds:`);
+    console.log(`  mxready --enumerate       ${mx.map((x) => x.toFixed(2)).join(' ')}  median ${mxMedian.toFixed(2)}`);
+    console.log(`  nmap ssl-enum-ciphers     ${nm.map((x) => x.toFixed(2)).join(' ')}  median ${nmMedian.toFixed(2)}`);
+    console.log(`goal 4  --enumerate no slower than nmap's ssl-enum-ciphers: ${(mxMedian / nmMedian).toFixed(2)}x nmap's wall time  ${mxMedian <= nmMedian ? 'MET' : 'NOT MET'}`);
+  } finally {
+    const teardownError = await interopStep('teardown.sh');
+    if (teardownError !== null) {
+      console.log(`Postfix leg: ${teardownError}`);
+      failed = true;
+    }
+  }
+  return failed ? 1 : 0;
+}
+
 // Last, so every declaration above is initialised before it runs.
 if (process.argv[2] === '--lab') {
   await labProcess();
 } else {
-  process.exit(await main());
+  const labCode = await main();
+  const postfixCode = await postfixLeg();
+  process.exit(Math.max(labCode, postfixCode));
 }
