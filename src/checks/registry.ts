@@ -3,12 +3,13 @@
  * line here, its model types (src/model/) and its catalogue entries: nothing in
  * the pipeline or the evaluator changes (README.md in this folder).
  */
+import { daneCheck } from './dane/check.js';
 import { dnsCheck } from './dns/check.js';
 import { enumerationCheck } from './enumeration/check.js';
 import { starttlsCheck } from './starttls/check.js';
 import type { Check } from './types.js';
 
-export const DEFAULT_CHECKS: readonly Check[] = [starttlsCheck, enumerationCheck, dnsCheck];
+export const DEFAULT_CHECKS: readonly Check[] = [starttlsCheck, enumerationCheck, daneCheck, dnsCheck];
 
 export { STARTTLS_CHECK_ID } from './starttls/check.js';
 export type { AddressCheck, Check, CheckIo, DomainCheck, MxCheck } from './types.js';

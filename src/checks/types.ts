@@ -6,7 +6,7 @@
  * pipeline or the evaluator names one.
  */
 import type { CheckResult, CheckRules, CheckScope, Depth, FindingKind } from '../model/check.js';
-import type { DnsClient } from '../dns/types.js';
+import type { DnsClient, DnssecState } from '../dns/types.js';
 import type { SessionIo, SessionOptions, SessionTarget } from '../smtp/session.js';
 
 /** The IO a check may use: TCP and clocks (as the SMTP session takes them) and the scan's DNS client. */
@@ -34,9 +34,17 @@ export interface AddressGather extends GatherBase {
   readonly prior: Readonly<Record<string, CheckResult>>;
 }
 
-/** One MX host name, gathered once per scan. */
+/** One MX host name (or relay named by the user) at one port, gathered once per scan. */
 export interface MxGather extends GatherBase {
   readonly host: string;
+  /** The port its addresses are probed on. */
+  readonly port: number;
+  /** The host is an IP literal (a relay typed as one): there is no name to look up. */
+  readonly hostIsIp: boolean;
+  /** The DNSSEC state of its A/AAAA answers and CNAME hops (absent when they failed). */
+  readonly dnssec?: DnssecState;
+  /** The CNAME targets its name led through, in order. */
+  readonly cname?: readonly string[];
 }
 
 /** One target (a domain, or a relay given as host:port / IP). */
@@ -70,6 +78,8 @@ export interface AddressCheck extends CheckBase {
 
 export interface MxCheck extends CheckBase {
   readonly scope: 'mx';
+  /** Where its facts go when the JSON contract keeps them on the MX entry (the DANE check's `tlsa`) rather than in `checks`. */
+  readonly inMx?: 'tlsa';
   readonly gather?: (context: MxGather) => Promise<CheckResult>;
 }
 

@@ -108,7 +108,7 @@ export function buildProgram(io: CliIo, setCode: (code: number) => void): Comman
     policyCommand
       .command('show')
       .description('print the effective policy (a preset, or a policy file after "extends") as JSON')
-      .argument('<name|file>', 'encrypt, verify, strict, or a JSON policy file'),
+      .argument('<name|file>', 'encrypt, verify, strict, dane, or a JSON policy file'),
   ).action(async (nameOrFile: string, opts: PolicyOptions) => setCode((await commands()).runPolicyShow(nameOrFile, opts, io)));
 
   return program;

@@ -21,7 +21,7 @@ function collect(value: string, previous: string[] = []): string[] {
 }
 
 const POLICY_HELP =
-  'encrypt (TLS 1.2+ required), verify (+ trusted, matching, unexpired certificate), strict (+ forward secrecy, AEAD, no TLS 1.0/1.1 accepted, RSA 2048/EC 256, SHA-2), or a JSON policy file';
+  'encrypt (TLS 1.2+ required), verify (+ trusted, matching, unexpired certificate), strict (+ forward secrecy, AEAD, no TLS 1.0/1.1 accepted, RSA 2048/EC 256, SHA-2), dane (encrypt + DNSSEC-secure TLSA records must match, RFC 7672), or a JSON policy file';
 
 export interface OutputOptions {
   format: string;

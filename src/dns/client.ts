@@ -11,6 +11,14 @@
  * answer; an attempt has at most one TCP connection, so a lookup never holds
  * more than its attempts. Nothing here throws or rejects: every outcome is a
  * DnsResult.
+ *
+ * DNSSEC, as a stub sees it: every query sets AD (RFC 6840 §5.7) and carries
+ * EDNS0 with DO=1 and a 1232-byte UDP size, so a validating resolver says
+ * whether it authenticated the answer; RRSIG, NSEC and NSEC3 records in answers
+ * are kept as records and read past by the resolver. A resolver that answers
+ * FORMERR to EDNS is asked again without it. A SERVFAIL is asked once more with
+ * CD=1 (RFC 4035 §3.2.2): an answer to that means the data failed validation
+ * (`bogus`); the lookup stays the SERVFAIL it was. The cache key holds CD.
  */
 import dgram from 'node:dgram';
 import net from 'node:net';
@@ -34,6 +42,7 @@ const MAX_TCP_BYTES = 4 * 65_537;
 const MAX_NAME_POINTERS = 64;
 
 const RCODE_NOERROR = 0;
+const RCODE_FORMERR = 1;
 const RCODE_SERVFAIL = 2;
 const RCODE_NXDOMAIN = 3;
 const RCODE_NOTIMP = 4;
@@ -54,16 +63,25 @@ export function createDnsClient(options: DnsClientOptions): DnsClient {
   let closed = false;
 
   function query(name: string, type: QueryType): Promise<DnsResult> {
-    const qname = normaliseName(name);
-    const key = `${qname}|${type}`;
+    return ask(normaliseName(name), type, false).then(async (result) => {
+      if (result.ok || result.error.code !== 'servfail') return result;
+      // RFC 4035 §3.2.2: the same question with checking disabled tells bogus data from a broken server.
+      const unchecked = await ask(normaliseName(name), type, true);
+      const answered = unchecked.ok || unchecked.error.code === 'nxdomain';
+      return answered ? { ...result, bogus: true } : result;
+    });
+  }
+
+  function ask(qname: string, type: QueryType, checkingDisabled: boolean): Promise<DnsResult> {
+    const key = `${qname}|${type}|${checkingDisabled ? 'cd' : ''}`;
     const cached = cache.get(key);
     if (cached !== undefined) return cached;
-    const result = closed ? Promise.resolve(failure('dns-error', 'the DNS client is closed')) : lookup(qname, type);
+    const result = closed ? Promise.resolve(failure('dns-error', 'the DNS client is closed')) : lookup(qname, type, checkingDisabled);
     cache.set(key, result);
     return result;
   }
 
-  function lookup(qname: string, type: QueryType): Promise<DnsResult> {
+  function lookup(qname: string, type: QueryType, checkingDisabled: boolean): Promise<DnsResult> {
     const problem = nameProblem(qname);
     if (problem !== undefined) return Promise.resolve(failure('invalid-name', `cannot look up "${qname}": ${problem}`));
     if (config.servers.length === 0) return Promise.resolve(failure('dns-error', 'no DNS server configured'));
@@ -73,7 +91,7 @@ export function createDnsClient(options: DnsClientOptions): DnsClient {
       return Promise.resolve(failure('dns-error', `DNS server "${notIp.host}" is not an IP address`));
     }
     return new Promise<DnsResult>((resolve) => {
-      const job = new Lookup({ name: qname, type }, config, (result) => {
+      const job = new Lookup({ name: qname, type, checkingDisabled }, config, (result) => {
         active.delete(job);
         resolve(result);
       });
@@ -105,6 +123,8 @@ function resolveConfig(options: DnsClientOptions): ClientConfig {
 interface Question {
   readonly name: string;
   readonly type: QueryType;
+  /** CD=1: the resolver returns data without validating it (the bogus check). */
+  readonly checkingDisabled: boolean;
 }
 
 /** One try against one server: a UDP exchange, then perhaps a TCP one. */
@@ -158,6 +178,8 @@ class Lookup {
   private settled = false;
   /** Resolvers that refused or could not be reached: given up for the rest of this lookup. */
   private readonly givenUp = new Set<string>();
+  /** EDNS0 (DO=1) on the query; dropped, for the rest of the lookup, when a resolver answers FORMERR to it. */
+  private edns = true;
 
   constructor(
     private readonly question: Question,
@@ -194,7 +216,7 @@ class Lookup {
     }
     const server = servers[alive]!;
     const id = randomInt(0, 0x10000);
-    const message = encodeQuery(this.question, id);
+    const message = encodeQuery(this.question, id, this.edns);
     const attempt: Attempt = { number, server, id, message, state: 'waiting' };
     this.attempts.push(attempt);
     this.sendUdp(attempt);
@@ -280,7 +302,14 @@ class Lookup {
     if (rcode === RCODE_NOERROR) {
       this.settle(successResult(packet, attempt.server, overTcp));
     } else if (rcode === RCODE_NXDOMAIN) {
-      this.settle(failure('nxdomain', `${this.question.name} does not exist (NXDOMAIN from ${formatServer(attempt.server)})`));
+      this.settle({
+        ...failure('nxdomain', `${this.question.name} does not exist (NXDOMAIN from ${formatServer(attempt.server)})`),
+        authenticated: packet.flag_ad === true,
+      });
+    } else if (rcode === RCODE_FORMERR && this.edns) {
+      // RFC 6891 §7: a resolver that does not know EDNS is asked again without it (the next attempt).
+      this.edns = false;
+      this.attemptFailed(attempt, rcodeFailure(rcode, this.describe(), attempt.server), true);
     } else {
       // the server has answered this attempt: nothing more to wait for on its socket
       this.attemptFailed(attempt, rcodeFailure(rcode, this.describe(), attempt.server), true);
@@ -486,12 +515,19 @@ function nameProblem(name: string): string | undefined {
 
 // ---------------------------------------------------------------- wire format
 
-function encodeQuery(question: Question, id: number): Buffer {
+/** EDNS0 UDP payload size (the DNS Flag Day 2020 value, below common path MTUs). */
+const EDNS_UDP_SIZE = 1232;
+
+function encodeQuery(question: Question, id: number, edns: boolean): Buffer {
+  const flags = dnsPacket.RECURSION_DESIRED | dnsPacket.AUTHENTIC_DATA | (question.checkingDisabled ? dnsPacket.CHECKING_DISABLED : 0);
   return dnsPacket.encode({
     type: 'query',
     id,
-    flags: dnsPacket.RECURSION_DESIRED,
+    flags,
     questions: [{ type: question.type, name: question.name, class: 'IN' }],
+    ...(edns
+      ? { additionals: [{ type: 'OPT', name: '.', udpPayloadSize: EDNS_UDP_SIZE, extendedRcode: 0, ednsVersion: 0, flags: dnsPacket.DNSSEC_OK, flag_do: true, options: [] }] }
+      : {}),
   });
 }
 

@@ -12,6 +12,8 @@ import { normaliseName } from './client.js';
 import type {
   DnsClient,
   DnsRecord,
+  DnsResult,
+  DnssecState,
   DomainResolution,
   QueryType,
   ResolvedHost,
@@ -39,7 +41,8 @@ export function createResolver(client: DnsClient, options: ResolverOptions = {})
     const [v4, v6] = await Promise.all([follow(name, 'A'), follow(name, 'AAAA')]);
     const addresses = unique([...addressesOf(v4, net.isIPv4), ...addressesOf(v6, net.isIPv6)]);
     const chain = v4.chain.length >= v6.chain.length ? v4.chain : v6.chain;
-    const host: ResolvedHost = { name, addresses, ...(chain.length > 0 ? { cname: chain } : {}) };
+    const dnssec = leastSecure([v4.dnssec, v6.dnssec]);
+    const host: ResolvedHost = { name, ...(dnssec ? { dnssec } : {}), addresses, ...(chain.length > 0 ? { cname: chain } : {}) };
     if (addresses.length > 0) {
       const failed = [v4, v6].find((r): r is Extract<ChainResult, { ok: false }> => !r.ok && r.error.code !== 'nxdomain');
       if (!failed) return host;
@@ -52,9 +55,14 @@ export function createResolver(client: DnsClient, options: ResolverOptions = {})
   async function resolveDomain(input: string): Promise<DomainResolution> {
     const domain = normaliseName(input);
     const mx = await follow(domain, 'MX');
-    if (!mx.ok) return noMail(domain, mx.error);
-    if (mx.records.length === 0) return implicitMx(domain, await resolveHost(domain));
-    return explicitMx(domain, mx.records, resolveHost);
+    const withState = (resolution: DomainResolution, dnssec: DnssecState | undefined): DomainResolution => (dnssec ? { ...resolution, dnssec } : resolution);
+    if (!mx.ok) return withState(noMail(domain, mx.error), mx.dnssec);
+    if (mx.records.length === 0) {
+      // RFC 5321 §5.1: the domain itself is the host; its A/AAAA answers stand for the MX RRset.
+      const host = await resolveHost(domain);
+      return withState(implicitMx(domain, host), host.dnssec);
+    }
+    return withState(await explicitMx(domain, mx.records, resolveHost), mx.dnssec);
   }
 
   return { resolveDomain, resolveHost };
@@ -62,10 +70,34 @@ export function createResolver(client: DnsClient, options: ResolverOptions = {})
 
 // ---------------------------------------------------------------- CNAME chains
 
-/** Records of the asked type at the end of the alias chain (empty: NODATA), or why there are none. */
+/**
+ * Records of the asked type at the end of the alias chain (empty: NODATA), or
+ * why there are none; with the DNSSEC state of every answer on the way (absent
+ * when a lookup failed other than as bogus).
+ */
 type ChainResult =
-  | { readonly ok: true; readonly records: readonly DnsRecord[]; readonly chain: readonly string[] }
-  | { readonly ok: false; readonly error: ErrorInfo; readonly chain: readonly string[] };
+  | { readonly ok: true; readonly records: readonly DnsRecord[]; readonly chain: readonly string[]; readonly dnssec?: DnssecState }
+  | { readonly ok: false; readonly error: ErrorInfo; readonly chain: readonly string[]; readonly dnssec?: DnssecState };
+
+const SECURITY_ORDER: readonly DnssecState[] = ['secure', 'insecure', 'bogus'];
+
+/** The least secure of the states given (bogus, then insecure, then secure); undefined when none is. */
+export function leastSecure(states: readonly (DnssecState | undefined)[]): DnssecState | undefined {
+  let worst: DnssecState | undefined;
+  for (const state of states) {
+    if (state === undefined) continue;
+    if (worst === undefined || SECURITY_ORDER.indexOf(state) > SECURITY_ORDER.indexOf(worst)) worst = state;
+  }
+  return worst;
+}
+
+/** One answer's state: AD for an answer or an NXDOMAIN, bogus for a SERVFAIL a CD query answered, nothing for another failure. */
+function stateOf(result: DnsResult): DnssecState | undefined {
+  if (result.ok) return result.authenticated ? 'secure' : 'insecure';
+  if (result.bogus === true) return 'bogus';
+  if (result.error.code === 'nxdomain') return result.authenticated === true ? 'secure' : 'insecure';
+  return undefined;
+}
 
 /**
  * Ask for `type` at `name`, following CNAMEs in the answer and, when the
@@ -75,21 +107,30 @@ type ChainResult =
 async function followChain(client: DnsClient, name: string, type: QueryType, maxChain: number): Promise<ChainResult> {
   const chain: string[] = [];
   const seen = new Set<string>([name]);
+  const states: (DnssecState | undefined)[] = [];
   let current = name;
   for (;;) {
     const result = await client.query(current, type);
-    if (!result.ok) return { ok: false, error: result.error, chain };
+    const state = stateOf(result);
+    // A hop whose state is unknown (its lookup failed) leaves the chain's state unknown too.
+    states.push(state ?? (result.ok ? 'insecure' : undefined));
+    const dnssec = (): DnssecState | undefined => (states.includes(undefined) && !states.includes('bogus') ? undefined : leastSecure(states));
+    if (!result.ok) return withDnssec({ ok: false, error: result.error, chain }, dnssec());
     const walked = walkAnswer(result.answers, current, type);
     for (const alias of walked.aliases) {
-      if (seen.has(alias)) return loop(chain, `the CNAME chain of ${name} loops back to ${alias}`);
+      if (seen.has(alias)) return withDnssec(loop(chain, `the CNAME chain of ${name} loops back to ${alias}`), dnssec());
       seen.add(alias);
       chain.push(alias);
-      if (chain.length > maxChain) return loop(chain, `the CNAME chain of ${name} is longer than ${maxChain}`);
+      if (chain.length > maxChain) return withDnssec(loop(chain, `the CNAME chain of ${name} is longer than ${maxChain}`), dnssec());
     }
     const last = walked.aliases.at(-1);
-    if (walked.records.length > 0 || last === undefined) return { ok: true, records: walked.records, chain };
+    if (walked.records.length > 0 || last === undefined) return withDnssec({ ok: true, records: walked.records, chain }, dnssec());
     current = last;
   }
+}
+
+function withDnssec(result: ChainResult, dnssec: DnssecState | undefined): ChainResult {
+  return dnssec === undefined ? result : { ...result, dnssec };
 }
 
 function loop(chain: readonly string[], message: string): ChainResult {

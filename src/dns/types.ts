@@ -6,6 +6,7 @@
  * dns-error, cname-loop, no-address, no-mx-address).
  */
 import type { ErrorInfo, MxSource } from '../model/report.js';
+import type { DnssecState } from '../model/dane.js';
 
 export interface DnsServerAddress {
   readonly host: string; // IPv4 or IPv6 literal
@@ -22,6 +23,8 @@ export interface DnsRecord {
   readonly data: unknown;
 }
 
+export type { DnssecState };
+
 /** The outcome of one lookup (after retries, TCP fallback and validation). */
 export type DnsResult =
   | {
@@ -36,6 +39,10 @@ export type DnsResult =
   | {
       readonly ok: false;
       readonly error: ErrorInfo; // nxdomain | servfail | refused | dns-timeout | dns-malformed | dns-error
+      /** NXDOMAIN: whether the resolver authenticated the denial (AD). */
+      readonly authenticated?: boolean;
+      /** SERVFAIL that a CD query answered: the data failed validation (DNSSEC bogus). */
+      readonly bogus?: boolean;
     };
 
 export interface DnsClientOptions {
@@ -47,7 +54,11 @@ export interface DnsClientOptions {
 }
 
 export interface DnsClient {
-  /** Never rejects for DNS outcomes. Cached per client (one client per scan). */
+  /**
+   * Never rejects for DNS outcomes. Cached per client (one client per scan). Every
+   * query asks for DNSSEC (AD=1, EDNS0 with DO=1); a SERVFAIL is asked once more
+   * with CD=1, and `bogus` is set when that one is answered.
+   */
   query(name: string, type: QueryType): Promise<DnsResult>;
   /** Close every socket still open. */
   close(): void;
@@ -55,6 +66,8 @@ export interface DnsClient {
 
 export interface ResolvedHost {
   readonly name: string;
+  /** The DNSSEC state of its A/AAAA answers and every CNAME hop on the way (the least secure of them). */
+  readonly dnssec?: DnssecState;
   /** IPv4 then IPv6 addresses, in DNS order, canonical (src/net/address.ts) and de-duplicated. */
   readonly addresses: readonly string[];
   /** CNAME targets followed, in order, when the name was an alias. */
@@ -74,6 +87,8 @@ export interface ResolvedMx extends ResolvedHost {
 export interface DomainResolution {
   readonly domain: string;
   readonly mxSource: MxSource;
+  /** The DNSSEC state of the MX RRset (implicit MX: of the domain's A/AAAA); absent when the lookup failed and was not bogus. */
+  readonly dnssec?: DnssecState;
   /** Sorted by preference (stable for equal preferences). Empty for null MX and "none". */
   readonly mx: readonly ResolvedMx[];
   /** Why the domain could not be assessed (nxdomain, servfail, dns-timeout, no-address, ...). */

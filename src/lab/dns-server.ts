@@ -5,6 +5,12 @@
  * NODATA, truncates large UDP answers, and lets a test misbehave per query
  * (drop, SERVFAIL, truncate, raw bytes, a wrong id first, a late answer).
  * Garbage queries are ignored; nothing a client sends can crash it.
+ *
+ * It also plays a validating resolver, as a stub sees one: zones are `secure`,
+ * `insecure` (the default) or `bogus`. AD is set when the query had AD or DO
+ * and every record of the answer (each CNAME hop and the final RRset; for a
+ * denial, the names it covers) lies in a secure zone; an answer that touches a
+ * bogus zone is SERVFAIL, unless the query had CD.
  */
 import dgram from 'node:dgram';
 import net from 'node:net';
@@ -13,7 +19,7 @@ import dnsPacket from 'dns-packet';
 /** One record of the lab zone. `data` is dns-packet's form: '127.0.0.1', {preference, exchange}, 'target.example', ['txt']. */
 export interface LabZoneRecord {
   readonly name: string;
-  readonly type: 'A' | 'AAAA' | 'MX' | 'CNAME' | 'TXT' | 'NS';
+  readonly type: 'A' | 'AAAA' | 'MX' | 'CNAME' | 'TXT' | 'NS' | 'TLSA';
   readonly ttl?: number;
   readonly data: unknown;
 }
@@ -71,7 +77,12 @@ export interface LabDnsServerOptions {
   readonly behaviour?: LabDnsBehaviour;
   /** Put the CNAME target's records in the answer too (default true); false answers with the CNAME alone. */
   readonly chaseCnames?: boolean;
+  /** DNSSEC state by zone apex ("secure.test": every name at or under it); names under none are insecure. */
+  readonly dnssec?: Readonly<Record<string, LabZoneSecurity>>;
 }
+
+/** How the lab's validating resolver sees a zone. */
+export type LabZoneSecurity = 'secure' | 'insecure' | 'bogus';
 
 const DEFAULT_TTL = 300;
 const UDP_LIMIT = 512;
@@ -90,7 +101,7 @@ export async function startDnsServer(opts: LabDnsServerOptions): Promise<LabDnsS
   const zone = buildZone(opts.records);
   const { udp, tcp } = await bindPair(host, opts.port ?? 0);
   const port = udp.address().port;
-  const state = new ServerState(zone, opts.behaviour, opts.chaseCnames ?? true);
+  const state = new ServerState(zone, opts.behaviour, opts.chaseCnames ?? true, securityOf(opts.dnssec ?? {}));
   serveUdp(udp, state);
   serveTcp(tcp, state);
   return {
@@ -150,6 +161,12 @@ function dataProblem(record: LabZoneRecord): string | undefined {
     }
     case 'TXT':
       return isText(data) || (Array.isArray(data) && data.every(isText)) ? undefined : 'data must be a string or an array of strings';
+    case 'TLSA': {
+      const t = data as { usage?: unknown; selector?: unknown; matchingType?: unknown; certificate?: unknown } | null;
+      const byte = (v: unknown): boolean => Number.isInteger(v) && (v as number) >= 0 && (v as number) <= 255;
+      const ok = typeof t === 'object' && t !== null && byte(t.usage) && byte(t.selector) && byte(t.matchingType) && Buffer.isBuffer(t.certificate);
+      return ok ? undefined : 'data must be {usage, selector, matchingType: 0..255, certificate: Buffer}';
+    }
     default:
       return 'unsupported record type';
   }
@@ -188,6 +205,22 @@ export function answerFromZone(zone: LabZone, qname: string, qtype: string, chas
   return { rcode: RCODE.NOERROR, answers };
 }
 
+/** The security of the zone a name lies in: the longest apex that is the name or a suffix of it. */
+function securityOf(zones: Readonly<Record<string, LabZoneSecurity>>): (name: string) => LabZoneSecurity {
+  const apexes = Object.entries(zones).map(([apex, security]) => [labName(apex), security] as const).sort((a, b) => b[0].length - a[0].length);
+  return (name) => apexes.find(([apex]) => name === apex || name.endsWith(`.${apex}`))?.[1] ?? 'insecure';
+}
+
+/** The security of an answer: bogus if any name it covers is, secure if all are, else insecure. */
+function answerSecurity(answer: LabAnswer, qname: string, security: (name: string) => LabZoneSecurity): LabZoneSecurity {
+  const names = new Set([labName(qname), ...answer.answers.map((a) => labName(a.name))]);
+  const last = answer.answers.at(-1);
+  if (last?.type === 'CNAME') names.add(labName(String(last.data)));
+  const states = [...names].map(security);
+  if (states.includes('bogus')) return 'bogus';
+  return states.every((s) => s === 'secure') ? 'secure' : 'insecure';
+}
+
 function hasDescendant(zone: LabZone, name: string): boolean {
   const suffix = `.${name}`;
   for (const owner of zone.keys()) if (owner.endsWith(suffix)) return true;
@@ -208,6 +241,8 @@ interface IncomingQuery {
   readonly info: LabDnsQuery;
   /** Largest UDP answer the client accepts. */
   readonly udpLimit: number;
+  /** The query carried EDNS with DO=1. */
+  readonly dnssecOk: boolean;
 }
 
 /** Everything the transports share: zone, hook, counters, pending timers. */
@@ -222,6 +257,7 @@ class ServerState {
     readonly zone: LabZone,
     readonly behaviour: LabDnsBehaviour | undefined,
     readonly chaseCnames: boolean,
+    readonly security: (name: string) => LabZoneSecurity,
   ) {}
 
   /** Handle one message; `send` delivers an answer on the transport it came from. */
@@ -273,12 +309,15 @@ class ServerState {
     send(this.normalAnswer(query));
   }
 
-  /** The zone's answer, truncated (TC, no records) when too large for UDP. */
+  /** The zone's answer as a validating resolver gives it (AD, or SERVFAIL for bogus data), truncated when too large for UDP. */
   private normalAnswer(query: IncomingQuery): Buffer {
     const answer = answerFromZone(this.zone, query.info.name, query.info.type, this.chaseCnames);
-    const full = encodeAnswer(query, answer);
+    const security = answerSecurity(answer, query.info.name, this.security);
+    if (security === 'bogus' && !query.packet.flag_cd) return encodeAnswer(query, { rcode: RCODE.SERVFAIL, answers: [] });
+    const wantsDnssec = query.packet.flag_ad === true || query.dnssecOk;
+    const full = encodeAnswer(query, answer, { authenticated: security === 'secure' && wantsDnssec });
     if (query.info.transport === 'udp' && full.length > query.udpLimit) {
-      return encodeAnswer(query, { rcode: answer.rcode, answers: [] }, { truncated: true });
+      return encodeAnswer(query, { rcode: answer.rcode, answers: [] }, { truncated: true, authenticated: security === 'secure' && wantsDnssec });
     }
     return full;
   }
@@ -300,7 +339,8 @@ function parseQuery(msg: Buffer, transport: 'udp' | 'tcp', remote: LabDnsQuery['
     transport,
     remote,
   };
-  return { packet, question, info, udpLimit: udpLimitOf(packet) };
+  const opt = packet.additionals?.find((a): a is dnsPacket.OptAnswer => a.type === 'OPT');
+  return { packet, question, info, udpLimit: udpLimitOf(packet), dnssecOk: opt?.flag_do === true };
 }
 
 /** 512 bytes, or the EDNS payload size the client advertised (RFC 6891), capped. */
@@ -310,10 +350,12 @@ function udpLimitOf(packet: dnsPacket.DecodedPacket): number {
   return Math.min(Math.max(opt.udpPayloadSize, UDP_LIMIT), MAX_EDNS_UDP);
 }
 
-function encodeAnswer(query: IncomingQuery, answer: LabAnswer, options: { truncated?: boolean } = {}): Buffer {
+function encodeAnswer(query: IncomingQuery, answer: LabAnswer, options: { truncated?: boolean; authenticated?: boolean } = {}): Buffer {
   let flags = dnsPacket.AUTHORITATIVE_ANSWER | answer.rcode;
   if (query.packet.flag_rd) flags |= dnsPacket.RECURSION_DESIRED;
   if (options.truncated === true) flags |= dnsPacket.TRUNCATED_RESPONSE;
+  if (options.authenticated === true) flags |= dnsPacket.AUTHENTIC_DATA;
+  if (query.packet.flag_cd) flags |= dnsPacket.CHECKING_DISABLED;
   return dnsPacket.encode({
     type: 'response',
     id: query.packet.id ?? 0,

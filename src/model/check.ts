@@ -3,6 +3,7 @@
  * looks like in the report, the depth a scan was made at, and what a check's
  * rules see and return. Rules import only the model (src/checks/README.md).
  */
+import type { DaneVerdict, DnssecState, TlsaFacts } from './dane.js';
 import type { Phase, ProbeResult } from './probe.js';
 import type { AddressAssessment, ErrorInfo, Finding, Mark, MxSource, PolicyReport, Severity, TlsRptResultType } from './report.js';
 
@@ -46,6 +47,8 @@ export interface Depth {
   readonly legacyAcceptance: boolean;
   /** The enumeration check: versions, suites, groups, order (--enumerate). */
   readonly enumerate: boolean;
+  /** TLSA lookups for DANE (on unless --no-dane); absent from reports made before DANE (not looked up). */
+  readonly dane?: boolean;
 }
 
 /** A catalogue entry: a finding id's default severity, TLS-RPT result type and meaning. */
@@ -84,12 +87,18 @@ export interface AddressView {
   readonly probe: ProbeResult;
   /** Every other address check's result, by check id. */
   readonly checks: Readonly<Record<string, CheckResult>>;
+  /** The TLSA records of the MX host this address was reached through (the DANE check's facts). */
+  readonly tlsa?: TlsaFacts;
+  /** When the scan started (ISO 8601): the time certificates are judged valid at. */
+  readonly scannedAt?: string;
 }
 
 /** One MX host: what an MX rule sees. */
 export interface MxView {
   readonly host: string;
   readonly preference: number;
+  readonly dnssec?: DnssecState;
+  readonly tlsa?: TlsaFacts;
   readonly cname?: readonly string[];
   readonly ipLiteral?: boolean;
   readonly error?: ErrorInfo;
@@ -107,6 +116,7 @@ export interface TargetView {
   readonly kind: 'domain' | 'host';
   readonly dns: {
     readonly mxSource: MxSource;
+    readonly dnssec?: DnssecState;
     readonly error?: ErrorInfo;
     readonly nullMxMixed?: boolean;
     readonly mxSkipped?: number;
@@ -125,12 +135,21 @@ export type DomainRule = (target: TargetView, policy: PolicyReport, depth: Depth
  */
 export type AddressMarker = (address: AddressView, findings: readonly Finding[], policy: PolicyReport) => Partial<Omit<AddressAssessment, 'outcome'>>;
 
-/** A check's rules, by the scope they judge (which may differ from the scope it gathers at), and its marks. */
+/** What a check derives for one address from the facts alone, kept beside its record (the DANE verdict). */
+export interface AddressAnnotations {
+  readonly dane?: DaneVerdict;
+}
+
+/** Derives annotations for one address. Pure, like a rule; policy-free. */
+export type AddressAnnotator = (address: AddressView) => AddressAnnotations;
+
+/** A check's rules, by the scope they judge (which may differ from the scope it gathers at), its marks and annotations. */
 export interface CheckRules {
   readonly address?: readonly AddressRule[];
   readonly mx?: readonly MxRule[];
   readonly domain?: readonly DomainRule[];
   readonly marks?: AddressMarker;
+  readonly annotate?: AddressAnnotator;
 }
 
 const MARK_OF: Readonly<Record<Severity, Mark>> = { fail: 'gap', warn: 'warn', info: 'ok' };

@@ -116,6 +116,16 @@ export interface ChainCertificate {
   readonly signatureAlgorithm: string;
   /** Upper-case hex, colon separated. */
   readonly fingerprintSha256: string;
+  /** SHA-512 of the certificate, lower-case hex (as a TLSA record's data is written); absent from reports made before DANE. */
+  readonly fingerprintSha512?: string;
+  /** SHA-256 and SHA-512 of the SubjectPublicKeyInfo, lower-case hex (TLSA selector 1). */
+  readonly spkiSha256?: string;
+  readonly spkiSha512?: string;
+  /**
+   * Index in the chain as sent of the certificate that issued this one and whose
+   * key verifies its signature; null when none of those sent did.
+   */
+  readonly issuerIndex?: number | null;
   readonly selfSigned: boolean;
 }
 

@@ -6,6 +6,7 @@
  * removing one, or changing what one means, bumps SCHEMA_VERSION.
  */
 import type { CheckResult, Depth } from './check.js';
+import type { DaneVerdict, DnssecState, DnssecSummary, TlsaFacts } from './dane.js';
 import type { CipherClass, ProbeResult, TlsVersionName } from './probe.js';
 
 export const SCHEMA_VERSION = 2 as const;
@@ -77,6 +78,11 @@ export interface AddressReport {
   /** Every other address check's result, by check id; absent when there is none. */
   readonly checks?: Readonly<Record<string, CheckResult>>;
   readonly assessment: AddressAssessment;
+  /**
+   * What a DANE sender decides here (RFC 7672), when the MX host's TLSA RRset is
+   * secure with a usable record: from the records and the chain this address sent.
+   */
+  readonly dane?: DaneVerdict;
 }
 
 export interface MxReport {
@@ -90,6 +96,10 @@ export interface MxReport {
   readonly partialError?: ErrorInfo;
   /** The MX exchange looks like an IP address (it was resolved as a name). */
   readonly ipLiteral?: boolean;
+  /** The DNSSEC state of the host's A/AAAA answers and CNAME hops (the least secure); absent when they failed. */
+  readonly dnssec?: DnssecState;
+  /** The host's TLSA records at the port probed (the DANE check); absent from reports made before it. */
+  readonly tlsa?: TlsaFacts;
   /** Addresses that were found but not probed (over the per-host limit). */
   readonly addressesSkipped?: number;
   /** Addresses of the other family, left out by -4 or -6. */
@@ -119,6 +129,8 @@ export interface TargetReport {
   readonly deliverable: boolean | null;
   readonly dns: {
     readonly mxSource: MxSource;
+    /** The DNSSEC state of the MX RRset (implicit MX: of the domain's A/AAAA); absent when the lookup failed and was not bogus. */
+    readonly dnssec?: DnssecState;
     readonly error?: ErrorInfo;
     /** A null MX stood beside other MX records (RFC 7505 §3) and was ignored. */
     readonly nullMxMixed?: boolean;
@@ -154,6 +166,11 @@ export interface PolicyReport {
   readonly forbidLegacyProtocols: boolean;
   /** A certificate expiring within this many days is a warning. */
   readonly expiryWarnDays: number;
+  /**
+   * Judge as a DANE sender does (RFC 7672): usable TLSA records must match the
+   * chain, and a TLSA lookup that fails (bogus, lookup failed) holds the mail.
+   */
+  readonly honorDane: boolean;
   /** Severity overrides per finding id; "off" drops the finding. */
   readonly findings: Readonly<Record<string, Severity | 'off'>>;
 }
@@ -194,6 +211,8 @@ export interface Report {
   readonly policy: PolicyReport;
   /** The sessions and checks beyond the fixed client profile that this scan made. */
   readonly depth: Depth;
+  /** Whose AD bit the scan trusted, and whether any answer carried it; absent from reports made before DANE. */
+  readonly dnssec?: DnssecSummary;
   readonly targets: readonly TargetReport[];
   readonly summary: Summary;
 }

@@ -14,7 +14,7 @@
  * no usable address, or none meets while some could not be assessed).
  */
 import { DEFAULT_CHECKS, type Check } from '../checks/registry.js';
-import type { AddressView, CheckResult, Depth, MxView, RuleFinding, TargetView } from '../model/check.js';
+import type { AddressAnnotations, AddressView, CheckResult, Depth, MxView, RuleFinding, TargetView } from '../model/check.js';
 import type {
   AddressAssessment,
   AddressReport,
@@ -38,6 +38,8 @@ export interface JudgeOptions {
   /** The checks whose rules run (the default registry, or a scan's deps.checks). */
   readonly checks: readonly Check[];
   readonly depth: Depth;
+  /** When the scan started (ISO 8601): the time certificates are judged valid at (DANE-TA). */
+  readonly at?: string;
 }
 
 /** The catalogue of each checks list, made once. */
@@ -74,6 +76,8 @@ function mxView(mx: MxReport): MxView {
   return {
     host: mx.host,
     preference: mx.preference,
+    ...(mx.dnssec ? { dnssec: mx.dnssec } : {}),
+    ...(mx.tlsa ? { tlsa: mx.tlsa } : {}),
     ...(mx.cname ? { cname: mx.cname } : {}),
     ...(mx.ipLiteral ? { ipLiteral: true } : {}),
     ...(mx.error ? { error: mx.error } : {}),
@@ -99,6 +103,8 @@ export interface AddressEvaluation {
   readonly outcome: AddressOutcome;
   readonly findings: readonly Finding[];
   readonly assessment: AddressAssessment;
+  /** What the checks derive from the facts alone (the DANE verdict). */
+  readonly annotations: AddressAnnotations;
   /** Why it could not be assessed, when it could not. */
   readonly error?: ErrorInfo;
 }
@@ -118,7 +124,8 @@ export function evaluateAddress(
   const { findings, unassessed } = judged(rules, catalogueFor(options.checks), policy);
   const outcome: AddressOutcome = findings.some((f) => f.severity === 'fail') ? 'gap' : unassessed.length > 0 ? 'unassessed' : 'meets';
   const reason = outcome === 'unassessed' ? unassessed[0] : undefined;
-  return { outcome, findings, assessment: assess(view, findings, outcome, policy, options.checks), ...(reason ? { error: reason } : {}) };
+  const annotations: AddressAnnotations = Object.assign({}, ...options.checks.map((check) => check.rules.annotate?.(view) ?? {}));
+  return { outcome, findings, assessment: assess(view, findings, outcome, policy, options.checks), annotations, ...(reason ? { error: reason } : {}) };
 }
 
 export interface TargetVerdictInput {
@@ -187,10 +194,20 @@ export function judgeTarget(target: TargetReport, policy: PolicyReport, options:
     outsideUnassessed.push(...mxJudged.unassessed);
     gapElsewhere ||= mxJudged.findings.some((f) => f.severity === 'fail');
     const addresses = entry.addresses.map((address): AddressReport => {
-      const evaluation = evaluateAddress({ host: entry.host, ip: address.ip, port: address.port, probe: address.probe, checks: checksOf(address) }, policy, options);
+      const view = {
+        host: entry.host,
+        ip: address.ip,
+        port: address.port,
+        probe: address.probe,
+        checks: checksOf(address),
+        ...(entry.tlsa ? { tlsa: entry.tlsa } : {}),
+        ...(options.at ? { scannedAt: options.at } : {}),
+      };
+      const evaluation = evaluateAddress(view, policy, options);
       findings.push(...evaluation.findings);
       outcomes.push({ outcome: evaluation.outcome, ...(evaluation.error ? { error: evaluation.error } : {}) });
-      return { ...address, assessment: evaluation.assessment };
+      const { dane: _stale, ...facts } = address;
+      return { ...facts, assessment: evaluation.assessment, ...evaluation.annotations };
     });
     return { ...entry, addresses };
   });

@@ -35,6 +35,7 @@ const KEYS: Readonly<Record<string, Check>> = {
   requireUnexpired: bool,
   requireForwardSecrecy: bool,
   forbidLegacyProtocols: bool,
+  honorDane: bool,
   allowedCipherClasses: (v) =>
     Array.isArray(v) && v.length > 0 && v.every((c) => (CLASSES as readonly unknown[]).includes(c))
       ? null

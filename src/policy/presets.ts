@@ -23,6 +23,7 @@ const ENCRYPT: Policy = {
   minEcBits: 0,
   forbidLegacyProtocols: false,
   expiryWarnDays: 21,
+  honorDane: false,
   findings: {},
 };
 
@@ -48,6 +49,12 @@ export const PRESETS = {
     forbidLegacyProtocols: true,
     findings: { 'cert.sha1-signature': 'fail' },
   },
+  /**
+   * encrypt, judged as a DANE sender (RFC 7672): where an MX host has secure,
+   * usable TLSA records they must match the chain; a secure but unusable RRset
+   * still requires TLS; a failed TLSA lookup holds the mail. Elsewhere, encrypt.
+   */
+  dane: { ...ENCRYPT, name: 'dane', honorDane: true },
 } as const satisfies Record<string, Policy>;
 
 export type PresetName = keyof typeof PRESETS;
@@ -77,6 +84,8 @@ export interface DepthFlags {
   readonly legacyCheck?: boolean;
   readonly legacyAcceptance?: boolean;
   readonly enumerate?: boolean;
+  /** TLSA lookups (default on; --no-dane turns them off). */
+  readonly dane?: boolean;
 }
 
 /**
@@ -89,6 +98,7 @@ export function depthFor(policy: PolicyReport, flags: DepthFlags = {}): Depth {
     legacyCheck: flags.legacyCheck ?? true,
     legacyAcceptance: flags.legacyAcceptance === true || policy.forbidLegacyProtocols,
     enumerate: flags.enumerate === true,
+    dane: flags.dane ?? true,
   };
 }
 

@@ -10,7 +10,7 @@ import { capCheckResult, capProbe, capText, LIMITS, type Truncated } from '../mo
 import type { ProbeError, ProbeResult } from '../model/probe.js';
 import type { AddressReport, ErrorInfo, MxReport, TargetReport } from '../model/report.js';
 import { matchesHostname } from '../tls/certificate.js';
-import type { Results } from './gather.js';
+import { mxKey, type Results } from './gather.js';
 import type { PlannedAddress, PlannedMx, PlannedTarget } from './plan.js';
 
 /** Assessment placeholders until the target is judged (src/policy/evaluate.ts). */
@@ -105,6 +105,20 @@ function cappedChecks(checks: Results | undefined): { checks?: Record<string, Ch
   return { checks: Object.fromEntries(Object.entries(checks).map(([id, r]) => [id, capCheckResult(r)])) };
 }
 
+/** An MX host's check results: those an MX check keeps on the entry (its `inMx` key, as `tlsa`), and the rest in `checks`. */
+function mxResults(results: Results | undefined, checks: readonly Check[]): { tlsa?: MxReport['tlsa']; checks?: Record<string, CheckResult> } {
+  if (!results) return {};
+  const rest: Record<string, CheckResult> = {};
+  const onEntry: { tlsa?: MxReport['tlsa'] } = {};
+  for (const [id, result] of Object.entries(results)) {
+    const check = checks.find((c) => c.id === id);
+    const key = check?.scope === 'mx' ? check.inMx : undefined;
+    if (key === undefined) rest[id] = result;
+    else if (result.facts !== undefined) onEntry[key] = result.facts as MxReport['tlsa'];
+  }
+  return { ...onEntry, ...cappedChecks(rest) };
+}
+
 function mxReport(mx: PlannedMx, results: GatheredResults): MxReport {
   const cuts: Truncated = {};
   return {
@@ -114,10 +128,11 @@ function mxReport(mx: PlannedMx, results: GatheredResults): MxReport {
     ...(mx.error ? { error: capError(mx.error, 'error.message', cuts) } : {}),
     ...(mx.partialError ? { partialError: capError(mx.partialError, 'partialError.message', cuts) } : {}),
     ...(mx.ipLiteral ? { ipLiteral: true } : {}),
+    ...(mx.dnssec ? { dnssec: mx.dnssec } : {}),
     ...(mx.addressesSkipped > 0 ? { addressesSkipped: mx.addressesSkipped } : {}),
     ...(mx.addressesOmitted > 0 ? { addressesOmitted: mx.addressesOmitted } : {}),
     addresses: mx.addresses.map((address) => addressReport(address, mx.host, results)),
-    ...cappedChecks(results.mxHosts.get(mx.host)),
+    ...mxResults(results.mxHosts.get(mxKey(mx.host, mx.port)), results.checks),
     ...(Object.keys(cuts).length > 0 ? { truncated: cuts } : {}),
   };
 }
@@ -143,6 +158,7 @@ export function assembleTarget(target: PlannedTarget, results: GatheredResults):
     deliverable: null,
     dns: {
       mxSource: target.mxSource,
+      ...(target.dnssec ? { dnssec: target.dnssec } : {}),
       ...(target.dnsError ? { error: capError(target.dnsError, 'error.message', cuts) } : {}),
       ...(target.nullMxMixed ? { nullMxMixed: true } : {}),
       ...(target.mxSkipped > 0 ? { mxSkipped: target.mxSkipped } : {}),

@@ -103,20 +103,37 @@ export async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (
   return out;
 }
 
-/** MX checks once per MX host name (of domains and relays alike). Keyed by host name. */
+/** The key of an MX host's results: its name and the port its addresses are probed on. */
+export function mxKey(host: string, port: number): string {
+  return `${host}|${port}`;
+}
+
+/** MX checks once per MX host name and port (of domains and relays alike). Keyed by mxKey. */
 export async function gatherMxHosts(targets: readonly PlannedTarget[], settings: GatherSettings): Promise<Map<string, Results>> {
   const checks = settings.checks.filter((c): c is MxCheck => c.scope === 'mx' && runs(c, settings.depth));
   const out = new Map<string, Results>();
   if (checks.length === 0) return out;
-  const hosts = [...new Set(targets.flatMap((t) => t.mx.map((mx) => mx.host)))];
-  await mapLimited(hosts, settings.concurrency, async (host) => {
+  const hosts = new Map<string, PlannedTarget['mx'][number]>();
+  for (const target of targets) for (const mx of target.mx) if (!hosts.has(mxKey(mx.host, mx.port))) hosts.set(mxKey(mx.host, mx.port), mx);
+  await mapLimited([...hosts], settings.concurrency, async ([key, mx]) => {
     const results: Record<string, CheckResult> = {};
     for (const check of checks) {
       if (settings.stop?.aborted === true) break;
-      const context = { host, options: settings.options, io: settings.io, depth: settings.depth, trace: settings.trace, signal: settings.cut };
+      const context = {
+        host: mx.host,
+        port: mx.port,
+        hostIsIp: mx.hostIsIp,
+        ...(mx.dnssec ? { dnssec: mx.dnssec } : {}),
+        ...(mx.cname ? { cname: mx.cname } : {}),
+        options: settings.options,
+        io: settings.io,
+        depth: settings.depth,
+        trace: settings.trace,
+        signal: settings.cut,
+      };
       results[check.id] = await safely(check, () => (check.gather as NonNullable<MxCheck['gather']>)(context));
     }
-    out.set(host, results);
+    out.set(key, results);
   });
   return out;
 }

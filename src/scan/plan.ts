@@ -7,7 +7,7 @@
  * are dialled: from DNS, none in a guarded range but private ones with allowPrivate; typed relays, all but the
  * "never" ranges. Addresses arrive canonical (src/net/address.ts), so one IP:port is one probe.
  */
-import type { ResolvedMx } from '../dns/types.js';
+import type { DnssecState, ResolvedMx } from '../dns/types.js';
 import type { ErrorInfo, MxSource } from '../model/report.js';
 import { isIP } from 'node:net';
 import { refusal } from './guard.js';
@@ -18,6 +18,12 @@ export const DEFAULT_MAX_ADDRESSES_PER_MX = 5;
 export interface PlannedMx {
   readonly host: string;
   readonly preference: number;
+  /** The port its addresses are probed on (the scan's, or the relay's own). */
+  readonly port: number;
+  /** The host is an IP literal the user typed (a relay): no name to look anything up by. */
+  readonly hostIsIp: boolean;
+  /** The DNSSEC state of the host's A/AAAA answers and CNAME hops. */
+  readonly dnssec?: DnssecState;
   readonly cname?: readonly string[];
   readonly ipLiteral?: boolean;
   readonly error?: ErrorInfo;
@@ -43,6 +49,8 @@ export interface PlannedTarget {
   readonly domain: string;
   readonly kind: 'domain' | 'host';
   readonly mxSource: MxSource;
+  /** The DNSSEC state of the MX RRset (implicit MX: the domain's A/AAAA). */
+  readonly dnssec?: DnssecState;
   readonly dnsError?: ErrorInfo;
   readonly nullMxMixed: boolean;
   readonly mxSkipped: number;
@@ -68,6 +76,8 @@ export interface ResolvedTarget {
   readonly domain: string;
   readonly kind: 'domain' | 'host';
   readonly mxSource: MxSource;
+  /** The DNSSEC state of the MX RRset, for a domain whose MX lookup answered (or was bogus). */
+  readonly dnssec?: DnssecState;
   readonly error?: ErrorInfo;
   readonly nullMxMixed: boolean;
   readonly mxSkipped: number;
@@ -110,6 +120,9 @@ export function planScan(resolved: readonly ResolvedTarget[], options: PlanOptio
       return {
         host: host.name,
         preference: host.preference,
+        port: target.port,
+        hostIsIp: target.ipLiteral,
+        ...(host.dnssec ? { dnssec: host.dnssec } : {}),
         ...(host.cname && host.cname.length > 0 ? { cname: host.cname } : {}),
         ...(host.ipLiteral === true ? { ipLiteral: true } : {}),
         ...(host.error ? { error: host.error } : {}),
@@ -124,6 +137,7 @@ export function planScan(resolved: readonly ResolvedTarget[], options: PlanOptio
       domain: target.domain,
       kind: target.kind,
       mxSource: target.mxSource,
+      ...(target.dnssec ? { dnssec: target.dnssec } : {}),
       ...(target.error ? { dnsError: target.error } : {}),
       nullMxMixed: target.nullMxMixed,
       mxSkipped: target.mxSkipped,

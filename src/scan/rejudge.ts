@@ -16,7 +16,7 @@ import { summarize } from './summary.js';
 
 /** `report` judged again under `policy`: every finding, assessment, status, `deliverable` and the summary. */
 export function rejudge(report: Report, policy: Policy, checks: readonly Check[] = DEFAULT_CHECKS): Report {
-  const targets = report.targets.map((target) => judgeTarget(target, policy, { checks, depth: report.depth }));
+  const targets = report.targets.map((target) => judgeTarget(target, policy, { checks, depth: report.depth, at: report.startedAt }));
   return { ...report, policy, targets, summary: summarize(targets) };
 }
 

@@ -12,6 +12,7 @@ export async function resolveTarget(target: Target, resolver: Resolver, port: nu
       domain: target.domain,
       kind: 'domain',
       mxSource: resolution.mxSource,
+      ...(resolution.dnssec ? { dnssec: resolution.dnssec } : {}),
       ...(resolution.error ? { error: resolution.error } : {}),
       nullMxMixed: resolution.nullMxMixed,
       mxSkipped: resolution.mxSkipped,

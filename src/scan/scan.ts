@@ -194,13 +194,9 @@ export async function scan(inputs: readonly string[], options: ScanOptions = {},
         emit({ type: 'probed', done: probed, total: plan.probes.length, ip: probe.ip, port: probe.port, status });
       },
     };
-    const results: GatheredResults = {
-      checks,
-      capped: new Map(),
-      addresses: await gatherAddresses(plan, settings),
-      mxHosts: await gatherMxHosts(plan.targets, settings),
-      domains: await gatherDomains(plan.targets, settings),
-    };
+    // MX and domain checks (DNS lookups) run while the addresses are probed.
+    const [addresses, mxHosts, domains] = await Promise.all([gatherAddresses(plan, settings), gatherMxHosts(plan.targets, settings), gatherDomains(plan.targets, settings)]);
+    const results: GatheredResults = { checks, capped: new Map(), addresses, mxHosts, domains };
 
     const byInput = new Map<string, PlannedTarget>(plan.targets.map((t) => [t.input, t]));
     const reports: TargetReport[] = targets.map((target) => {
@@ -210,7 +206,7 @@ export async function scan(inputs: readonly string[], options: ScanOptions = {},
       try {
         const facts = assembleTarget(planned, results);
         if (wasInterrupted(facts)) return notScannedTarget(target.input, domain, target.kind);
-        return judgeTarget(facts, policy, { checks, depth });
+        return judgeTarget(facts, policy, { checks, depth, at: startedAt });
       } catch (bug) {
         return internalErrorTarget(planned.input, planned.domain, planned.kind, bug);
       }

@@ -5,9 +5,9 @@
  * (src/tls/der.ts) rather than trusting what a given Node version exposes; Node
  * is used only for the SHA-256 digest and to check a self-signature.
  */
+import { matchesHostname } from '../model/hostname.js';
 import { sanitizeText } from '../model/sanitize.js';
-import { createHash, X509Certificate } from 'node:crypto';
-import { isIP } from 'node:net';
+import { createHash, createPublicKey, verify as verifySignature, X509Certificate, type KeyObject } from 'node:crypto';
 import type { CertificateFacts, ChainCertificate } from '../model/probe.js';
 import {
   decodeBitString,
@@ -51,8 +51,9 @@ export function summarizeLeaf(
   const parsed = parseCertificate(leafDer);
   const leaf = summaryOf(parsed, leafDer);
   const names = { subjectAltNames: parsed.subjectAltNames, commonNames: parsed.commonNames };
-  const summaries: ChainCertificate[] = [leaf];
-  for (let i = 1; i < chain.length; i += 1) summaries.push(summarizeCertificate(chain[i] as Buffer));
+  const issuers = issuerIndexes(chain);
+  const summaries: ChainCertificate[] = [{ ...leaf, issuerIndex: issuers[0] ?? null }];
+  for (let i = 1; i < chain.length; i += 1) summaries.push({ ...summarizeCertificate(chain[i] as Buffer), issuerIndex: issuers[i] ?? null });
   // Spelled out rather than spread: object spreads of varying shapes are slow, and this runs once a probe.
   return {
     subject: leaf.subject,
@@ -63,6 +64,10 @@ export function summarizeLeaf(
     keyBits: leaf.keyBits,
     signatureAlgorithm: leaf.signatureAlgorithm,
     fingerprintSha256: leaf.fingerprintSha256,
+    fingerprintSha512: leaf.fingerprintSha512,
+    spkiSha256: leaf.spkiSha256,
+    spkiSha512: leaf.spkiSha512,
+    issuerIndex: issuers[0] ?? null,
     selfSigned: leaf.selfSigned,
     subjectAltNames: names.subjectAltNames,
     commonNames: names.commonNames,
@@ -80,6 +85,8 @@ interface ParsedCertificate {
   readonly issuer: string;
   readonly subjectDer: Buffer;
   readonly issuerDer: Buffer;
+  /** The SubjectPublicKeyInfo, DER (TLSA selector 1 hashes it). */
+  readonly spkiDer: Buffer;
   readonly notBefore: Date;
   readonly notAfter: Date;
   readonly keyType: string;
@@ -99,8 +106,114 @@ function summaryOf(parsed: ParsedCertificate, der: Buffer): ChainCertificate {
     keyBits: parsed.keyBits,
     signatureAlgorithm: parsed.signatureAlgorithm,
     fingerprintSha256: fingerprintSha256(der),
+    fingerprintSha512: createHash('sha512').update(der).digest('hex'),
+    spkiSha256: createHash('sha256').update(parsed.spkiDer).digest('hex'),
+    spkiSha512: createHash('sha512').update(parsed.spkiDer).digest('hex'),
+    issuerIndex: null,
     selfSigned: parsed.subjectDer.equals(parsed.issuerDer) && verifiesWithOwnKey(der),
   };
+}
+
+/** The parts of a certificate its issuer's signature covers, and who it names. */
+interface SignedParts {
+  readonly tbs: Buffer;
+  readonly signatureOid: string;
+  readonly signature: Buffer;
+  readonly issuerDer: Buffer;
+  readonly subjectDer: Buffer;
+  readonly spkiDer: Buffer;
+}
+
+function signedParts(der: Buffer): SignedParts | null {
+  try {
+    const { element, reader: top } = readSingle(der);
+    const cert = top.children(element);
+    const tbsElement = cert.expect(Tag.SEQUENCE);
+    const signatureOid = readAlgorithmOid(cert, cert.expect(Tag.SEQUENCE));
+    const signature = decodeBitString(cert.expect(Tag.BIT_STRING).value).data;
+    const tbs = cert.children(tbsElement);
+    tbs.optionalContext(0, true); // version
+    tbs.expect(Tag.INTEGER);
+    tbs.expect(Tag.SEQUENCE);
+    const issuer = tbs.expect(Tag.SEQUENCE);
+    tbs.expect(Tag.SEQUENCE);
+    const subject = tbs.expect(Tag.SEQUENCE);
+    const spki = tbs.expect(Tag.SEQUENCE);
+    return { tbs: tbsElement.raw, signatureOid, signature, issuerDer: issuer.raw, subjectDer: subject.raw, spkiDer: spki.raw };
+  } catch {
+    return null;
+  }
+}
+
+/** Signature OIDs verified here, by their hash (null: the algorithm has none, as EdDSA). Others go through X509Certificate. */
+const SIGNATURE_HASHES: Readonly<Record<string, string | null>> = {
+  '1.2.840.113549.1.1.5': 'sha1',
+  '1.2.840.113549.1.1.14': 'sha224',
+  '1.2.840.113549.1.1.11': 'sha256',
+  '1.2.840.113549.1.1.12': 'sha384',
+  '1.2.840.113549.1.1.13': 'sha512',
+  '1.2.840.10045.4.1': 'sha1',
+  '1.2.840.10045.4.3.1': 'sha224',
+  '1.2.840.10045.4.3.2': 'sha256',
+  '1.2.840.10045.4.3.3': 'sha384',
+  '1.2.840.10045.4.3.4': 'sha512',
+  '1.3.101.112': null,
+  '1.3.101.113': null,
+};
+
+/**
+ * Issuers' public keys, by their SubjectPublicKeyInfo: OpenSSL 3 takes about
+ * 120 µs to decode one, and a few intermediates issue most certificates. Every
+ * signature is still verified, once per certificate. Bounded: past 256 keys the
+ * oldest goes.
+ */
+const ISSUER_KEYS = new Map<string, KeyObject>();
+const MAX_ISSUER_KEYS = 256;
+
+function issuerKey(spkiDer: Buffer): KeyObject {
+  const id = spkiDer.toString('base64');
+  let key = ISSUER_KEYS.get(id);
+  if (key === undefined) {
+    key = createPublicKey({ key: spkiDer, format: 'der', type: 'spki' });
+    if (ISSUER_KEYS.size >= MAX_ISSUER_KEYS) ISSUER_KEYS.delete(ISSUER_KEYS.keys().next().value as string);
+    ISSUER_KEYS.set(id, key);
+  }
+  return key;
+}
+
+/** Whether `issuer`'s key verifies `cert`'s signature. Never throws. */
+function signedBy(cert: SignedParts, certDer: Buffer, issuer: SignedParts, issuerDer: Buffer): boolean {
+  try {
+    const hash = SIGNATURE_HASHES[cert.signatureOid];
+    if (hash === undefined) {
+      // RSASSA-PSS, DSA and the rest: Node's X509Certificate reads their parameters.
+      const child = new X509Certificate(certDer);
+      const parent = new X509Certificate(issuerDer);
+      return parent.checkIssued(child) && child.verify(parent.publicKey);
+    }
+    return verifySignature(hash, cert.tbs, issuerKey(issuer.spkiDer), cert.signature);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * For each certificate of a chain as sent, the index of another sent one that
+ * issued it: whose subject is its issuer, byte for byte, and whose key verifies
+ * its signature (the cheaper equivalent of X509Certificate's checkIssued and
+ * verify, which parses each certificate at ten times the cost). Null when none did.
+ */
+export function issuerIndexes(chain: readonly Buffer[]): (number | null)[] {
+  const parts = chain.map(signedParts);
+  return parts.map((cert, i) => {
+    if (cert === null) return null;
+    for (let j = 0; j < parts.length; j += 1) {
+      const issuer = parts[j];
+      if (j === i || issuer === null || issuer === undefined || !issuer.subjectDer.equals(cert.issuerDer)) continue;
+      if (signedBy(cert, chain[i] as Buffer, issuer, chain[j] as Buffer)) return j;
+    }
+    return null;
+  });
 }
 
 /** Decodes the parts of an X.509 v1–v3 certificate (RFC 5280 §4.1) that the summary needs. */
@@ -134,7 +247,8 @@ function parseTbs(tbs: DerReader, signatureAlgorithm: string): ParsedCertificate
   const notAfter = decodeTime(validity.read());
   validity.end('validity');
   const subject = tbs.expect(Tag.SEQUENCE);
-  const key = describeSubjectPublicKey(tbs, tbs.expect(Tag.SEQUENCE));
+  const spki = tbs.expect(Tag.SEQUENCE);
+  const key = describeSubjectPublicKey(tbs, spki);
   tbs.optionalContext(1, false); // issuerUniqueID
   tbs.optionalContext(2, false); // subjectUniqueID
   const extensions = tbs.optionalContext(3, true);
@@ -145,6 +259,7 @@ function parseTbs(tbs: DerReader, signatureAlgorithm: string): ParsedCertificate
     issuer: formatAttributes(parseName(tbs, issuer)),
     subjectDer: subject.raw,
     issuerDer: issuer.raw,
+    spkiDer: spki.raw,
     notBefore,
     notAfter,
     keyType: key.keyType,
@@ -592,79 +707,5 @@ function formatIpAddress(bytes: Buffer): string {
   return `${hex.slice(0, bestStart).join(':')}::${hex.slice(bestStart + bestLength).join(':')}`;
 }
 
-// ---------------------------------------------------------------------------
-// Host name matching (RFC 6125 §6.4)
-
-/**
- * Whether the certificate names `hostname`, per RFC 6125 §6.4 as browsers and
- * Node apply it: case-insensitive (ASCII), trailing dots ignored, A-labels
- * compared as given. DNS SANs, when there are any, are the only identifiers;
- * otherwise the last CN. A wildcard is allowed only as the whole left-most
- * label of a name with at least three labels and matches exactly one label.
- * An IP-literal host name matches only an IP SAN with the same address.
- */
-export function matchesHostname(
-  cert: { subjectAltNames: readonly string[]; commonNames: readonly string[] },
-  hostname: string,
-): boolean {
-  const unbracketed = hostname.startsWith('[') && hostname.endsWith(']') ? hostname.slice(1, -1) : hostname;
-  const ip = parseIp(unbracketed);
-  if (ip !== null) {
-    return cert.subjectAltNames.some((san) => {
-      if (!san.startsWith('IP:')) return false;
-      const candidate = parseIp(san.slice(3));
-      return candidate !== null && candidate.equals(ip);
-    });
-  }
-  const host = normaliseDnsName(hostname);
-  if (host === null || host.includes('*')) return false;
-  const dnsNames = cert.subjectAltNames.filter((san) => san.startsWith('DNS:')).map((san) => san.slice(4));
-  const lastCn = cert.commonNames[cert.commonNames.length - 1];
-  const patterns = dnsNames.length > 0 ? dnsNames : lastCn === undefined ? [] : [lastCn];
-  return patterns.some((pattern) => matchesPattern(host, pattern));
-}
-
-/** Lower-cases ASCII letters, drops one trailing dot; null for names that can never match. */
-function normaliseDnsName(name: string): string | null {
-  const trimmed = name.endsWith('.') ? name.slice(0, -1) : name;
-  if (trimmed === '' || /[^\x21-\x7e]/.test(trimmed)) return null;
-  const lower = trimmed.replace(/[A-Z]/g, (c) => c.toLowerCase());
-  return lower.split('.').includes('') ? null : lower;
-}
-
-function matchesPattern(host: string, rawPattern: string): boolean {
-  const pattern = normaliseDnsName(rawPattern);
-  if (pattern === null) return false;
-  if (!pattern.includes('*')) return pattern === host;
-  const [first, ...rest] = pattern.split('.');
-  if (first !== '*' || rest.some((label) => label.includes('*')) || rest.length < 2) return false;
-  const hostLabels = host.split('.');
-  return hostLabels.length === rest.length + 1 && hostLabels.slice(1).join('.') === rest.join('.');
-}
-
-/** Parses IPv4 dotted-quad or IPv6 text to bytes; null if `text` is not an IP literal. */
-function parseIp(text: string): Buffer | null {
-  const family = isIP(text);
-  if (family === 4) return Buffer.from(text.split('.').map(Number));
-  if (family !== 6) return null;
-  const zoneless = text.split('%')[0] ?? '';
-  let tail = zoneless;
-  const bytes: number[] = [];
-  const v4 = /(\d+\.\d+\.\d+\.\d+)$/.exec(tail);
-  let v4Bytes: number[] = [];
-  if (v4 !== null && v4[1] !== undefined) {
-    v4Bytes = v4[1].split('.').map(Number);
-    tail = `${tail.slice(0, -v4[1].length)}0:0`;
-  }
-  const [left = '', right] = tail.split('::');
-  const leftGroups = left === '' ? [] : left.split(':');
-  const rightGroups = right === undefined || right === '' ? [] : right.split(':');
-  const missing = 8 - leftGroups.length - rightGroups.length;
-  const groups = [...leftGroups, ...Array<string>(right === undefined ? 0 : missing).fill('0'), ...rightGroups];
-  for (const group of groups) {
-    const value = parseInt(group, 16);
-    bytes.push(value >> 8, value & 0xff);
-  }
-  if (v4Bytes.length === 4) bytes.splice(12, 4, ...v4Bytes);
-  return bytes.length === 16 ? Buffer.from(bytes) : null;
-}
+/** Host name matching lives in the model (rules use it too); the TLS layer's callers find it here as before. */
+export { matchesHostname };

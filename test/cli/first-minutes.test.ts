@@ -99,7 +99,7 @@ describe('the first five minutes', { concurrency: 4 }, () => {
   it('Given --policy STRICT Then the presets are listed, not "no such file"', async () => {
     const run = await runCli(['example.com', '--policy', 'STRICT', '--resolver', REFUSING]);
     assert.equal(run.code, 2);
-    assert.deepEqual(messages(run.stderr), ['mxready: unknown policy "STRICT": preset names are lower case (encrypt, verify, strict)']);
+    assert.deepEqual(messages(run.stderr), ['mxready: unknown policy "STRICT": preset names are lower case (encrypt, verify, strict, dane)']);
   });
 
   it('Given a folder as the targets file Then the error is in words, not an errno name', async () => {

@@ -84,7 +84,8 @@ describe('DNS client', () => {
       { when: 'the name does not exist', name: 'nope.example.org', behaviour: undefined, code: 'nxdomain', queries: 1 },
       { when: 'the name exists only as a parent (NODATA)', name: 'empty.example.org', behaviour: undefined, code: undefined, queries: 1 },
       { when: 'the name has other types only (NODATA)', name: 'example.org', type: 'A', behaviour: undefined, code: undefined, queries: 1 },
-      { when: 'the server fails (SERVFAIL)', name: 'example.org', behaviour: 'servfail', code: 'servfail', queries: 2 },
+      // A SERVFAIL is asked again with CD=1 (the bogus check): as many queries again, and not bogus when those fail too.
+      { when: 'the server fails (SERVFAIL)', name: 'example.org', behaviour: 'servfail', code: 'servfail', queries: 4 },
       { when: 'the server refuses (REFUSED)', name: 'example.org', behaviour: 'refused', code: 'refused', queries: 2 },
     ] as const;
     for (const c of cases) {
@@ -97,6 +98,7 @@ describe('DNS client', () => {
         assert.equal(errorCode(result), c.code);
         if (result.ok) assert.deepEqual(result.answers, []);
         assert.equal(server.queries, c.queries, 'NXDOMAIN and NODATA are never retried');
+        assert.equal(!result.ok && result.bogus === true, false);
       });
     }
   });

@@ -71,7 +71,7 @@ describe('resolveDomain', () => {
     const result = await resolver.resolveDomain('implicit.example');
     assert.equal(result.mxSource, 'implicit');
     assert.deepEqual(result.mx, [
-      { name: 'implicit.example', preference: 0, addresses: ['192.0.2.10', '192.0.2.11', '2001:db8::10'] },
+      { name: 'implicit.example', dnssec: 'insecure', preference: 0, addresses: ['192.0.2.10', '192.0.2.11', '2001:db8::10'] },
     ]);
   });
 
@@ -88,7 +88,7 @@ describe('resolveDomain', () => {
     // Given a null MX on a domain that also has an A record
     const { resolver } = await resolverFor(t, [mx('nomail.example', 0, '.'), a('nomail.example', '192.0.2.20')]);
     const result = await resolver.resolveDomain('nomail.example');
-    assert.deepEqual(result, { domain: 'nomail.example', mxSource: 'null', mx: [], nullMxMixed: false, mxSkipped: 0 });
+    assert.deepEqual(result, { domain: 'nomail.example', mxSource: 'null', mx: [], nullMxMixed: false, mxSkipped: 0, dnssec: 'insecure' });
   });
 
   it('ignores a null MX beside other MX records and notes the misconfiguration', opts, async (t) => {
@@ -148,7 +148,7 @@ describe('resolveDomain', () => {
     ]);
     const result = await resolver.resolveDomain('cn.example');
     assert.deepEqual(result.mx, [
-      { name: 'mail.cn.example', preference: 10, addresses: ['192.0.2.60'], cname: ['host.provider.example'] },
+      { name: 'mail.cn.example', dnssec: 'insecure', preference: 10, addresses: ['192.0.2.60'], cname: ['host.provider.example'] },
     ]);
   });
 
@@ -203,12 +203,12 @@ describe('resolveHost', () => {
       a('dual.example', '192.0.2.2'),
     ]);
     const host = await resolver.resolveHost('dual.example');
-    assert.deepEqual(host, { name: 'dual.example', addresses: ['192.0.2.2', '192.0.2.1', '2001:db8::2', '2001:db8::1'] });
+    assert.deepEqual(host, { name: 'dual.example', dnssec: 'insecure', addresses: ['192.0.2.2', '192.0.2.1', '2001:db8::2', '2001:db8::1'] });
   });
 
   it('resolves an IPv6-only host from its AAAA records', opts, async (t) => {
     const { resolver } = await resolverFor(t, [aaaa('v6only.example', '2001:db8:25::1')]);
-    assert.deepEqual(await resolver.resolveHost('v6only.example'), { name: 'v6only.example', addresses: ['2001:db8:25::1'] });
+    assert.deepEqual(await resolver.resolveHost('v6only.example'), { name: 'v6only.example', dnssec: 'insecure', addresses: ['2001:db8:25::1'] });
   });
 
   it('uses the addresses of one family when the other fails, and says the other failed', opts, async (t) => {
@@ -241,7 +241,7 @@ describe('resolveHost', () => {
       it(`given a server that ${chaseCnames ? 'puts the whole chain in the answer' : 'answers with one CNAME at a time'}`, opts, async (t) => {
         const { resolver } = await resolverFor(t, chain, { chaseCnames });
         const host = await resolver.resolveHost('www.example');
-        assert.deepEqual(host, { name: 'www.example', addresses: ['192.0.2.100'], cname: ['edge1.cdn.example', 'edge2.cdn.example'] });
+        assert.deepEqual(host, { name: 'www.example', dnssec: 'insecure', addresses: ['192.0.2.100'], cname: ['edge1.cdn.example', 'edge2.cdn.example'] });
       });
     }
   });

@@ -93,6 +93,6 @@ describe('presets', () => {
     assert.deepEqual(resolvePolicy('verify', '1.3'), { ...PRESETS.verify, minTlsVersion: 'TLSv1.3' });
   });
   it('Given an unknown policy Then a usage error lists the presets', () => {
-    assert.throws(() => resolvePolicy('paranoid'), /unknown policy "paranoid" \(a preset: encrypt, verify, strict; or a JSON policy file's path\)/);
+    assert.throws(() => resolvePolicy('paranoid'), /unknown policy "paranoid" \(a preset: encrypt, verify, strict, dane; or a JSON policy file's path\)/);
   });
 });

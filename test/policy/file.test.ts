@@ -29,7 +29,7 @@ describe('policyProblems', () => {
     ['an unknown key', { minTls: '1.2' }, /unknown key "minTls" \(allowed: extends, minTlsVersion, /],
     ['a bad version', { minTlsVersion: 'SSL3' }, /"minTlsVersion" is "SSL3"; expected a TLS version: "1\.2", "TLSv1\.2" or "TLS1\.2"/],
     ['a string for a boolean', { requireTrustedChain: 'yes' }, /"requireTrustedChain" is "yes"; expected true or false/],
-    ['an unknown preset', { extends: 'paranoid' }, /"extends" is "paranoid"; expected a preset name: encrypt, verify, strict/],
+    ['an unknown preset', { extends: 'paranoid' }, /"extends" is "paranoid"; expected a preset name: encrypt, verify, strict, dane/],
     ['an unknown class', { allowedCipherClasses: ['good', 'great'] }, /"allowedCipherClasses" is \["good","great"\]; expected a non-empty list/],
     ['an empty class list', { allowedCipherClasses: [] }, /"allowedCipherClasses" is \[\]/],
     ['bits out of range', { minRsaBits: 99999 }, /"minRsaBits" is 99999; expected a whole number from 0 to 16384/],

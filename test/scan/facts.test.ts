@@ -36,11 +36,12 @@ function probesOf(report: Report): Record<string, unknown> {
 }
 
 describe('policy-free facts', () => {
-  it('Given every demo host When scanned under encrypt, verify, strict and --min-tls 1.0 to 1.3 at the same depth Then every probe is the same', async () => {
+  it('Given every demo host When scanned under encrypt, verify, strict, dane and --min-tls 1.0 to 1.3 at the same depth Then every probe is the same', async () => {
     const policies: Policy[] = [
       PRESETS.encrypt,
       PRESETS.verify,
       PRESETS.strict,
+      PRESETS.dane,
       ...(['1.0', '1.1', '1.2', '1.3'] as const).map((v) => withOverrides(PRESETS.encrypt, { minTls: v })),
     ];
     const reports: Report[] = [];
@@ -48,13 +49,13 @@ describe('policy-free facts', () => {
     const first = probesOf(reports[0] as Report);
     assert.ok(Object.keys(first).length >= 12);
     for (const [i, report] of reports.entries()) {
-      assert.deepEqual(report.depth, { legacyCheck: true, legacyAcceptance: true, enumerate: false });
+      assert.deepEqual(report.depth, { legacyCheck: true, legacyAcceptance: true, enumerate: false, dane: true });
       assert.deepEqual(probesOf(report), first, `${policies[i]?.name} ${policies[i]?.minTlsVersion}`);
     }
     // …while the verdicts do differ: the TLS 1.2 host fails only under --min-tls 1.3, the TLS 1.0 host passes only under 1.0
     const status = (report: Report, input: string) => report.targets.find((t) => t.input === input)?.status;
-    assert.deepEqual(reports.map((r) => status(r, 'tls12.mxready.test')), ['pass', 'pass', 'pass', 'pass', 'pass', 'pass', 'fail']);
-    assert.deepEqual(reports.map((r) => status(r, 'legacy.mxready.test')), ['fail', 'fail', 'fail', 'pass', 'fail', 'fail', 'fail']);
+    assert.deepEqual(reports.map((r) => status(r, 'tls12.mxready.test')), ['pass', 'pass', 'pass', 'pass', 'pass', 'pass', 'pass', 'fail']);
+    assert.deepEqual(reports.map((r) => status(r, 'legacy.mxready.test')), ['fail', 'fail', 'fail', 'fail', 'pass', 'fail', 'fail', 'fail']);
   });
 
   it('Given a TLS 1.2-only server and --min-tls 1.3 Then it is ok with its certificate, cipher and EHLO after TLS, and the gap is tls.version.below-minimum', async () => {

@@ -2,6 +2,11 @@
 import type { FindingKind } from '../../model/check.js';
 
 export const DNS_FINDINGS = {
+  'dnssec.bogus': {
+    severity: 'warn',
+    resultType: 'dnssec-invalid',
+    description: 'The MX lookup or an MX host\'s address lookup failed DNSSEC validation (the resolver answered SERVFAIL, and answered with checking disabled): validating senders cannot deliver.',
+  },
   'dns.nxdomain': {
     severity: 'warn',
     description: 'The domain does not exist (NXDOMAIN): not assessed.',

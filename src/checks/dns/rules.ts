@@ -36,6 +36,20 @@ const mxSourceRule: DomainRule = (target) => {
   return out;
 };
 
+/** DNSSEC: the MX RRset, or an MX host's address records, failed validation (the resolver said SERVFAIL, and answered with CD). */
+const dnssecBogusRule: DomainRule = (target) => {
+  const out: RuleFinding[] = [];
+  if (target.dns.dnssec === 'bogus') {
+    out.push({ id: 'dnssec.bogus', message: `${target.domain}: the MX lookup failed DNSSEC validation (bogus): validating senders cannot deliver` });
+  }
+  for (const mx of target.mx) {
+    if (mx.dnssec === 'bogus') {
+      out.push({ id: 'dnssec.bogus', message: `${mx.host}: its address lookup failed DNSSEC validation (bogus): validating senders cannot reach it`, host: mx.host });
+    }
+  }
+  return out;
+};
+
 /** Per MX host, in MX order: the name itself, its aliases, its addresses. */
 const mxHostRule: DomainRule = (target) => {
   const out: RuleFinding[] = [];
@@ -73,4 +87,4 @@ const mxHostRule: DomainRule = (target) => {
   return out;
 };
 
-export const dnsRules: readonly DomainRule[] = [domainErrorRule, mxSourceRule, mxHostRule];
+export const dnsRules: readonly DomainRule[] = [domainErrorRule, mxSourceRule, mxHostRule, dnssecBogusRule];
