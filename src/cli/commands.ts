@@ -72,8 +72,8 @@ function validateHelo(name: string): string {
 }
 
 /** The depth flags as scan options (the policy adds what it needs: src/policy/presets.ts depthFor). */
-function depthOptions(opts: DepthOptions): Pick<ScanOptions, 'enumerate' | 'legacyAcceptance' | 'legacyCheck' | 'trace'> {
-  return { enumerate: opts.enumerate === true, legacyAcceptance: opts.legacyAcceptance === true, legacyCheck: opts.legacyCheck, trace: opts.trace === true };
+function depthOptions(opts: DepthOptions): Pick<ScanOptions, 'enumerate' | 'legacyAcceptance' | 'legacyCheck' | 'dane' | 'trace'> {
+  return { enumerate: opts.enumerate === true, legacyAcceptance: opts.legacyAcceptance === true, legacyCheck: opts.legacyCheck, dane: opts.dane !== false, trace: opts.trace === true };
 }
 
 /** -4 or -6, not both. */
@@ -215,6 +215,7 @@ export async function runScan(args: string[], opts: ScanCliOptions, io: CliIo): 
       }
       const code = await emitReport(report, opts, io, file);
       noteUnreachableResolvers(report, opts.resolver, io);
+      noteDnssec(report, io);
       return exitCodeOf([signals.code() ?? EXIT.ok, code]);
     });
   } finally {
@@ -233,6 +234,25 @@ function noteUnreachableResolvers(report: Report, given: readonly string[] | und
   io.stderr.write(
     `mxready: DNS could not be reached (${failure.code === 'dns-unreachable' ? 'no route' : 'connection refused'}); the resolvers in use are ${source}: ${sanitizeText(servers.join(', ') || 'none')}; give working ones with --resolver IP[:PORT]\n`,
   );
+}
+
+export /**
+ * DANE trusts the resolver's AD bit: one stderr line when a resolver is off
+ * loopback (the bit crossed a network), and one when no answer carried it
+ * (the resolver does not validate, or nothing is signed).
+ */
+function noteDnssec(report: Report, io: CliIo): void {
+  const dnssec = report.dnssec;
+  if (dnssec === undefined || report.depth.dane === false) return;
+  const answered = report.targets.some((t) => t.dns.dnssec !== undefined || t.mx.some((mx) => mx.dnssec !== undefined));
+  if (!answered) return;
+  if (!dnssec.loopbackOnly) {
+    const off = sanitizeText(dnssec.resolvers.join(', '));
+    io.stderr.write(`mxready: DNSSEC: the resolver's AD bit is trusted, and ${off} is not on loopback: a network between could forge it; for DANE, ask a validating resolver on this host\n`);
+  }
+  if (dnssec.authenticatedAnswers === 0) {
+    io.stderr.write('mxready: DNSSEC: no answer was authenticated (AD): the resolver does not validate, or nothing here is signed; DANE applies to no host\n');
+  }
 }
 
 export type ReportCliOptions = OutputOptions & PolicyOptions;

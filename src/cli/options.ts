@@ -64,6 +64,8 @@ export interface DepthOptions {
   enumerate?: boolean;
   legacyAcceptance?: boolean;
   legacyCheck: boolean;
+  /** Commander's --no-dane: false when given. */
+  dane: boolean;
   trace?: boolean;
 }
 
@@ -73,6 +75,7 @@ export function addDepthOptions(command: Command): Command {
     .option('--enumerate', 'also find every protocol version, cipher suite and key-exchange group each address accepts, and whether it enforces its own order')
     .option('--legacy-acceptance', 'after a TLS 1.2+ handshake, one more session offering only TLS 1.0/1.1, to see whether the server still accepts them (on with a policy that forbids them, e.g. strict)')
     .option('--no-legacy-check', 'when a server offers neither TLS 1.2 nor 1.3, do not make the second session that offers TLS 1.0/1.1')
+    .option('--no-dane', 'do not look up TLSA records (DANE, RFC 7672): no mx[].tlsa, no addresses[].dane')
     .option('--trace', "record each probe's dialogue, every session labelled: printed after the table, kept in the JSON as probe.transcript");
 }
 

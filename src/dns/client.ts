@@ -61,6 +61,13 @@ export function createDnsClient(options: DnsClientOptions): DnsClient {
   const cache = new Map<string, Promise<DnsResult>>();
   const active = new Set<Lookup>();
   let closed = false;
+  const counts = { answers: 0, authenticated: 0 };
+  const count = (result: DnsResult): void => {
+    const answered = result.ok || result.error.code === 'nxdomain';
+    if (!answered) return;
+    counts.answers += 1;
+    if (result.authenticated === true) counts.authenticated += 1;
+  };
 
   function query(name: string, type: QueryType): Promise<DnsResult> {
     return ask(normaliseName(name), type, false).then(async (result) => {
@@ -93,6 +100,7 @@ export function createDnsClient(options: DnsClientOptions): DnsClient {
     return new Promise<DnsResult>((resolve) => {
       const job = new Lookup({ name: qname, type, checkingDisabled }, config, (result) => {
         active.delete(job);
+        if (!checkingDisabled) count(result);
         resolve(result);
       });
       active.add(job);
@@ -105,7 +113,7 @@ export function createDnsClient(options: DnsClientOptions): DnsClient {
     for (const job of [...active]) job.abort();
   }
 
-  return { query, close };
+  return { query, close, stats: () => ({ ...counts }) };
 }
 
 interface ClientConfig {

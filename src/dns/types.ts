@@ -62,6 +62,8 @@ export interface DnsClient {
   query(name: string, type: QueryType): Promise<DnsResult>;
   /** Close every socket still open. */
   close(): void;
+  /** Answers received so far (NOERROR and NXDOMAIN), and how many carried AD. */
+  stats?(): { readonly answers: number; readonly authenticated: number };
 }
 
 export interface ResolvedHost {

@@ -14,6 +14,7 @@ import { DEFAULT_CHECKS, type Check, type CheckIo } from '../checks/registry.js'
 import { createDnsClient } from '../dns/client.js';
 import { createResolver } from '../dns/resolver.js';
 import type { DnsServerAddress, Resolver } from '../dns/types.js';
+import type { DnssecSummary } from '../model/dane.js';
 import { UsageError } from '../model/errors.js';
 import { SCHEMA_VERSION, type Report, type TargetReport } from '../model/report.js';
 import { TOOL } from '../model/version.js';
@@ -23,6 +24,7 @@ import { depthFor, PRESETS, type Policy } from '../policy/presets.js';
 import { assembleTarget, internalErrorTarget, notScannedTarget, type GatheredResults } from './assemble.js';
 import { DEFAULTS, phaseTimeouts, positive } from './defaults.js';
 import { gatherAddresses, gatherDomains, gatherMxHosts, mapLimited, type Results } from './gather.js';
+import { guardOf } from './guard.js';
 import { planScan, type PlannedTarget, type ResolvedTarget } from './plan.js';
 import { internalErrorTarget as internalErrorResolution, resolveTarget } from './resolve.js';
 import { systemResolvers } from './resolvers.js';
@@ -62,6 +64,8 @@ export interface ScanOptions {
   readonly implicitTls?: boolean;
   /** The legacy check: a second session offering TLS 1.0-1.1 when the first finds no common version (default true). */
   readonly legacyCheck?: boolean;
+  /** TLSA lookups for DANE (default true; --no-dane). */
+  readonly dane?: boolean;
   /** One more session offering only TLS 1.0-1.1 after a TLS 1.2+ handshake; on whatever this says when the policy forbids legacy protocols. */
   readonly legacyAcceptance?: boolean;
   /** A client certificate (PEM texts) presented in every handshake, for relays that authenticate the sender by certificate. */
@@ -115,6 +119,12 @@ function graceSignal(stop: AbortSignal | undefined, graceMs: number): { cut: Abo
       stop.removeEventListener('abort', onStop);
     },
   };
+}
+
+/** Whose AD bit the scan trusted: the resolvers, whether all are on loopback, and the answers that carried it. */
+function dnssecSummary(servers: readonly DnsServerAddress[], authenticatedAnswers: number): DnssecSummary {
+  const label = (s: DnsServerAddress): string => (isIP(s.host) === 6 ? `[${s.host}]:${s.port}` : `${s.host}:${s.port}`);
+  return { resolvers: servers.map(label), loopbackOnly: servers.every((s) => guardOf(s.host)?.label.startsWith('loopback') === true), authenticatedAnswers };
 }
 
 /** Whether any address of the target was cut short by an interrupt. */
@@ -211,6 +221,8 @@ export async function scan(inputs: readonly string[], options: ScanOptions = {},
         return internalErrorTarget(planned.input, planned.domain, planned.kind, bug);
       }
     });
+    const servers = options.resolvers ?? systemResolvers();
+    const dnssec = dnsClient === null ? undefined : dnssecSummary(servers, dnsClient.stats?.().authenticated ?? 0);
     return {
       schemaVersion: SCHEMA_VERSION,
       tool: { name: TOOL.name, version: TOOL.version },
@@ -218,6 +230,7 @@ export async function scan(inputs: readonly string[], options: ScanOptions = {},
       finishedAt: now().toISOString(),
       policy,
       depth,
+      ...(dnssec ? { dnssec } : {}),
       targets: reports,
       summary: summarize(reports),
     };
