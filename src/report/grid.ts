@@ -51,6 +51,8 @@ function certificateCell(address: AddressReport, paint: Paint): string {
   if (!cert) return parts.join('\n');
   if (parts.length === 0) parts.push(paint.ok('valid'));
   parts.push(paint.dim(`${cert.keyType} ${cert.keyBits ?? '?'}, ${cert.daysRemaining}d`));
+  // The DANE verdict stored for this address (RFC 7672), when DANE applies here.
+  if (address.dane) parts.push(address.dane.status === 'valid' ? paint.ok('DANE valid') : paint.warn(`DANE ${address.dane.status}`));
   return parts.join('\n');
 }
 

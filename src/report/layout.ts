@@ -60,21 +60,36 @@ export function displayWidth(text: string): number {
   return width;
 }
 
-/** Splits a word longer than `width` into pieces of at most `width` columns, grapheme by grapheme. */
+/** Characters after which a long word breaks best (a finding id, a host name, a path). */
+const BREAK_AFTER = new Set(['.', '-', '_', '/', ':', ',']);
+
+/**
+ * Splits a word longer than `width` into pieces of at most `width` columns:
+ * after the last '.', '-', '_', '/', ':' or ',' that fits, when there is one in
+ * the piece's second half, else grapheme by grapheme.
+ */
 function breakWord(word: string, width: number): string[] {
   const pieces: string[] = [];
-  let piece = '';
+  let piece: [string, number][] = [];
   let used = 0;
-  for (const [segment, w] of graphemes(word)) {
-    if (used + w > width && piece !== '') {
-      pieces.push(piece);
-      piece = '';
-      used = 0;
+  const flush = (): void => {
+    let cut = piece.length;
+    for (let i = piece.length - 1; i >= Math.ceil(piece.length / 2); i -= 1) {
+      if (BREAK_AFTER.has(piece[i]?.[0] ?? '')) {
+        cut = i + 1;
+        break;
+      }
     }
-    piece += segment;
+    pieces.push(piece.slice(0, cut).map(([g]) => g).join(''));
+    piece = piece.slice(cut);
+    used = piece.reduce((n, [, w]) => n + w, 0);
+  };
+  for (const [segment, w] of graphemes(word)) {
+    while (used + w > width && piece.length > 0) flush();
+    piece.push([segment, w]);
     used += w;
   }
-  if (piece !== '') pieces.push(piece);
+  if (piece.length > 0) pieces.push(piece.map(([g]) => g).join(''));
   return pieces;
 }
 

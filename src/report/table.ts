@@ -18,7 +18,7 @@
 import type { AddressReport, Finding, MxReport, Report, TargetReport } from '../model/report.js';
 import type { Format } from './catalog.js';
 import { renderGridPieces } from './grid.js';
-import { columnWidths, grid, hanging, MIN_WIDTH, wrap, type Column } from './layout.js';
+import { columnWidths, displayWidth, grid, hanging, MIN_WIDTH, wrap, type Column } from './layout.js';
 import { traceLines } from './trace.js';
 import { byMark, delivery, deliveryPaint, inert, paints, summaryRows, VERDICT, verdictPaint, type Paint } from './text.js';
 
@@ -50,33 +50,69 @@ function firstGap(target: TargetReport): { text: string; gap: boolean } {
   return { text: '—', gap: false };
 }
 
+/**
+ * The DANE column: what DANE senders meet at the destination, from the verdicts
+ * stored per address (`dane`) and the TLSA lookups on its MX entries: "bogus"
+ * when a lookup failed, else "mismatch", "no-tls", "indet." or "valid" (the
+ * worst of its addresses), "—" where DANE does not apply.
+ */
+function daneSummary(target: TargetReport): string {
+  if (target.mx.some((m) => m.tlsa?.status === 'bogus' || m.tlsa?.status === 'lookup-failed')) return 'bogus';
+  const statuses = target.mx.flatMap((m) => m.addresses.flatMap((a) => (a.dane ? [a.dane.status] : [])));
+  for (const status of ['mismatch', 'no-tls', 'indeterminate', 'valid'] as const) if (statuses.includes(status)) return status === 'indeterminate' ? 'indet.' : status;
+  return '—';
+}
+
+/** The paint of DANE text: by the worst dane.* finding stored (fail: gap, warn: warn), else ok; nothing to paint without DANE. */
+function danePaint(paint: Paint, findings: readonly Finding[], text: string): (s: string) => string {
+  if (text === '—') return (s) => s;
+  const dane = findings.filter((f) => f.id.startsWith('dane.') && f.id !== 'dane.valid');
+  if (dane.some((f) => f.severity === 'fail')) return paint.gap;
+  if (dane.some((f) => f.severity === 'warn')) return paint.warn;
+  return paint.ok;
+}
+
 function destination(target: TargetReport): string {
   return target.input === target.domain ? inert(target.domain) : `${inert(target.domain)} (${inert(target.input)})`;
 }
 
-const COLUMNS: readonly Column[] = [
-  { header: 'VERDICT', width: 7 },
-  { header: 'DELIVERY', width: 8 },
-  { header: 'DESTINATION', flex: 3 },
-  { header: 'MX/ADDR', width: 7 },
-  { header: 'TLS', width: 7 },
-  { header: 'FIRST GAP', flex: 2 },
+/** A column of the destination rows: its header, fixed width (else it shares what is left), cell text and paint. */
+interface DestinationColumn extends Column {
+  readonly cell: (t: TargetReport) => string;
+  readonly paint?: (paint: Paint, t: TargetReport) => (line: string) => string;
+}
+
+const DESTINATION_COLUMNS: readonly DestinationColumn[] = [
+  { header: 'VERDICT', width: 7, cell: (t) => VERDICT[t.status], paint: (p, t) => verdictPaint(p, t.status) },
+  { header: 'DELIVERY', width: 8, cell: (t) => delivery(t), paint: (p, t) => deliveryPaint(p, delivery(t)) },
+  { header: 'DESTINATION', flex: 1, cell: destination },
+  { header: 'MX/IP', width: 5, cell: (t) => `${t.mx.length}/${t.mx.reduce((n, m) => n + m.addresses.length, 0)}` },
+  { header: 'TLS', width: 7, cell: lowestProtocol },
+  { header: 'DANE', width: 8, cell: daneSummary, paint: (p, t) => danePaint(p, t.findings, daneSummary(t)) },
+  { header: 'FIRST GAP', flex: 1, cell: (t) => firstGap(t).text, paint: (p, t) => (firstGap(t).gap ? p.gap : (s) => s) },
 ];
 
+/**
+ * One row per destination. The DANE column shows only when DANE applies to a
+ * destination of the report. The destination gets the room its longest name
+ * needs, up to three fifths of what the fixed columns leave; the first gap the rest.
+ */
 function destinationRows(report: Report, width: number, paint: Paint): string[] {
-  const widths = columnWidths(COLUMNS, width, GAP);
-  const rows = report.targets.map((t) => {
-    const addresses = t.mx.reduce((n, m) => n + m.addresses.length, 0);
-    return [VERDICT[t.status], delivery(t), destination(t), `${t.mx.length}/${addresses}`, lowestProtocol(t), firstGap(t).text];
-  });
-  const header = grid([COLUMNS.map((c) => c.header)], widths, GAP, (_r, _c, line) => paint.bold(line));
-  const body = grid(rows, widths, GAP, (r, c, line) => {
+  const withDane = report.targets.some((t) => daneSummary(t) !== '—');
+  const columns = DESTINATION_COLUMNS.filter((c) => withDane || c.header !== 'DANE');
+  const cells = report.targets.map((t) => columns.map((c) => c.cell(t)));
+  const fixed = columns.reduce((n, c) => n + (c.width ?? 0), 0) + GAP * (columns.length - 1);
+  const left = Math.max(16, width - fixed);
+  const at = columns.findIndex((c) => c.header === 'DESTINATION');
+  const needed = Math.max(11, ...cells.map((row) => displayWidth(row[at] ?? '')));
+  const destinationWidth = Math.max(8, Math.min(needed, Math.floor((left * 3) / 5)));
+  const sized = columns.map((c) => (c.header === 'DESTINATION' ? { header: c.header, width: destinationWidth } : c));
+  const widths = columnWidths(sized, width, GAP);
+  const header = grid([columns.map((c) => c.header)], widths, GAP, (_r, _c, line) => paint.bold(line));
+  const body = grid(cells, widths, GAP, (r, c, line) => {
     const target = report.targets[r];
-    if (!target) return line;
-    if (c === 0) return verdictPaint(paint, target.status)(line);
-    if (c === 1) return deliveryPaint(paint, delivery(target))(line);
-    if (c === 5) return firstGap(target).gap ? paint.gap(line) : line;
-    return line;
+    const column = columns[c];
+    return target && column?.paint ? column.paint(paint, target)(line) : line;
   });
   return [...header, ...body];
 }
@@ -126,6 +162,13 @@ function addressBlock(target: TargetReport, mx: MxReport, address: AddressReport
     lines.push(...factLines('tls', text, width, byMark(paint, assessment.protocol ?? 'ok')));
   } else if (NO_TLS[probe.status] !== undefined) {
     lines.push(...factLines('tls', NO_TLS[probe.status] ?? '', width, assessment.outcome === 'gap' ? paint.gap : paint.warn));
+  }
+  const dane = address.dane;
+  if (dane) {
+    const m = dane.matched;
+    const text = m ? `${dane.status}: TLSA ${m.usage} ${m.selector} ${m.matchingType} matched at depth ${m.depth}` : `${dane.status} (TLSA at ${inert(mx.tlsa?.name ?? '')})`;
+    const own = target.findings.filter((f) => f.ip === address.ip && f.port === address.port && f.host === mx.host);
+    lines.push(...factLines('dane', text, width, danePaint(paint, own, text)));
   }
   const cert = probe.certificate;
   const marks = assessment.certificate;
