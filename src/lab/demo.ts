@@ -1,8 +1,13 @@
 /**
  * The offline demo: a zone under mxready.test whose MX hosts show every kind of
  * gap, served by the lab on loopback. Certificates are made at start-up by a
- * demo CA that the scan is told to trust (--ca-file in a real run).
+ * demo CA that the scan is told to trust (--ca-file in a real run). The lab's
+ * DNS server plays a validating resolver: mxready.test is DNSSEC-secure, with
+ * an unsigned child (the TLSA records of mx.dane-insecure) and a bogus one
+ * (bogus.mxready.test); DANE's TLSA records are computed from the keys made at
+ * start-up.
  */
+import { createHash, X509Certificate } from 'node:crypto';
 import type { ScanOptions } from '../scan/scan.js';
 import { createCa, createSelfSigned, type LabCa } from './certs.js';
 import type { LabZoneRecord } from './dns-server.js';
@@ -108,6 +113,19 @@ const HOSTS: readonly DemoHost[] = [
     build: async (ca, host) =>
       starttlsServer(host, await ca.issue({ commonName: host, dnsNames: [host] }), {}, { ehloAfterTlsReply: '421 4.7.1 Client certificate required' }),
   },
+  // DANE (RFC 7672): the TLSA records for these hosts are computed from their certificates (daneRecords).
+  { label: 'mx.dane-ok', ip: '127.0.0.12', build: async (ca, host) => starttlsServer(host, await ca.issue({ commonName: host, dnsNames: [host] })) },
+  { label: 'mx.dane-bad', ip: '127.0.0.13', build: async (ca, host) => starttlsServer(host, await ca.issue({ commonName: host, dnsNames: [host] })) },
+  {
+    label: 'mx.dane-ta',
+    ip: '127.0.0.14',
+    // The demo CA is the trust anchor (2 0 1): the server sends it after the leaf, as RFC 7672 §3.1.2 asks.
+    build: async (ca, host) => {
+      const leaf = await ca.issue({ commonName: host, dnsNames: [host] });
+      return starttlsServer(host, { keyPem: leaf.keyPem, chainPem: `${leaf.chainPem}${ca.certPem}` });
+    },
+  },
+  { label: 'mx.dane-insecure', ip: '127.0.0.15', build: async (ca, host) => starttlsServer(host, await ca.issue({ commonName: host, dnsNames: [host] })) },
 ];
 
 /** The demo's domains: [domain label, MX records as [preference, MX label]]. */
@@ -123,7 +141,47 @@ const DOMAINS: readonly [string, readonly (readonly [number, string])[]][] = [
   ['wrongname', [[10, 'mx.wrongname']]],
   ['clientcert', [[10, 'mx.clientcert']]],
   ['backup', [[20, 'mx.plaintext'], [10, 'mx.modern']]],
+  ['dane-ok', [[10, 'mx.dane-ok']]],
+  ['dane-bad', [[10, 'mx.dane-bad']]],
+  ['dane-ta', [[10, 'mx.dane-ta']]],
+  ['dane-insecure', [[10, 'mx.dane-insecure']]],
 ];
+
+/** The demo zone's DNSSEC, as the lab's validating resolver reports it. */
+const DNSSEC = {
+  [DEMO_ZONE]: 'secure',
+  // An unsigned child holding mx.dane-insecure's TLSA records: they exist, and senders ignore them.
+  [`_tcp.${name('mx.dane-insecure')}`]: 'insecure',
+  // A child whose signatures do not validate: its MX lookup is bogus.
+  [name('bogus')]: 'bogus',
+} as const;
+
+const sha256 = (bytes: Buffer): Buffer => createHash('sha256').update(bytes).digest();
+
+/** The DER of the first certificate in a PEM chain. */
+function firstDer(pem: string): Buffer {
+  return new X509Certificate(pem).raw;
+}
+
+/** The TLSA records of the DANE demo hosts at the lab's port. */
+function daneRecords(port: number, certs: ReadonlyMap<string, string>, caPem: string): LabZoneRecord[] {
+  const tlsa = (label: string, usage: number, selector: number, matchingType: number, certificate: Buffer): LabZoneRecord => ({
+    name: `_${port}._tcp.${name(label)}`,
+    type: 'TLSA',
+    data: { usage, selector, matchingType, certificate },
+  });
+  const spkiOf = (label: string): Buffer => new X509Certificate(certs.get(label) ?? '').publicKey.export({ type: 'spki', format: 'der' });
+  return [
+    // 3 1 1: the leaf's key, as most DANE domains publish.
+    tlsa('mx.dane-ok', 3, 1, 1, sha256(spkiOf('mx.dane-ok'))),
+    // 3 1 1 for a key the server does not have (a key rolled without the record).
+    tlsa('mx.dane-bad', 3, 1, 1, sha256(spkiOf('mx.dane-ok'))),
+    // 2 0 1: the demo CA's certificate, which the server sends after its leaf.
+    tlsa('mx.dane-ta', 2, 0, 1, sha256(firstDer(caPem))),
+    // 3 1 1 in the unsigned child zone: ignored.
+    tlsa('mx.dane-insecure', 3, 1, 1, sha256(spkiOf('mx.dane-insecure'))),
+  ];
+}
 
 function zoneRecords(): LabZoneRecord[] {
   const records: LabZoneRecord[] = [];
@@ -133,6 +191,7 @@ function zoneRecords(): LabZoneRecord[] {
   }
   records.push({ name: name('nullmx'), type: 'MX', data: { preference: 0, exchange: '.' } });
   records.push({ name: name('nomx'), type: 'A', data: '127.0.0.2' });
+  records.push({ name: name('bogus'), type: 'MX', data: { preference: 10, exchange: name('mx.modern') } });
   return records;
 }
 
@@ -141,12 +200,14 @@ export const DEMO_TARGETS: readonly string[] = [
   name('nomx'),
   name('nullmx'),
   name('missing'),
+  name('bogus'),
 ];
 
 export async function startDemoLab(): Promise<DemoLab> {
   const ca = await createCa({ commonName: 'mxready demo CA' });
   const servers = await Promise.all(HOSTS.map(async (host) => ({ ip: host.ip, ...(await host.build(ca, name(host.label))) })));
-  const lab = await startLab({ servers, records: zoneRecords() });
+  const certs = new Map(HOSTS.map((host, i) => [host.label, String(servers[i]?.tls?.cert ?? '')]));
+  const lab = await startLab({ servers, records: (port) => [...zoneRecords(), ...daneRecords(port, certs, ca.certPem)], dnssec: DNSSEC });
   return {
     targets: DEMO_TARGETS,
     lab,

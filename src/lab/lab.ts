@@ -4,7 +4,7 @@
  * every address, as port 25 is in the real world). Used by `mxready demo`, the
  * tests and the benchmark. Linux routes all of 127.0.0.0/8 to loopback.
  */
-import { startDnsServer, type LabDnsServer, type LabZoneRecord } from './dns-server.js';
+import { startDnsServer, type LabDnsServer, type LabZoneRecord, type LabZoneSecurity } from './dns-server.js';
 import { startSmtpServer, type LabSmtpOptions, type LabSmtpServer } from './smtp-server.js';
 
 export interface LabServerSpec extends Omit<LabSmtpOptions, 'host' | 'port'> {
@@ -14,7 +14,10 @@ export interface LabServerSpec extends Omit<LabSmtpOptions, 'host' | 'port'> {
 
 export interface LabSpec {
   readonly servers: readonly LabServerSpec[];
-  readonly records: readonly LabZoneRecord[];
+  /** The zone, or a function of the SMTP port (TLSA owner names carry it: _PORT._tcp.HOST). */
+  readonly records: readonly LabZoneRecord[] | ((port: number) => readonly LabZoneRecord[]);
+  /** DNSSEC state by zone apex, as the lab's validating resolver reports it (src/lab/dns-server.ts). */
+  readonly dnssec?: Readonly<Record<string, LabZoneSecurity>>;
 }
 
 export interface RunningLab {
@@ -55,9 +58,10 @@ async function startSmtpServers(specs: readonly LabServerSpec[]): Promise<{ port
 }
 
 export async function startLab(spec: LabSpec): Promise<RunningLab> {
-  const dns = await startDnsServer({ records: spec.records });
+  const { port, servers } = await startSmtpServers(spec.servers);
   try {
-    const { port, servers } = await startSmtpServers(spec.servers);
+    const records = typeof spec.records === 'function' ? spec.records(port) : spec.records;
+    const dns = await startDnsServer({ records, ...(spec.dnssec ? { dnssec: spec.dnssec } : {}) });
     return {
       port,
       dns,
@@ -67,7 +71,7 @@ export async function startLab(spec: LabSpec): Promise<RunningLab> {
       },
     };
   } catch (error) {
-    await dns.close();
+    await closeAll(servers);
     throw error;
   }
 }

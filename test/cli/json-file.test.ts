@@ -13,6 +13,7 @@ import { chmodSync, createReadStream, lstatSync, mkdirSync, mkdtempSync, readdir
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ReportFile } from '../../src/cli/report-file.js';
+import { DEMO_TARGETS } from '../../src/lab/demo.js';
 import type { Report } from '../../src/model/report.js';
 import { runCli } from '../helpers/cli.js';
 
@@ -111,7 +112,7 @@ describe('--json PATH', { concurrency: 4 }, () => {
       assert.deepEqual(lines, [`mxready: cannot write --json /dev/full: no space left on the device; the JSON report ${format === 'json' ? 'is on stdout' : 'follows on stdout'}`]);
       const reports = format === 'json' ? [JSON.parse(run.stdout) as Report] : reportsIn(run.stdout);
       assert.equal(reports.length, 1);
-      assert.equal(reports[0]?.summary.targets, 14);
+      assert.equal(reports[0]?.summary.targets, DEMO_TARGETS.length);
     });
   }
 
@@ -127,7 +128,7 @@ describe('--json PATH', { concurrency: 4 }, () => {
     assert.equal(run.code, 1, run.stderr);
     assert.ok(lstatSync(link).isSymbolicLink(), 'the link is still a link');
     assert.equal(readlinkSync(link), join('real', 'r.json'));
-    assert.equal((JSON.parse(readFileSync(join(real, 'r.json'), 'utf8')) as Report).summary.targets, 14);
+    assert.equal((JSON.parse(readFileSync(join(real, 'r.json'), 'utf8')) as Report).summary.targets, DEMO_TARGETS.length);
     assert.equal(statSync(join(real, 'r.json')).mode & 0o777, 0o640);
     assert.deepEqual(leftovers(real), []);
     assert.deepEqual(leftovers(here), []);
@@ -186,7 +187,7 @@ describe('--json PATH', { concurrency: 4 }, () => {
     writeFileSync(path, 'x'.repeat(100_000));
     const run = await runCli(['report', saved, '--json', path]);
     assert.equal(run.code, 1, run.stderr);
-    assert.equal((JSON.parse(readFileSync(path, 'utf8')) as Report).summary.targets, 14);
+    assert.equal((JSON.parse(readFileSync(path, 'utf8')) as Report).summary.targets, DEMO_TARGETS.length);
     assert.deepEqual(readdirSync(here), ['existing.json']);
   });
 });

@@ -23,7 +23,7 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 
 /** What a judgement decides, with what differs between two demo runs masked (ports, times, the resolver's address). */
 function verdicts(report: Report): unknown {
-  const port = (text: string) => text.replace(/\]:\d+/g, ']:PORT').replace(/from 127\.0\.0\.1:\d+/g, 'from DNS');
+  const port = (text: string) => text.replace(/\]:\d+/g, ']:PORT').replace(/from 127\.0\.0\.1:\d+/g, 'from DNS').replace(/^127\.0\.0\.1:\d+ answered/, 'DNS answered').replace(/_\d+\._tcp\./g, '_PORT._tcp.');
   return {
     policy: report.policy,
     summary: report.summary,
@@ -34,6 +34,7 @@ function verdicts(report: Report): unknown {
       deliverable: t.deliverable,
       findings: t.findings.map((f) => ({ ...f, port: 0, message: port(f.message) })),
       assessments: t.mx.map((m) => m.addresses.map((a) => a.assessment)),
+      dane: t.mx.map((m) => m.addresses.map((a) => a.dane)),
     })),
   };
 }
