@@ -12,6 +12,7 @@ import {
   type LabDnsBehaviour,
   type LabDnsServer,
   type LabZoneRecord,
+  type LabZoneSecurity,
 } from '../../src/lab/dns-server.js';
 
 /** Every test's wall-clock budget: nothing here should come close. */
@@ -24,6 +25,8 @@ export interface LabSetup {
 
 export interface LabOptions {
   readonly behaviour?: LabDnsBehaviour;
+  /** DNSSEC state by zone apex (the lab plays a validating resolver). */
+  readonly dnssec?: Readonly<Record<string, LabZoneSecurity>>;
   readonly host?: string;
   readonly chaseCnames?: boolean;
   readonly client?: Partial<Omit<DnsClientOptions, 'servers'>>;
@@ -43,6 +46,7 @@ export async function startLab(t: TestContext, records: readonly LabZoneRecord[]
     ...(options.host !== undefined ? { host: options.host } : {}),
     ...(options.behaviour !== undefined ? { behaviour: options.behaviour } : {}),
     ...(options.chaseCnames !== undefined ? { chaseCnames: options.chaseCnames } : {}),
+    ...(options.dnssec !== undefined ? { dnssec: options.dnssec } : {}),
   });
   t.after(() => server.close());
   return server;
