@@ -2,9 +2,11 @@
 # Sourced by setup.sh, teardown.sh and run.sh; it defines things and runs nothing.
 #
 # Everything the tier starts binds to 127.0.0.0/8 only:
-#   127.0.53.1:53        nsd, authoritative for the zone interop.test
+#   127.0.53.1:53        nsd, authoritative for the zone interop.test (DNSSEC-signed) and its children
+#   127.0.53.2:53        Unbound, a validating resolver for interop.test (its DS as trust anchor)
 #   127.0.25.11 .. .27   Postfix, one smtpd (or postscreen) service per address (port 25),
 #   [::1]:25             and one on IPv6 loopback (pf-dual)
+#   127.0.25.41 .. .46   Postfix hosts with TLSA records (DANE)
 #   127.0.25.31 .. .39   Exim (unpacked beside Postfix), one daemon on all its addresses
 # test/interop/README.md describes each host and what mxready should make of it.
 
@@ -17,6 +19,8 @@ INTEROP_MARKER="$INTEROP_STATE/.mxready-interop"
 INTEROP_ZONE="interop.test"
 INTEROP_DNS_ADDR="127.0.53.1"
 INTEROP_DNS_PORT="53"
+# Unbound, validating (port 53: resolv.conf, which posttls-finger reads, cannot name a port).
+INTEROP_VALIDATOR_ADDR="127.0.53.2"
 # The one IPv6 address of the tier (a "special ipv6" Postfix host listens there too).
 INTEROP_IPV6_ADDR="::1"
 
@@ -61,6 +65,28 @@ INTEROP_POSTFIX_HOSTS=(
   "pf-nocipher    127.0.25.25   pf-nocipher   >=TLSv1.2,<=TLSv1.2    default  camellia"
   "pf-dual        127.0.25.26   pf-dual       >=TLSv1.2              default  ipv6"
   "pf-reject      127.0.25.27   pf-reject     >=TLSv1.2              default  reject"
+  # DANE (RFC 7672): the TLSA records each one gets are in INTEROP_DANE below.
+  "pf-dane-ee     127.0.25.41   pf-dane-ee    >=TLSv1.2              default  -"
+  "pf-dane-bad    127.0.25.42   pf-dane-bad   >=TLSv1.2              default  -"
+  "pf-dane-ta     127.0.25.43   pf-dane-ta    >=TLSv1.2              default  -"
+  "pf-dane-pkix   127.0.25.44   pf-dane-pkix  >=TLSv1.2              default  -"
+  "pf-dane-insecure 127.0.25.45 pf-dane-insecure >=TLSv1.2           default  -"
+  "pf-dane-bogus  127.0.25.46   pf-dane-bogus >=TLSv1.2              default  -"
+)
+
+# The TLSA records of the DANE hosts, at _25._tcp.NAME.mx.interop.test:
+#   host, then "USAGE SELECTOR MATCHING OF" records ("OF": leaf = the host's own certificate,
+#   issuing = the issuing CA it sends after its leaf, stale = a key it does not have), and
+#   where the records live: "signed" (the signed zone) or "unsigned" (an unsigned child zone
+#   _tcp.NAME.mx.interop.test, delegated without DS: the host's address is secure, its TLSA not).
+# pf-dane-bogus has none: its name in the bogus child zone (mx.bogus.interop.test) fails
+# validation, and so does the domain bogus.interop.test.
+INTEROP_DANE=(
+  "pf-dane-ee        signed    3-1-1-leaf"
+  "pf-dane-bad       signed    3-1-1-stale"
+  "pf-dane-ta        signed    2-0-1-issuing"
+  "pf-dane-pkix      signed    1-1-1-leaf"
+  "pf-dane-insecure  unsigned  3-1-1-leaf"
 )
 
 # The Exim hosts: name, address, certificate, GnuTLS priority string, special.

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # test/interop/setup.sh — installs, configures and starts the interop tier's real servers:
-# nsd (authoritative DNS), Postfix and Exim, all on loopback addresses only.
+# nsd (authoritative DNS, a DNSSEC-signed zone), Unbound (a validating resolver), Postfix
+# and Exim, all on loopback addresses only.
 #
 #   bash test/interop/setup.sh        (as root, on Debian 12)
 #
@@ -36,8 +37,8 @@ touch "$INTEROP_MARKER"
 find "$INTEROP_STATE" -mindepth 1 -maxdepth 1 ! -name exim-pkg ! -name "$(basename "$INTEROP_MARKER")" -exec rm -rf {} +
 
 # ---------------------------------------------------------------------------
-# 1. Packages. Postfix, nsd, dig and openssl from Debian; Exim downloaded and unpacked
-#    beside Postfix (exim4-daemon-light and postfix conflict as packages).
+# 1. Packages. Postfix, nsd, Unbound, ldns's tools, dig and openssl from Debian; Exim
+#    downloaded and unpacked beside Postfix (exim4-daemon-light and postfix conflict as packages).
 
 APT_UPDATED=no
 apt_update_once() {
@@ -50,8 +51,9 @@ apt_update_once() {
 }
 
 # What the tier needs from Debian (iproute2 for ss and ip; dnsutils for dig; nmap for its
-# ssl-enum-ciphers script, the second opinion on --enumerate).
-PACKAGES=(postfix nsd dnsutils openssl ca-certificates iproute2 nmap)
+# ssl-enum-ciphers script, the second opinion on --enumerate; unbound validates DNSSEC;
+# ldnsutils signs the zone; util-linux's unshare gives posttls-finger its own resolv.conf).
+PACKAGES=(postfix nsd dnsutils openssl ca-certificates iproute2 nmap unbound ldnsutils util-linux)
 missing=()
 for pkg in "${PACKAGES[@]}"; do
   status="$(dpkg-query -W -f='${db:Status-Status}' "$pkg" 2>/dev/null || true)"
@@ -82,7 +84,8 @@ if [ "${#missing[@]}" -gt 0 ]; then
     >"$INTEROP_STATE/apt-install.log" 2>&1 ||
     { tail -40 "$INTEROP_STATE/apt-install.log" >&2; die "apt-get install ${missing[*]} failed"; }
 fi
-for tool in postfix postconf nsd nsd-checkconf nsd-checkzone dig openssl ss nmap; do
+for tool in postfix postconf posttls-finger nsd nsd-checkconf nsd-checkzone dig openssl ss nmap \
+  unbound unbound-checkconf ldns-keygen ldns-signzone ldns-key2ds unshare; do
   command -v "$tool" >/dev/null || die "$tool is missing after the install"
 done
 
@@ -135,6 +138,8 @@ lo6="$(ip -6 addr show dev lo 2>/dev/null || true)"
 busy=()
 is_listening "$INTEROP_DNS_ADDR" "$INTEROP_DNS_PORT" udp && busy+=("$INTEROP_DNS_ADDR:$INTEROP_DNS_PORT/udp")
 is_listening "$INTEROP_DNS_ADDR" "$INTEROP_DNS_PORT" tcp && busy+=("$INTEROP_DNS_ADDR:$INTEROP_DNS_PORT/tcp")
+is_listening "$INTEROP_VALIDATOR_ADDR" 53 udp && busy+=("$INTEROP_VALIDATOR_ADDR:53/udp")
+is_listening "$INTEROP_VALIDATOR_ADDR" 53 tcp && busy+=("$INTEROP_VALIDATOR_ADDR:53/tcp")
 for line in "${INTEROP_POSTFIX_HOSTS[@]}" "${INTEROP_EXIM_HOSTS[@]}"; do
   read -r _ addr _ <<<"$line"
   is_listening "$addr" 25 tcp && busy+=("$addr:25")
@@ -311,6 +316,15 @@ leaf pf-nocipher rsa:2048 "/O=mxready interop/CN=pf-nocipher.$MX" "DNS:pf-nociph
 leaf pf-dual rsa:2048 "/O=mxready interop/CN=pf-dual.$MX" "DNS:pf-dual.$MX" "$VALID_FROM" "$VALID_UNTIL"
 leaf pf-reject rsa:2048 "/O=mxready interop/CN=pf-reject.$MX" "DNS:pf-reject.$MX" "$VALID_FROM" "$VALID_UNTIL"
 leaf pf-chain rsa:2048 "/O=mxready interop/CN=pf-chain.$MX" "DNS:pf-chain.$MX" "$VALID_FROM" "$VALID_UNTIL" nochain
+# The DANE hosts (RSA and ECDSA leaves, each sent with the issuing CA), and the certificate
+# pf-dane-bad had before its key changed: its TLSA record still names that one.
+leaf pf-dane-ee rsa:2048 "/O=mxready interop/OU=DANE/CN=pf-dane-ee.$MX" "DNS:pf-dane-ee.$MX" "$VALID_FROM" "$VALID_UNTIL"
+leaf pf-dane-bad rsa:2048 "/O=mxready interop/OU=DANE/CN=pf-dane-bad.$MX" "DNS:pf-dane-bad.$MX" "$VALID_FROM" "$VALID_UNTIL"
+leaf pf-dane-bad-stale rsa:2048 "/O=mxready interop/OU=DANE/CN=pf-dane-bad.$MX" "DNS:pf-dane-bad.$MX" "$VALID_FROM" "$VALID_UNTIL"
+leaf pf-dane-ta ec:P-256 "/O=mxready interop/OU=DANE/CN=pf-dane-ta.$MX" "DNS:pf-dane-ta.$MX" "$VALID_FROM" "$VALID_UNTIL"
+leaf pf-dane-pkix ec:P-256 "/O=mxready interop/OU=DANE/CN=pf-dane-pkix.$MX" "DNS:pf-dane-pkix.$MX" "$VALID_FROM" "$VALID_UNTIL"
+leaf pf-dane-insecure rsa:2048 "/O=mxready interop/OU=DANE/CN=pf-dane-insecure.$MX" "DNS:pf-dane-insecure.$MX" "$VALID_FROM" "$VALID_UNTIL"
+leaf pf-dane-bogus rsa:2048 "/O=mxready interop/OU=DANE/CN=mx.bogus.$Z" "DNS:mx.bogus.$Z, DNS:pf-dane-bogus.$MX" "$VALID_FROM" "$VALID_UNTIL"
 # Self-signed, CN only (no SAN), as quick self-made server certificates often are.
 newkey "$PKI/pf-selfsigned.key" rsa:2048
 openssl req -new -x509 -config "$OSSL_CNF" -key "$PKI/pf-selfsigned.key" -days 365 -sha256 \
@@ -329,7 +343,8 @@ chmod 640 "$PKI"/*.key
 chgrp "$INTEROP_EXIM_USER" "$PKI"/ex-*.key # Exim reads its keys after dropping root
 
 # ---------------------------------------------------------------------------
-# 3. DNS: nsd, authoritative for interop.test, on 127.0.53.1:53 (UDP and TCP).
+# 3. DNS: nsd, authoritative for interop.test (signed) and its child zones, on
+#    127.0.53.1:53 (UDP and TCP); Unbound, validating, on 127.0.53.2:53.
 
 NSD="$INTEROP_STATE/nsd"
 mkdir -p "$NSD"
@@ -379,6 +394,94 @@ partial           MX    20 ex-modern.mx.$Z.
 EOF
 } >"$NSD/$Z.zone"
 
+# DNSSEC: ECDSA P-256 keys (a KSK and a ZSK per signed zone), made by ldns-keygen in $KEYS.
+KEYS="$NSD/keys"
+mkdir -p "$KEYS"
+# newzonekey ZONE [ksk]: makes a key; prints its base name (Kzone.+013+tag) with its folder.
+newzonekey() {
+  local base
+  base="$(cd "$KEYS" && ldns-keygen -a ECDSAP256SHA256 ${2:+-k} "$1")" || die "ldns-keygen failed for $1"
+  printf '%s/%s' "$KEYS" "$base"
+}
+# ds KEY: the DS record (SHA-256) of a key, one line.
+ds() { ldns-key2ds -n -2 "$1.key" | tr -s ' \t' ' '; }
+# signzone ZONE FILE KSK ZSK: FILE.signed, NSEC, signatures valid from a day ago for 30 days.
+signzone() {
+  ldns-signzone -i "$(date -u -d '-1 day' +%Y%m%d%H%M%S)" -e "$(date -u -d '+30 days' +%Y%m%d%H%M%S)" \
+    -o "$1" -f "$2.signed" "$2" "$4" "$3" >"$NSD/sign.log" 2>&1 || { cat "$NSD/sign.log" >&2; die "ldns-signzone failed for $1"; }
+}
+# tlsa_data SELECTOR MATCHING CERT: a TLSA record's association data (RFC 6698 §2.1), hex.
+tlsa_data() {
+  if [ "$1" = 0 ]; then
+    openssl x509 -in "$3" -outform DER
+  else
+    openssl x509 -in "$3" -noout -pubkey | openssl pkey -pubin -outform DER
+  fi >"$NSD/tlsa.der"
+  case "$2" in
+    0) od -An -v -tx1 "$NSD/tlsa.der" | tr -d ' \n' ;;
+    1) sha256sum "$NSD/tlsa.der" | cut -d' ' -f1 ;;
+    2) sha512sum "$NSD/tlsa.der" | cut -d' ' -f1 ;;
+  esac
+}
+
+# The DANE hosts' TLSA records: in the signed zone, or in an unsigned child zone
+# _tcp.NAME.mx.$Z (delegated without DS).
+CHILD_ZONES=()
+printf '\n; DANE (RFC 7672): TLSA records at _25._tcp.HOST (README.md lists what each host gets).\n' >>"$NSD/$Z.zone"
+for line in "${INTEROP_DANE[@]}"; do
+  read -r name where records <<<"$line"
+  rrs=""
+  for record in $records; do
+    IFS=- read -r usage selector matching of <<<"$record"
+    case "$of" in
+      leaf) cert="$PKI/$name.leaf.crt" ;;
+      stale) cert="$PKI/$name-stale.leaf.crt" ;;
+      issuing) cert="$PKI/issuing-ca.crt" ;;
+      *) die "INTEROP_DANE: unknown certificate $of for $name" ;;
+    esac
+    rrs+="_25._tcp.$name.mx.$Z. 300 IN TLSA $usage $selector $matching $(tlsa_data "$selector" "$matching" "$cert")"$'\n'
+  done
+  if [ "$where" = signed ]; then
+    printf '%s' "$rrs" >>"$NSD/$Z.zone"
+  else
+    child="_tcp.$name.mx.$Z"
+    CHILD_ZONES+=("$child")
+    printf '%s. NS ns.%s.\n' "$child" "$Z" >>"$NSD/$Z.zone"
+    {
+      printf '; An unsigned child zone: no DS in %s, so its TLSA records are insecure.\n' "$Z"
+      printf '$ORIGIN %s.\n$TTL 300\n@ SOA ns.%s. hostmaster.%s. 1 3600 600 86400 300\n@ NS ns.%s.\n' "$child" "$Z" "$Z" "$Z"
+      printf '%s' "$rrs"
+    } >"$NSD/$child.zone"
+  fi
+done
+
+# The bogus child zone: signed, but the DS in $Z names a key it does not use, so a
+# validating resolver answers SERVFAIL for every name in it (and answers with CD).
+BOGUS="bogus.$Z"
+CHILD_ZONES+=("$BOGUS")
+cat >"$NSD/$BOGUS.zone" <<EOF
+; A child zone whose DS in $Z matches none of its keys: bogus.
+\$ORIGIN $BOGUS.
+\$TTL 300
+@                 SOA   ns.$Z. hostmaster.$Z. 1 3600 600 86400 300
+@                 NS    ns.$Z.
+@                 MX    10 mx.$BOGUS.
+mx                A     127.0.25.46
+EOF
+signzone "$BOGUS" "$NSD/$BOGUS.zone" "$(newzonekey "$BOGUS" ksk)" "$(newzonekey "$BOGUS")"
+{
+  printf '\n; The bogus child: delegated with a DS of a key it does not use.\n'
+  printf '%s. NS ns.%s.\n' "$BOGUS" "$Z"
+  ds "$(newzonekey "$BOGUS" ksk)"
+  printf '; A signed domain whose only MX host is in the bogus child: its address lookup is bogus.\n'
+  printf 'bogus-mx MX 10 mx.%s.\n' "$BOGUS"
+} >>"$NSD/$Z.zone"
+
+Z_KSK="$(newzonekey "$Z" ksk)"
+signzone "$Z" "$NSD/$Z.zone" "$Z_KSK" "$(newzonekey "$Z")"
+# What Unbound trusts: the signed zone's KSK, as a DS.
+TRUST_ANCHOR="$(ds "$Z_KSK")"
+
 cat >"$NSD/nsd.conf" <<EOF
 # nsd for the interop tier: loopback only, no privilege drop, no chroot, no control socket.
 server:
@@ -401,14 +504,64 @@ remote-control:
   control-enable: no
 zone:
   name: "$Z"
-  zonefile: "$Z.zone"
+  zonefile: "$Z.zone.signed"
 EOF
+for child in "${CHILD_ZONES[@]}"; do
+  file="$child.zone"
+  [ -e "$NSD/$file.signed" ] && file="$file.signed"
+  printf 'zone:\n  name: "%s"\n  zonefile: "%s"\n' "$child" "$file" >>"$NSD/nsd.conf"
+done
 nsd-checkconf "$NSD/nsd.conf" || die "nsd-checkconf rejected $NSD/nsd.conf"
-nsd-checkzone "$Z" "$NSD/$Z.zone" >/dev/null || die "nsd-checkzone rejected $NSD/$Z.zone"
+nsd-checkzone "$Z" "$NSD/$Z.zone.signed" >/dev/null || die "nsd-checkzone rejected $NSD/$Z.zone.signed"
+for child in "${CHILD_ZONES[@]}"; do
+  file="$child.zone"
+  [ -e "$NSD/$file.signed" ] && file="$file.signed"
+  nsd-checkzone "$child" "$NSD/$file" >/dev/null || die "nsd-checkzone rejected $NSD/$file"
+done
 log "starting nsd on $INTEROP_DNS_ADDR:$INTEROP_DNS_PORT"
 nsd -c "$NSD/nsd.conf" || die "nsd did not start (see $NSD/nsd.log)"
 wait_listening "$INTEROP_DNS_ADDR" "$INTEROP_DNS_PORT" udp nsd
 wait_listening "$INTEROP_DNS_ADDR" "$INTEROP_DNS_PORT" tcp nsd
+
+# Unbound: validating, loopback only, asks nsd for interop.test (a stub zone) and trusts the
+# zone's DS. "test." is one of Unbound's default local zones (NXDOMAIN, RFC 6761): nodefault.
+UB="$INTEROP_STATE/unbound"
+mkdir -p "$UB"
+cat >"$UB/unbound.conf" <<EOF
+# Unbound for the interop tier: a validating resolver on loopback only, no privilege drop,
+# no chroot, no control socket; it knows only interop.test (from nsd) and trusts its DS.
+server:
+  interface: $INTEROP_VALIDATOR_ADDR@53
+  port: 53
+  do-ip4: yes
+  do-ip6: no
+  access-control: 127.0.0.0/8 allow
+  username: ""
+  chroot: ""
+  directory: "$UB"
+  pidfile: "$UB/unbound.pid"
+  logfile: "$UB/unbound.log"
+  use-syslog: no
+  verbosity: 1
+  val-log-level: 2
+  num-threads: 1
+  so-reuseport: no
+  module-config: "validator iterator"
+  do-not-query-localhost: no
+  qname-minimisation: no
+  local-zone: "test." nodefault
+  trust-anchor: "$TRUST_ANCHOR"
+remote-control:
+  control-enable: no
+stub-zone:
+  name: "$Z"
+  stub-addr: $INTEROP_DNS_ADDR@$INTEROP_DNS_PORT
+EOF
+unbound-checkconf "$UB/unbound.conf" >"$UB/check.log" 2>&1 || { cat "$UB/check.log" >&2; die "unbound-checkconf rejected $UB/unbound.conf"; }
+log "starting Unbound on $INTEROP_VALIDATOR_ADDR:53"
+unbound -c "$UB/unbound.conf" >"$UB/start.log" 2>&1 || { cat "$UB/start.log" "$UB/unbound.log" >&2; die "Unbound did not start"; }
+wait_listening "$INTEROP_VALIDATOR_ADDR" 53 udp Unbound
+wait_listening "$INTEROP_VALIDATOR_ADDR" 53 tcp Unbound
 
 # ---------------------------------------------------------------------------
 # 4. Postfix: our own configuration folder (postfix -c), one smtpd per address.
@@ -643,7 +796,8 @@ done
 cat >"$INTEROP_STATE/interop.env" <<EOF
 MXREADY_INTEROP_STATE=$INTEROP_STATE
 MXREADY_INTEROP_RESOLVER=$INTEROP_DNS_ADDR:$INTEROP_DNS_PORT
+MXREADY_INTEROP_VALIDATOR=$INTEROP_VALIDATOR_ADDR
 MXREADY_INTEROP_CA_FILE=$PKI/root-ca.crt
 MXREADY_INTEROP_ZONE=$Z
 EOF
-log "up: nsd $INTEROP_DNS_ADDR:$INTEROP_DNS_PORT, Postfix ${#INTEROP_POSTFIX_HOSTS[@]} hosts, Exim ${#INTEROP_EXIM_HOSTS[@]} hosts (state in $INTEROP_STATE)"
+log "up: nsd $INTEROP_DNS_ADDR:$INTEROP_DNS_PORT, Unbound $INTEROP_VALIDATOR_ADDR:53, Postfix ${#INTEROP_POSTFIX_HOSTS[@]} hosts, Exim ${#INTEROP_EXIM_HOSTS[@]} hosts (state in $INTEROP_STATE)"

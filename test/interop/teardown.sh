@@ -29,6 +29,7 @@ if [ -r "$PF/main.cf" ] && command -v postfix >/dev/null && postfix -c "$PF" sta
   fi
 fi
 
-# Exim's daemon and nsd: pid files whose process's command line names our state folder.
+# Exim's daemon, Unbound and nsd: pid files whose process's command line names our state folder.
 stop_pidfile "$INTEROP_STATE/exim/exim.pid" "$INTEROP_STATE/exim/exim.conf" "Exim"
+stop_pidfile "$INTEROP_STATE/unbound/unbound.pid" "$INTEROP_STATE/unbound/unbound.conf" "Unbound"
 stop_pidfile "$INTEROP_STATE/nsd/nsd.pid" "$INTEROP_STATE/nsd/nsd.conf" "nsd"

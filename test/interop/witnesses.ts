@@ -8,6 +8,7 @@
  * imports mxready: the point is an independent reading of the wire.
  */
 import { spawn } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { DEFAULT_CIPHERS } from 'node:tls';
 
@@ -460,15 +461,22 @@ export async function dig(server: { ip: string; port: number }, name: string, ty
   );
   const status = /status: ([A-Z]+)/.exec(result.stdout)?.[1];
   if (result.code !== 0 || status === undefined) throw new Error(`${result.command} failed (exit ${result.code}):\n${result.stdout}${result.stderr}`);
-  const records = result.stdout
+  return { status, records: answerRecords(result.stdout), output: result.stdout };
+}
+
+/** The answer section of dig's output: MX as "PREF host" ("PREF ." for a null MX), TLSA as "U S M hex" (lower case, one word). */
+function answerRecords(stdout: string): DigAnswer['records'] {
+  return stdout
     .split('\n')
     .filter((line) => line.trim() !== '' && !line.startsWith(';'))
     .map((line) => {
       const [owner = '', , , rrtype = '', ...rest] = line.trim().split(/\s+/);
-      const data = rrtype === 'MX' ? `${rest[0]} ${stripDot(rest[1] ?? '')}` : stripDot(rest.join(' '));
-      return { name: stripDot(owner), type: rrtype, data: rrtype === 'MX' && rest[1] === '.' ? `${rest[0]} .` : data };
+      let data = stripDot(rest.join(' '));
+      if (rrtype === 'MX') data = rest[1] === '.' ? `${rest[0]} .` : `${rest[0]} ${stripDot(rest[1] ?? '')}`;
+      // TLSA data comes in groups of hex digits: joined and lower-cased, as mxready writes it.
+      if (rrtype === 'TLSA') data = `${rest.slice(0, 3).join(' ')} ${rest.slice(3).join('').toLowerCase()}`;
+      return { name: stripDot(owner), type: rrtype, data };
     });
-  return { status, records, output: result.stdout };
 }
 
 // ---------------------------------------------------------------------------
@@ -557,4 +565,91 @@ export function smtpTranscript(ip: string, port: number, timeoutMs = 15_000): Pr
       }
     });
   });
+}
+
+// ---------------------------------------------------------------------------
+// DNSSEC and DANE: dig through a validating resolver, posttls-finger, s_client -dane_tlsa_*
+
+export interface ValidatedAnswer extends DigAnswer {
+  /** The resolver set AD: every record on the answer's path was authenticated. */
+  readonly authenticated: boolean;
+}
+
+/** `dig +dnssec @server NAME TYPE` with recursion (a validating resolver): status, AD, records (RRSIGs left out). */
+export async function digValidated(server: string, name: string, type: string, options: { cd?: boolean } = {}): Promise<ValidatedAnswer> {
+  const result = await runCommand(
+    'dig',
+    [`@${server}`, '-p', '53', '+time=3', '+tries=2', '+dnssec', ...(options.cd === true ? ['+cd'] : []), '+noall', '+comments', '+answer', name, type],
+    { timeoutMs: 20_000 },
+  );
+  const status = /status: ([A-Z]+)/.exec(result.stdout)?.[1];
+  const flags = /;; flags: ([a-z ]+);/.exec(result.stdout)?.[1]?.split(' ') ?? [];
+  if (result.code !== 0 || status === undefined) throw new Error(`${result.command} failed (exit ${result.code}):\n${result.stdout}${result.stderr}`);
+  const records = answerRecords(result.stdout).filter((r) => r.type !== 'RRSIG');
+  return { status, records, output: result.stdout, authenticated: flags.includes('ad') };
+}
+
+export interface PosttlsFinger {
+  readonly result: CommandResult;
+  /** "Matched DANE EE|TA certificate at depth N: U S M HEX", parsed. */
+  readonly matched: { readonly kind: 'EE' | 'TA'; readonly depth: number; readonly record: string } | null;
+  /** "Verified" / "Trusted" / "Untrusted" / "Anonymous" TLS connection established, or null without one. */
+  readonly connection: string | null;
+  /** num=65: no matching DANE TLSA records. */
+  readonly noMatchingTlsa: boolean;
+  /** The MX lookup failed with a temporary error (a bogus answer: SERVFAIL). */
+  readonly hostNotFoundTryAgain: boolean;
+}
+
+/**
+ * `posttls-finger -c -l dane DOMAIN` (Postfix's own DANE client) through a validating resolver:
+ * glibc reads the resolver from /etc/resolv.conf, so the command runs in a mount namespace of
+ * its own where a file naming `resolver` (with `options trust-ad edns0`: glibc drops AD
+ * without trust-ad) is bound over /etc/resolv.conf. MAIL_CONFIG is a folder with an empty
+ * main.cf (posttls-finger will not start without one). At most 30 s.
+ */
+export async function posttlsFinger(domain: string, options: { resolver: string; folder: string }): Promise<PosttlsFinger> {
+  const resolv = `${options.folder}/resolv.conf`;
+  const config = `${options.folder}/postfix`;
+  mkdirSync(config, { recursive: true });
+  writeFileSync(`${config}/main.cf`, '');
+  writeFileSync(resolv, `nameserver ${options.resolver}\noptions trust-ad edns0\n`);
+  const result = await runCommand(
+    'timeout',
+    ['30', 'unshare', '--mount', '--propagation', 'private', '--', 'sh', '-c', 'mount --bind "$1" /etc/resolv.conf && exec posttls-finger -c -l dane "$2"', 'sh', resolv, domain],
+    { timeoutMs: 40_000, env: { MAIL_CONFIG: config } },
+  );
+  const out = result.stdout + result.stderr;
+  const m = /Matched DANE (EE|TA) certificate at depth (\d+): (\d \d \d [0-9A-Fa-f]+)/.exec(out);
+  return {
+    result,
+    matched: m ? { kind: m[1] as 'EE' | 'TA', depth: Number(m[2]), record: (m[3] ?? '').toLowerCase() } : null,
+    connection: /(\w+) TLS connection established/.exec(out)?.[1] ?? null,
+    noMatchingTlsa: /num=65:no matching DANE TLSA records/.test(out),
+    hostNotFoundTryAgain: /Host not found, try again/.test(out),
+  };
+}
+
+export interface SClientDane {
+  readonly result: CommandResult;
+  /** "DANE TLSA U S M …hex matched EE|TA certificate at depth N". */
+  readonly matched: { readonly kind: 'EE' | 'TA'; readonly depth: number } | null;
+  readonly verificationOk: boolean;
+  readonly noMatchingTlsa: boolean;
+}
+
+/** `openssl s_client -starttls smtp -dane_tlsa_domain HOST -dane_tlsa_rrdata "U S M HEX"`, one record, at most 20 s. */
+export async function sClientDane(options: { ip: string; host: string; record: string }): Promise<SClientDane> {
+  const result = await converse(
+    ['20', 'openssl', 's_client', '-starttls', 'smtp', '-connect', `${options.ip}:25`, '-dane_tlsa_domain', options.host, '-dane_tlsa_rrdata', options.record, '-crlf'],
+    (out) => (/^Verify return code: /m.test(out) ? 'QUIT\n' : null),
+  );
+  const out = result.stdout + result.stderr;
+  const m = /DANE TLSA \d \d \d \S+ matched (EE|TA) certificate at depth (\d+)/.exec(out);
+  return {
+    result,
+    matched: m ? { kind: m[1] as 'EE' | 'TA', depth: Number(m[2]) } : null,
+    verificationOk: /^Verification: OK$/m.test(out),
+    noMatchingTlsa: /no matching DANE TLSA records/.test(out),
+  };
 }
