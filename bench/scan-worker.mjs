@@ -1,12 +1,14 @@
 /**
  * One benchmark run in a fresh process: scans M domains of the lab (started
  * by bench.mjs in another process) with the built library, samples its own
- * memory, prints one JSON line.
+ * memory, prints one JSON line. Its 4th argument "off" sets what --no-dane sets.
  */
 import { scan } from '../dist/index.js';
 
 const [concurrency, domains] = process.argv.slice(2, 4).map(Number);
 const lab = JSON.parse(process.argv[4]);
+// "off": what --no-dane sets (no TLSA lookups); "on" (the default): DANE where the zone is secure.
+const dane = process.argv[5] !== 'off';
 
 let peakRss = process.memoryUsage().rss;
 let peakHeap = process.memoryUsage().heapUsed;
@@ -27,6 +29,7 @@ const report = await scan(
     concurrency,
     perHost: 2,
     timeoutMs: 20_000,
+    dane,
   },
 );
 const seconds = (performance.now() - started) / 1000;
@@ -35,8 +38,14 @@ if (report.summary.pass !== domains) {
   console.error(`expected every domain to pass, got ${JSON.stringify(report.summary)}`);
   process.exit(1);
 }
+// Address entries (one per domain's MX address), and those where DANE matched: every one when
+// the lab's zone is authenticated and DANE is on.
+const addresses = report.targets.flatMap((t) => t.mx.flatMap((mx) => mx.addresses));
+const daneValid = addresses.filter((a) => a.dane?.status === 'valid').length;
 console.log(
   JSON.stringify({
+    addressEntries: addresses.length,
+    daneValid,
     concurrency,
     probes: report.summary.probes,
     seconds,
