@@ -13,6 +13,11 @@ import type { SessionIo, SessionOptions, SessionTarget } from '../smtp/session.j
 export interface CheckIo extends SessionIo {
   /** The scan's DNS client (cached, with retries); a test may inject its own. */
   readonly dns?: DnsClient;
+  /**
+   * Why an address from DNS may not be contacted (the scan's address guard, with
+   * its --allow-private), or null when it may. Absent: every address may.
+   */
+  readonly refuse?: (ip: string) => string | null;
 }
 
 /** What every gather step gets. */
@@ -51,6 +56,8 @@ export interface MxGather extends GatherBase {
 export interface DomainGather extends GatherBase {
   readonly domain: string;
   readonly kind: 'domain' | 'host';
+  /** The port MTA-STS policies are fetched from (443; --mta-sts-port for test labs). */
+  readonly mtaStsPort: number;
 }
 
 interface CheckBase {
@@ -85,6 +92,8 @@ export interface MxCheck extends CheckBase {
 
 export interface DomainCheck extends CheckBase {
   readonly scope: 'domain';
+  /** Where its facts go when the JSON contract keeps them on the target (MTA-STS's `mtaSts`, TLS-RPT's `tlsRpt`) rather than in `checks`. */
+  readonly inTarget?: 'mtaSts' | 'tlsRpt';
   /** Absent for a rules-only check over facts the pipeline gathers itself (the resolution). */
   readonly gather?: (context: DomainGather) => Promise<CheckResult>;
 }

@@ -72,8 +72,16 @@ function validateHelo(name: string): string {
 }
 
 /** The depth flags as scan options (the policy adds what it needs: src/policy/presets.ts depthFor). */
-function depthOptions(opts: DepthOptions): Pick<ScanOptions, 'enumerate' | 'legacyAcceptance' | 'legacyCheck' | 'dane' | 'trace'> {
-  return { enumerate: opts.enumerate === true, legacyAcceptance: opts.legacyAcceptance === true, legacyCheck: opts.legacyCheck, dane: opts.dane !== false, trace: opts.trace === true };
+function depthOptions(opts: DepthOptions): Pick<ScanOptions, 'enumerate' | 'legacyAcceptance' | 'legacyCheck' | 'dane' | 'mtaSts' | 'tlsRpt' | 'trace'> {
+  return {
+    enumerate: opts.enumerate === true,
+    legacyAcceptance: opts.legacyAcceptance === true,
+    legacyCheck: opts.legacyCheck,
+    dane: opts.dane !== false,
+    mtaSts: opts.mtaSts !== false,
+    tlsRpt: opts.tlsRpt !== false,
+    trace: opts.trace === true,
+  };
 }
 
 /** -4 or -6, not both. */
@@ -96,6 +104,7 @@ function buildScanOptions(opts: ScanCliOptions, policy: Policy, signal: AbortSig
     ...(opts.timeout !== undefined ? { timeoutMs: opts.timeout } : {}),
     ...(opts.dnsTimeout !== undefined ? { dnsTimeoutMs: opts.dnsTimeout } : {}),
     ...(opts.helo !== undefined ? { heloName: validateHelo(opts.helo) } : {}),
+    ...(opts.mtaStsPort !== undefined ? { mtaStsPort: opts.mtaStsPort } : {}),
     implicitTls: opts.implicitTls === true,
     ...familyOption(opts),
     ...depthOptions(opts),

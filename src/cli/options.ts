@@ -21,7 +21,7 @@ function collect(value: string, previous: string[] = []): string[] {
 }
 
 const POLICY_HELP =
-  'encrypt (TLS 1.2+ required), verify (+ trusted, matching, unexpired certificate), strict (+ forward secrecy, AEAD, no TLS 1.0/1.1 accepted, RSA 2048/EC 256, SHA-2), dane (encrypt + DNSSEC-secure TLSA records must match, RFC 7672), or a JSON policy file';
+  'encrypt (TLS 1.2+ required), verify (+ trusted, matching, unexpired certificate), strict (+ forward secrecy, AEAD, no TLS 1.0/1.1 accepted, RSA 2048/EC 256, SHA-2), dane (encrypt + DNSSEC-secure TLSA records must match, RFC 7672), or a JSON policy file (honorMtaSts: true judges as an MTA-STS sender)';
 
 export interface OutputOptions {
   format: string;
@@ -66,6 +66,9 @@ export interface DepthOptions {
   legacyCheck: boolean;
   /** Commander's --no-dane: false when given. */
   dane: boolean;
+  /** Commander's --no-mta-sts and --no-tls-rpt: false when given. */
+  mtaSts: boolean;
+  tlsRpt: boolean;
   trace?: boolean;
 }
 
@@ -76,6 +79,8 @@ export function addDepthOptions(command: Command): Command {
     .option('--legacy-acceptance', 'after a TLS 1.2+ handshake, one more session offering only TLS 1.0/1.1, to see whether the server still accepts them (on with a policy that forbids them, e.g. strict)')
     .option('--no-legacy-check', 'when a server offers neither TLS 1.2 nor 1.3, do not make the second session that offers TLS 1.0/1.1')
     .option('--no-dane', 'do not look up TLSA records (DANE, RFC 7672): no mx[].tlsa, no addresses[].dane')
+    .option('--no-mta-sts', "do not look up or fetch domains' MTA-STS policies (RFC 8461): no mtaSts")
+    .option('--no-tls-rpt', "do not look up domains' TLS-RPT records (RFC 8460): no tlsRpt")
     .option('--trace', "record each probe's dialogue, every session labelled: printed after the table, kept in the JSON as probe.transcript");
 }
 
@@ -93,6 +98,7 @@ export interface ScanTuningOptions {
   implicitTls?: boolean;
   clientCert?: string;
   clientKey?: string;
+  mtaStsPort?: number;
   ipv4?: boolean;
   ipv6?: boolean;
   progress: boolean;
@@ -116,5 +122,6 @@ export function addScanOptions(command: Command): Command {
     .option('--implicit-tls', 'TLS from the first byte on every probe (port 465 always uses it)')
     .option('--client-cert <pem>', 'client certificate to present, for relays that authenticate the sender by certificate (with --client-key)')
     .option('--client-key <pem>', "the client certificate's private key (PEM, unencrypted)")
+    .option('--mta-sts-port <n>', 'fetch MTA-STS policies from this port instead of 443: for test labs only (RFC 8461 fixes 443)', integer('--mta-sts-port', 1, 65535))
     .option('--no-progress', 'no progress on stderr');
 }

@@ -66,10 +66,10 @@ export function parseSavedReport(text: string, source: string): SavedReport {
   if (typeof version !== 'number' || SCHEMA_FILES[version] === undefined) {
     throw new UsageError(`${source}: unsupported schemaVersion ${JSON.stringify(version) ?? 'undefined'} (this mxready reads ${Object.keys(SCHEMA_FILES).join(' and ')})`);
   }
-  // A version 2 report made before DANE has no honorDane: its policy honored none.
+  // A version 2 report made before DANE (or MTA-STS) has no honorDane (honorMtaSts): its policy honored neither.
   const policy = (data as Record<string, unknown>)['policy'];
-  if (version === SCHEMA_VERSION && typeof policy === 'object' && policy !== null && !Array.isArray(policy) && !('honorDane' in policy)) {
-    (policy as Record<string, unknown>)['honorDane'] = false;
+  if (version === SCHEMA_VERSION && typeof policy === 'object' && policy !== null && !Array.isArray(policy)) {
+    for (const knob of ['honorDane', 'honorMtaSts']) if (!(knob in policy)) (policy as Record<string, unknown>)[knob] = false;
   }
   const validate = schemaValidator(version);
   if (!validate(data)) {

@@ -5,13 +5,16 @@
  * DNS server plays a validating resolver: mxready.test is DNSSEC-secure, with
  * an unsigned child (the TLSA records of mx.dane-insecure) and a bogus one
  * (bogus.mxready.test); DANE's TLSA records are computed from the keys made at
- * start-up.
+ * start-up. MTA-STS policies (RFC 8461) are served by an HTTPS server of the
+ * lab (./policy-server.ts) on 127.0.0.80, at a port the scan is told
+ * (--mta-sts-port in a real run).
  */
 import { createHash, X509Certificate } from 'node:crypto';
 import type { ScanOptions } from '../scan/scan.js';
 import { createCa, createSelfSigned, type LabCa } from './certs.js';
 import type { LabZoneRecord } from './dns-server.js';
 import { startLab, type LabServerSpec, type RunningLab } from './lab.js';
+import { startPolicyServer, type LabPolicyResponse, type LabPolicyServer } from './policy-server.js';
 
 export const DEMO_ZONE = 'mxready.test';
 
@@ -21,6 +24,8 @@ export interface DemoLab {
   /** What a scan of the lab needs: its resolver, port, CA and permission to dial loopback. */
   readonly scanOptions: ScanOptions;
   readonly lab: RunningLab;
+  /** The HTTPS server of the MTA-STS policies. */
+  readonly policies: LabPolicyServer;
   readonly caPem: string;
   close(): Promise<void>;
 }
@@ -145,7 +150,49 @@ const DOMAINS: readonly [string, readonly (readonly [number, string])[]][] = [
   ['dane-bad', [[10, 'mx.dane-bad']]],
   ['dane-ta', [[10, 'mx.dane-ta']]],
   ['dane-insecure', [[10, 'mx.dane-insecure']]],
+  // MTA-STS and TLS-RPT (RFC 8461, RFC 8460): the policies are STS_SITES, the TXT records stsRecords().
+  ['sts-enforce', [[10, 'mx.modern']]],
+  ['sts-testing', [[10, 'mx.modern']]],
+  ['sts-mismatch', [[10, 'mx.modern']]],
+  ['sts-down', [[10, 'mx.modern']]],
+  ['sts-redirect', [[10, 'mx.modern']]],
+  ['sts-large', [[10, 'mx.modern']]],
+  ['rpt-bad', [[10, 'mx.modern']]],
 ];
+
+/** Where the MTA-STS policy server listens, and an address where nothing does (sts-down's policy host). */
+const POLICY_IP = '127.0.0.80';
+const NOTHING_IP = '127.0.0.81';
+
+const policy = (mode: string, ...mx: string[]): string => ['version: STSv1', `mode: ${mode}`, ...mx.map((m) => `mx: ${m}`), 'max_age: 86400', ''].join('\r\n');
+
+/** The policy each demo domain serves, by its policy host mta-sts.DOMAIN. */
+const STS_SITES: Readonly<Record<string, LabPolicyResponse>> = {
+  [`mta-sts.${name('sts-enforce')}`]: { body: policy('enforce', name('mx.modern')) },
+  // A wildcard covers mx.modern.mxready.test (exactly one label more).
+  [`mta-sts.${name('sts-testing')}`]: { body: policy('testing', `*.modern.${DEMO_ZONE}`) },
+  [`mta-sts.${name('sts-mismatch')}`]: { body: policy('enforce', 'mail.elsewhere.test', `*.${DEMO_ZONE}`) },
+  // A redirect is never followed (RFC 8461 §3.3): the server counts requests to its target.
+  [`mta-sts.${name('sts-redirect')}`]: { status: 301, headers: { Location: `https://mta-sts.${name('redirected')}/.well-known/mta-sts.txt` } },
+  [`mta-sts.${name('redirected')}`]: { body: policy('enforce', name('mx.modern')) },
+  // 100 KiB: over the 64 KiB a sender reads.
+  [`mta-sts.${name('sts-large')}`]: { body: `${policy('enforce', name('mx.modern'))}${'# padding\r\n'.repeat(10_240)}` },
+};
+
+/** The TXT records of MTA-STS and TLS-RPT, and the policy hosts' addresses. */
+function stsRecords(): LabZoneRecord[] {
+  const txt = (owner: string, text: string): LabZoneRecord => ({ name: owner, type: 'TXT', data: [text] });
+  const records: LabZoneRecord[] = [];
+  for (const label of ['sts-enforce', 'sts-testing', 'sts-mismatch', 'sts-down', 'sts-redirect', 'sts-large']) {
+    records.push(txt(`_mta-sts.${name(label)}`, `v=STSv1; id=demo${label.replace(/-/g, '')}1;`));
+    records.push({ name: `mta-sts.${name(label)}`, type: 'A', data: label === 'sts-down' ? NOTHING_IP : POLICY_IP });
+  }
+  records.push({ name: `mta-sts.${name('redirected')}`, type: 'A', data: POLICY_IP });
+  records.push(txt(`_smtp._tls.${name('sts-enforce')}`, `v=TLSRPTv1; rua=mailto:tls-reports@${DEMO_ZONE},https://reports.${DEMO_ZONE}/tlsrpt`));
+  // No rua, and a URI scheme TLS-RPT does not know: malformed.
+  records.push(txt(`_smtp._tls.${name('rpt-bad')}`, 'v=TLSRPTv1; ruf=ftp://reports.example'));
+  return records;
+}
 
 /** The demo zone's DNSSEC, as the lab's validating resolver reports it. */
 const DNSSEC = {
@@ -192,6 +239,7 @@ function zoneRecords(): LabZoneRecord[] {
   records.push({ name: name('nullmx'), type: 'MX', data: { preference: 0, exchange: '.' } });
   records.push({ name: name('nomx'), type: 'A', data: '127.0.0.2' });
   records.push({ name: name('bogus'), type: 'MX', data: { preference: 10, exchange: name('mx.modern') } });
+  records.push(...stsRecords());
   return records;
 }
 
@@ -207,10 +255,20 @@ export async function startDemoLab(): Promise<DemoLab> {
   const ca = await createCa({ commonName: 'mxready demo CA' });
   const servers = await Promise.all(HOSTS.map(async (host) => ({ ip: host.ip, ...(await host.build(ca, name(host.label))) })));
   const certs = new Map(HOSTS.map((host, i) => [host.label, String(servers[i]?.tls?.cert ?? '')]));
-  const lab = await startLab({ servers, records: (port) => [...zoneRecords(), ...daneRecords(port, certs, ca.certPem)], dnssec: DNSSEC });
+  const sites = Object.keys(STS_SITES);
+  const policyCert = await ca.issue({ commonName: sites[0] ?? 'mta-sts', dnsNames: sites });
+  const policies = await startPolicyServer({ host: POLICY_IP, keyPem: policyCert.keyPem, certPem: policyCert.chainPem, sites: STS_SITES });
+  let lab: RunningLab;
+  try {
+    lab = await startLab({ servers, records: (port) => [...zoneRecords(), ...daneRecords(port, certs, ca.certPem)], dnssec: DNSSEC });
+  } catch (error) {
+    await policies.close();
+    throw error;
+  }
   return {
     targets: DEMO_TARGETS,
     lab,
+    policies,
     caPem: ca.certPem,
     scanOptions: {
       resolvers: [{ host: lab.dns.host, port: lab.dns.port }],
@@ -219,7 +277,10 @@ export async function startDemoLab(): Promise<DemoLab> {
       allowPrivate: true,
       timeoutMs: 15_000,
       dnsTimeoutMs: 2_000,
+      mtaStsPort: policies.port,
     },
-    close: () => lab.close(),
+    close: async () => {
+      await Promise.allSettled([lab.close(), policies.close()]);
+    },
   };
 }

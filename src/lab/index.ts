@@ -8,3 +8,4 @@ export { startLab, type LabSpec, type LabServerSpec, type RunningLab } from './l
 export { startDnsServer, type LabDnsServer, type LabDnsServerOptions, type LabZoneRecord } from './dns-server.js';
 export { startSmtpServer, type LabSmtpOptions, type LabSmtpServer } from './smtp-server.js';
 export { createCa, createSelfSigned, type LabCa, type LabCertificate, type IssueOptions, type LabKeyType } from './certs.js';
+export { startPolicyServer, type LabPolicyServer, type LabPolicyServerOptions, type LabPolicyResponse } from './policy-server.js';

@@ -4,6 +4,7 @@
  * rules see and return. Rules import only the model (src/checks/README.md).
  */
 import type { DaneVerdict, DnssecState, TlsaFacts } from './dane.js';
+import type { MtaStsFacts, MxMtaSts, TlsRptFacts } from './mta-sts.js';
 import type { Phase, ProbeResult } from './probe.js';
 import type { AddressAssessment, ErrorInfo, Finding, Mark, MxSource, PolicyReport, Severity, TlsRptResultType } from './report.js';
 
@@ -49,6 +50,10 @@ export interface Depth {
   readonly enumerate: boolean;
   /** TLSA lookups for DANE (on unless --no-dane); absent from reports made before DANE (not looked up). */
   readonly dane?: boolean;
+  /** The MTA-STS lookup and policy fetch (on unless --no-mta-sts); absent from reports made before MTA-STS. */
+  readonly mtaSts?: boolean;
+  /** The TLS-RPT lookup (on unless --no-tls-rpt); absent from reports made before TLS-RPT. */
+  readonly tlsRpt?: boolean;
 }
 
 /** A catalogue entry: a finding id's default severity, TLS-RPT result type and meaning. */
@@ -67,6 +72,8 @@ export interface RuleFinding {
   readonly host?: string;
   readonly ip?: string;
   readonly port?: number;
+  /** Replaces the catalogue's TLS-RPT result type (a finding whose type depends on its cause). */
+  readonly resultType?: TlsRptResultType;
   /**
    * Set when this finding means the question could not be answered here (the
    * address was unreachable, a fact was not measured, a lookup failed): the
@@ -91,6 +98,8 @@ export interface AddressView {
   readonly tlsa?: TlsaFacts;
   /** When the scan started (ISO 8601): the time certificates are judged valid at. */
   readonly scannedAt?: string;
+  /** The MTA-STS facts of the domain this address serves (absent for relays and without the lookup). */
+  readonly mtaSts?: MtaStsFacts;
 }
 
 /** One MX host: what an MX rule sees. */
@@ -122,6 +131,8 @@ export interface TargetView {
     readonly mxSkipped?: number;
   };
   readonly mx: readonly MxView[];
+  readonly mtaSts?: MtaStsFacts;
+  readonly tlsRpt?: TlsRptFacts;
   readonly checks: Readonly<Record<string, CheckResult>>;
 }
 
@@ -143,6 +154,14 @@ export interface AddressAnnotations {
 /** Derives annotations for one address. Pure, like a rule; policy-free. */
 export type AddressAnnotator = (address: AddressView) => AddressAnnotations;
 
+/** What a check derives for one MX entry from the facts alone (the MTA-STS verdict). */
+export interface MxAnnotations {
+  readonly mtaSts?: MxMtaSts;
+}
+
+/** Derives annotations for one MX entry from its own facts and its addresses' (as reached through it). Pure; policy-free. */
+export type MxAnnotator = (mx: MxView, addresses: readonly AddressView[], target: TargetView) => MxAnnotations;
+
 /** A check's rules, by the scope they judge (which may differ from the scope it gathers at), its marks and annotations. */
 export interface CheckRules {
   readonly address?: readonly AddressRule[];
@@ -150,6 +169,7 @@ export interface CheckRules {
   readonly domain?: readonly DomainRule[];
   readonly marks?: AddressMarker;
   readonly annotate?: AddressAnnotator;
+  readonly annotateMx?: MxAnnotator;
 }
 
 const MARK_OF: Readonly<Record<Severity, Mark>> = { fail: 'gap', warn: 'warn', info: 'ok' };

@@ -51,6 +51,18 @@ export const ERROR_CODES = {
   'certificate-malformed': 'the server certificate could not be parsed as X.509 DER',
   // after tls
   'ehlo-after-tls-rejected': 'the server refused EHLO inside TLS',
+  // mta-sts and tls-rpt (RFC 8461, RFC 8460)
+  'txt-invalid': 'the _mta-sts TXT records are duplicated or malformed: senders apply no policy',
+  'refused-private': 'the MTA-STS policy host resolves only to private, loopback or special addresses: not contacted without --allow-private',
+  'connect-failed': 'no TCP connection to the MTA-STS policy host (refused, unreachable, reset)',
+  'webpki-invalid': "the MTA-STS policy host's certificate fails PKIX validation (chain, expiry or name)",
+  'tls-failed': 'the TLS handshake with the MTA-STS policy host failed',
+  'http-status': 'the MTA-STS policy fetch got another status than 200 (redirects are never followed)',
+  'content-type': 'the MTA-STS policy is not served as text/plain',
+  'too-large': 'the MTA-STS policy is larger than 65,536 bytes',
+  'timeout': 'the MTA-STS policy fetch did not finish within its deadline (min(--timeout, 30 s))',
+  'policy-invalid': 'the fetched MTA-STS policy does not parse (RFC 8461 §3.2)',
+  'tls-rpt-invalid': 'the _smtp._tls TXT record is duplicated or malformed',
   // scan
   'not-scanned': 'the scan stopped before this target was assessed',
   'interrupted': 'the probe was cut short because the scan was interrupted (SIGINT/SIGTERM)',

@@ -7,6 +7,7 @@
  */
 import type { CheckResult, Depth } from './check.js';
 import type { DaneVerdict, DnssecState, DnssecSummary, TlsaFacts } from './dane.js';
+import type { MtaStsFacts, MxMtaSts, TlsRptFacts } from './mta-sts.js';
 import type { CipherClass, ProbeResult, TlsVersionName } from './probe.js';
 
 export const SCHEMA_VERSION = 2 as const;
@@ -98,6 +99,8 @@ export interface MxReport {
   readonly ipLiteral?: boolean;
   /** The DNSSEC state of the host's A/AAAA answers and CNAME hops (the least secure); absent when they failed. */
   readonly dnssec?: DnssecState;
+  /** What an MTA-STS sender decides for this host, under the domain's valid policy in enforce or testing mode. */
+  readonly mtaSts?: MxMtaSts;
   /** The host's TLSA records at the port probed (the DANE check); absent from reports made before it. */
   readonly tlsa?: TlsaFacts;
   /** Addresses that were found but not probed (over the per-host limit). */
@@ -140,6 +143,10 @@ export interface TargetReport {
     readonly truncated?: Readonly<Record<string, number>>;
   };
   readonly mx: readonly MxReport[];
+  /** The MTA-STS policy the domain publishes (RFC 8461); domain targets only, absent with --no-mta-sts. */
+  readonly mtaSts?: MtaStsFacts;
+  /** Where the domain asks for TLS reports (RFC 8460); domain targets only, absent with --no-tls-rpt. */
+  readonly tlsRpt?: TlsRptFacts;
   /** Domain-scope checks' results, by check id; absent when there is none. */
   readonly checks?: Readonly<Record<string, CheckResult>>;
   readonly findings: readonly Finding[];
@@ -171,6 +178,12 @@ export interface PolicyReport {
    * chain, and a TLSA lookup that fails (bogus, lookup failed) holds the mail.
    */
   readonly honorDane: boolean;
+  /**
+   * Judge as an MTA-STS sender does (RFC 8461): under an `enforce` policy, an MX
+   * host it rejects (no matching pattern, a certificate that fails) is a gap, and
+   * so is a policy that cannot be fetched or parsed.
+   */
+  readonly honorMtaSts: boolean;
   /** Severity overrides per finding id; "off" drops the finding. */
   readonly findings: Readonly<Record<string, Severity | 'off'>>;
 }

@@ -14,7 +14,7 @@
  * no usable address, or none meets while some could not be assessed).
  */
 import { DEFAULT_CHECKS, type Check } from '../checks/registry.js';
-import type { AddressAnnotations, AddressView, CheckResult, Depth, MxView, RuleFinding, TargetView } from '../model/check.js';
+import type { AddressAnnotations, AddressView, CheckResult, Depth, MxAnnotations, MxView, RuleFinding, TargetView } from '../model/check.js';
 import type {
   AddressAssessment,
   AddressReport,
@@ -91,7 +91,16 @@ function mxView(mx: MxReport): MxView {
 
 /** What the domain rules see: the target's facts, no verdicts. */
 export function targetView(target: TargetReport): TargetView {
-  return { input: target.input, domain: target.domain, kind: target.kind, dns: target.dns, mx: target.mx.map(mxView), checks: checksOf(target) };
+  return {
+    input: target.input,
+    domain: target.domain,
+    kind: target.kind,
+    dns: target.dns,
+    mx: target.mx.map(mxView),
+    ...(target.mtaSts ? { mtaSts: target.mtaSts } : {}),
+    ...(target.tlsRpt ? { tlsRpt: target.tlsRpt } : {}),
+    checks: checksOf(target),
+  };
 }
 
 interface Verdict {
@@ -193,8 +202,9 @@ export function judgeTarget(target: TargetReport, policy: PolicyReport, options:
     findings.push(...mxJudged.findings);
     outsideUnassessed.push(...mxJudged.unassessed);
     gapElsewhere ||= mxJudged.findings.some((f) => f.severity === 'fail');
+    const views: AddressView[] = [];
     const addresses = entry.addresses.map((address): AddressReport => {
-      const view = {
+      const view: AddressView = {
         host: entry.host,
         ip: address.ip,
         port: address.port,
@@ -202,14 +212,18 @@ export function judgeTarget(target: TargetReport, policy: PolicyReport, options:
         checks: checksOf(address),
         ...(entry.tlsa ? { tlsa: entry.tlsa } : {}),
         ...(options.at ? { scannedAt: options.at } : {}),
+        ...(target.mtaSts ? { mtaSts: target.mtaSts } : {}),
       };
+      views.push(view);
       const evaluation = evaluateAddress(view, policy, options);
       findings.push(...evaluation.findings);
       outcomes.push({ outcome: evaluation.outcome, ...(evaluation.error ? { error: evaluation.error } : {}) });
       const { dane: _stale, ...facts } = address;
       return { ...facts, assessment: evaluation.assessment, ...evaluation.annotations };
     });
-    return { ...entry, addresses };
+    const mxAnnotations: MxAnnotations = Object.assign({}, ...options.checks.map((check) => check.rules.annotateMx?.(view.mx[index] as MxView, views, view) ?? {}));
+    const { mtaSts: _staleMx, ...mxFacts } = entry;
+    return { ...mxFacts, addresses, ...mxAnnotations };
   });
   for (const reason of outsideUnassessed) outcomes.push({ outcome: 'unassessed', error: reason });
   const hasAddress = target.mx.some((entry) => entry.addresses.length > 0);
@@ -231,6 +245,8 @@ export function judgeTarget(target: TargetReport, policy: PolicyReport, options:
     deliverable: verdict.deliverable,
     dns: target.dns,
     mx,
+    ...(target.mtaSts ? { mtaSts: target.mtaSts } : {}),
+    ...(target.tlsRpt ? { tlsRpt: target.tlsRpt } : {}),
     ...(target.checks ? { checks: target.checks } : {}),
     findings,
   };

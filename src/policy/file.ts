@@ -36,6 +36,7 @@ const KEYS: Readonly<Record<string, Check>> = {
   requireForwardSecrecy: bool,
   forbidLegacyProtocols: bool,
   honorDane: bool,
+  honorMtaSts: bool,
   allowedCipherClasses: (v) =>
     Array.isArray(v) && v.length > 0 && v.every((c) => (CLASSES as readonly unknown[]).includes(c))
       ? null

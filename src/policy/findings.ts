@@ -49,7 +49,7 @@ export function toFinding(rule: RuleFinding, catalogue: Catalogue): Finding {
     ...(rule.host !== undefined ? { host: rule.host } : {}),
     ...(rule.ip !== undefined ? { ip: rule.ip } : {}),
     ...(rule.port !== undefined ? { port: rule.port } : {}),
-    ...(kind.resultType !== undefined ? { resultType: kind.resultType } : {}),
+    ...((rule.resultType ?? kind.resultType) !== undefined ? { resultType: rule.resultType ?? kind.resultType } : {}),
     ...(cuts['message'] !== undefined ? { truncated: { message: cuts['message'] } } : {}),
   };
 }

@@ -24,6 +24,7 @@ const ENCRYPT: Policy = {
   forbidLegacyProtocols: false,
   expiryWarnDays: 21,
   honorDane: false,
+  honorMtaSts: false,
   findings: {},
 };
 
@@ -86,6 +87,10 @@ export interface DepthFlags {
   readonly enumerate?: boolean;
   /** TLSA lookups (default on; --no-dane turns them off). */
   readonly dane?: boolean;
+  /** The MTA-STS lookup and policy fetch (default on; --no-mta-sts). */
+  readonly mtaSts?: boolean;
+  /** The TLS-RPT lookup (default on; --no-tls-rpt). */
+  readonly tlsRpt?: boolean;
 }
 
 /**
@@ -99,6 +104,8 @@ export function depthFor(policy: PolicyReport, flags: DepthFlags = {}): Depth {
     legacyAcceptance: flags.legacyAcceptance === true || policy.forbidLegacyProtocols,
     enumerate: flags.enumerate === true,
     dane: flags.dane ?? true,
+    mtaSts: flags.mtaSts ?? true,
+    tlsRpt: flags.tlsRpt ?? true,
   };
 }
 

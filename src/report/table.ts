@@ -72,6 +72,27 @@ function danePaint(paint: Paint, findings: readonly Finding[], text: string): (s
   return paint.ok;
 }
 
+/**
+ * The MTA-STS column: the mode of the policy the domain serves ("enforce",
+ * "testing", "none"), "fetch error" or "invalid" when senders have none for
+ * that reason, "—" without a policy (or for a relay).
+ */
+function mtaStsSummary(target: TargetReport): string {
+  const sts = target.mtaSts;
+  // A domain whose own DNS failed is not assessed: its policy lookups failed with it.
+  if (sts === undefined || sts.status === 'none' || target.dns.error !== undefined) return '—';
+  if (sts.status === 'valid') return sts.policy?.mode ?? '—';
+  return sts.status === 'fetch-error' ? 'fetch error' : 'invalid';
+}
+
+/** The paint of the MTA-STS cell: by the worst mta-sts.* finding stored (fail: gap, warn: warn), else as it is. */
+function mtaStsPaint(paint: Paint, target: TargetReport): (s: string) => string {
+  const sts = target.findings.filter((f) => f.id.startsWith('mta-sts.'));
+  if (sts.some((f) => f.severity === 'fail')) return paint.gap;
+  if (sts.some((f) => f.severity === 'warn')) return paint.warn;
+  return (s) => s;
+}
+
 function destination(target: TargetReport): string {
   return target.input === target.domain ? inert(target.domain) : `${inert(target.domain)} (${inert(target.input)})`;
 }
@@ -89,17 +110,19 @@ const DESTINATION_COLUMNS: readonly DestinationColumn[] = [
   { header: 'MX/IP', width: 5, cell: (t) => `${t.mx.length}/${t.mx.reduce((n, m) => n + m.addresses.length, 0)}` },
   { header: 'TLS', width: 7, cell: lowestProtocol },
   { header: 'DANE', width: 8, cell: daneSummary, paint: (p, t) => danePaint(p, t.findings, daneSummary(t)) },
+  { header: 'MTA-STS', width: 7, cell: mtaStsSummary, paint: mtaStsPaint },
   { header: 'FIRST GAP', flex: 1, cell: (t) => firstGap(t).text, paint: (p, t) => (firstGap(t).gap ? p.gap : (s) => s) },
 ];
 
 /**
  * One row per destination. The DANE column shows only when DANE applies to a
- * destination of the report. The destination gets the room its longest name
+ * destination of the report, the MTA-STS column only when a domain has a policy (or lost one). The destination gets the room its longest name
  * needs, up to three fifths of what the fixed columns leave; the first gap the rest.
  */
 function destinationRows(report: Report, width: number, paint: Paint): string[] {
   const withDane = report.targets.some((t) => daneSummary(t) !== '—');
-  const columns = DESTINATION_COLUMNS.filter((c) => withDane || c.header !== 'DANE');
+  const withSts = report.targets.some((t) => mtaStsSummary(t) !== '—');
+  const columns = DESTINATION_COLUMNS.filter((c) => (withDane || c.header !== 'DANE') && (withSts || c.header !== 'MTA-STS'));
   const cells = report.targets.map((t) => columns.map((c) => c.cell(t)));
   const fixed = columns.reduce((n, c) => n + (c.width ?? 0), 0) + GAP * (columns.length - 1);
   const left = Math.max(16, width - fixed);

@@ -119,6 +119,20 @@ function mxResults(results: Results | undefined, checks: readonly Check[]): { tl
   return { ...onEntry, ...cappedChecks(rest) };
 }
 
+/** A target's domain check results: those a domain check keeps on the target (its `inTarget` key: `mtaSts`, `tlsRpt`), and the rest in `checks`. */
+function domainResults(results: Results | undefined, checks: readonly Check[]): { mtaSts?: TargetReport['mtaSts']; tlsRpt?: TargetReport['tlsRpt']; checks?: Record<string, CheckResult> } {
+  if (!results) return {};
+  const rest: Record<string, CheckResult> = {};
+  const onTarget: { mtaSts?: TargetReport['mtaSts']; tlsRpt?: TargetReport['tlsRpt'] } = {};
+  for (const [id, result] of Object.entries(results)) {
+    const check = checks.find((c) => c.id === id);
+    const key = check?.scope === 'domain' ? check.inTarget : undefined;
+    if (key === undefined) rest[id] = result;
+    else if (result.facts !== undefined) Object.assign(onTarget, { [key]: result.facts });
+  }
+  return { ...onTarget, ...cappedChecks(rest) };
+}
+
 function mxReport(mx: PlannedMx, results: GatheredResults): MxReport {
   const cuts: Truncated = {};
   return {
@@ -165,7 +179,7 @@ export function assembleTarget(target: PlannedTarget, results: GatheredResults):
       ...(Object.keys(cuts).length > 0 ? { truncated: cuts } : {}),
     },
     mx: target.mx.map((entry) => mxReport(entry, results)),
-    ...cappedChecks(results.domains.get(target.input)),
+    ...domainResults(results.domains.get(target.input), results.checks),
     findings: [],
   };
 }

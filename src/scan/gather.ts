@@ -31,6 +31,8 @@ export interface GatherSettings {
   readonly concurrency: number;
   readonly perHost: number;
   readonly implicitTls: boolean;
+  /** The port MTA-STS policies are fetched from (443). */
+  readonly mtaStsPort: number;
   /** After each address's checks, with the STARTTLS check's status. */
   readonly onAddress?: (probe: PlannedProbe, status: string) => void;
 }
@@ -147,7 +149,16 @@ export async function gatherDomains(targets: readonly PlannedTarget[], settings:
     const results: Record<string, CheckResult> = {};
     for (const check of checks) {
       if (settings.stop?.aborted === true) break;
-      const context = { domain: target.domain, kind: target.kind, options: settings.options, io: settings.io, depth: settings.depth, trace: settings.trace, signal: settings.cut };
+      const context = {
+        domain: target.domain,
+        kind: target.kind,
+        mtaStsPort: settings.mtaStsPort,
+        options: settings.options,
+        io: settings.io,
+        depth: settings.depth,
+        trace: settings.trace,
+        signal: settings.cut,
+      };
       results[check.id] = await safely(check, () => (check.gather as NonNullable<DomainCheck['gather']>)(context));
     }
     out.set(target.input, results);

@@ -24,7 +24,7 @@ import { depthFor, PRESETS, type Policy } from '../policy/presets.js';
 import { assembleTarget, internalErrorTarget, notScannedTarget, type GatheredResults } from './assemble.js';
 import { DEFAULTS, phaseTimeouts, positive } from './defaults.js';
 import { gatherAddresses, gatherDomains, gatherMxHosts, mapLimited, type Results } from './gather.js';
-import { guardOf } from './guard.js';
+import { guardOf, refusal } from './guard.js';
 import { planScan, type PlannedTarget, type ResolvedTarget } from './plan.js';
 import { internalErrorTarget as internalErrorResolution, resolveTarget } from './resolve.js';
 import { systemResolvers } from './resolvers.js';
@@ -66,6 +66,12 @@ export interface ScanOptions {
   readonly legacyCheck?: boolean;
   /** TLSA lookups for DANE (default true; --no-dane). */
   readonly dane?: boolean;
+  /** The MTA-STS lookup and policy fetch of domain targets (default true; --no-mta-sts). */
+  readonly mtaSts?: boolean;
+  /** The TLS-RPT lookup of domain targets (default true; --no-tls-rpt). */
+  readonly tlsRpt?: boolean;
+  /** The port MTA-STS policies are fetched from (default 443; --mta-sts-port, for test labs). */
+  readonly mtaStsPort?: number;
   /** One more session offering only TLS 1.0-1.1 after a TLS 1.2+ handshake; on whatever this says when the policy forbids legacy protocols. */
   readonly legacyAcceptance?: boolean;
   /** A client certificate (PEM texts) presented in every handshake, for relays that authenticate the sender by certificate. */
@@ -152,6 +158,8 @@ export async function scan(inputs: readonly string[], options: ScanOptions = {},
   const perHost = positive('per-host', options.perHost, DEFAULTS.perHost);
   const timeoutMs = positive('timeout', options.timeoutMs, DEFAULTS.timeoutMs);
   const dnsTimeoutMs = positive('dns-timeout', options.dnsTimeoutMs, DEFAULTS.dnsTimeoutMs);
+  const mtaStsPort = positive('mta-sts-port', options.mtaStsPort, 443);
+  if (mtaStsPort > 65535) throw new UsageError('mta-sts-port must be 1-65535');
   const checks = deps.checks ?? DEFAULT_CHECKS;
   const depth = depthFor(policy, options);
   const now = deps.now ?? (() => new Date());
@@ -191,7 +199,12 @@ export async function scan(inputs: readonly string[], options: ScanOptions = {},
         trustAnchors: [...rootCertificates, ...(options.extraCa ?? [])],
         ...(options.clientCertificate ? { clientCertificate: options.clientCertificate } : {}),
       },
-      io: { ...REAL_IO, ...(dnsClient ? { dns: dnsClient } : {}), ...deps.io },
+      io: {
+        ...REAL_IO,
+        ...(dnsClient ? { dns: dnsClient } : {}),
+        refuse: (ip: string) => refusal(ip, { fromDns: true, allowPrivate: options.allowPrivate ?? false }),
+        ...deps.io,
+      },
       depth,
       trace: options.trace === true,
       ...(stop ? { stop } : {}),
@@ -199,6 +212,7 @@ export async function scan(inputs: readonly string[], options: ScanOptions = {},
       concurrency,
       perHost,
       implicitTls: options.implicitTls === true,
+      mtaStsPort,
       onAddress: (probe: { ip: string; port: number }, status: string) => {
         probed += 1;
         emit({ type: 'probed', done: probed, total: plan.probes.length, ip: probe.ip, port: probe.port, status });

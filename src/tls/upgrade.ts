@@ -496,3 +496,12 @@ export function hasForwardSecrecy(protocol: string, standardName: string): boole
   if (protocol === 'TLSv1.3') return true;
   return /^TLS_(ECDHE|DHE)_|^(ECDHE|DHE|EDH)-/.test(standardName);
 }
+
+/**
+ * A context that verifies certificates against these anchors, TLS 1.2 to 1.3,
+ * made once per anchor list (as probes make theirs): for HTTPS clients of the
+ * scan (the MTA-STS policy fetch).
+ */
+export function verifyingContext(trustAnchors: readonly string[]): SecureContext {
+  return secureContextFor(trustAnchors, 'TLSv1.2', 'TLSv1.3');
+}

@@ -3,7 +3,7 @@
  * "Layers"): a pure function from file texts to violations, so a test can hold
  * the real tree to it and plant violations to show it catches them.
  *
- *   model ← net ← dns, tls ← smtp ← checks ← policy ← scan ← report ← lab ← cli
+ *   model ← net ← dns, tls ← smtp, http ← checks ← policy ← scan ← report ← lab ← cli
  *
  * - No file imports a higher layer, nor a different folder of its own rank
  *   (dns and tls do not import each other).
@@ -16,7 +16,7 @@
  */
 import { dirname, join, normalize, relative } from 'node:path';
 
-export const LAYERS: readonly (readonly string[])[] = [['model'], ['net'], ['dns', 'tls'], ['smtp'], ['checks'], ['policy'], ['scan'], ['report'], ['lab'], ['cli']];
+export const LAYERS: readonly (readonly string[])[] = [['model'], ['net'], ['dns', 'tls'], ['smtp', 'http'], ['checks'], ['policy'], ['scan'], ['report'], ['lab'], ['cli']];
 
 export interface Violation {
   readonly file: string;

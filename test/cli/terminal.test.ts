@@ -90,10 +90,19 @@ describe('the demo on a terminal', { concurrency: 3 }, () => {
         assert.deepEqual(plain.filter((line) => line.includes('\u001b')), [], 'an escape sequence other than colour');
         assert.deepEqual(plain.filter((line) => /\\x[0-9A-F]{2}|\\u[0-9A-F]{4}/i.test(line)), [], 'an escape shown as text');
         // The summary: one row per destination, led by its verdict and delivery.
+        // A long name wraps in its column at narrow widths (after a '.' or '-'): the row is the verdict line whose
+        // destination cell, and the cells under it until the next row, spell the name.
+        const at = plain.find((line) => line.startsWith('VERDICT'))?.indexOf('DESTINATION') ?? -1;
+        assert.ok(at > 0, 'a DESTINATION column');
+        const cellAt = (line: string): string => line.slice(at).split('  ')[0]?.trim() ?? '';
         for (const target of report.targets) {
-          // A long name wraps in its column at narrow widths: the row is the line its first 12 characters start on.
-          const start = target.domain.slice(0, 12).replace(/[.\-]/g, (c) => `\\${c}`);
-          const row = plain.find((line) => new RegExp(`^(PASS|FAIL|ERROR) +\\S.* ${start}`).test(line));
+          const index = plain.findIndex((line, i) => {
+            if (!/^(PASS|FAIL|ERROR) /.test(line)) return false;
+            let name = cellAt(line);
+            for (let j = i + 1; j < plain.length && /^ {8}/.test(plain[j] ?? '') && !/^(PASS|FAIL|ERROR) /.test(plain[j] ?? ''); j += 1) name += cellAt(plain[j] ?? '');
+            return name === target.domain;
+          });
+          const row = plain[index];
           assert.ok(row, `no row for ${target.domain}`);
           const delivery = target.deliverable === true ? 'delivers' : target.deliverable === false ? 'STUCK' : target.mx.length === 0 && target.status === 'pass' ? 'no mail' : 'unknown';
           assert.match(row, new RegExp(`^\\S+ +${delivery} `), `${target.domain}: ${row}`);

@@ -49,7 +49,7 @@ describe('policy-free facts', () => {
     const first = probesOf(reports[0] as Report);
     assert.ok(Object.keys(first).length >= 12);
     for (const [i, report] of reports.entries()) {
-      assert.deepEqual(report.depth, { legacyCheck: true, legacyAcceptance: true, enumerate: false, dane: true });
+      assert.deepEqual(report.depth, { legacyCheck: true, legacyAcceptance: true, enumerate: false, dane: true, mtaSts: true, tlsRpt: true });
       assert.deepEqual(probesOf(report), first, `${policies[i]?.name} ${policies[i]?.minTlsVersion}`);
     }
     // …while the verdicts do differ: the TLS 1.2 host fails only under --min-tls 1.3, the TLS 1.0 host passes only under 1.0
