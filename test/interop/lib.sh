@@ -7,6 +7,7 @@
 #   127.0.25.11 .. .27   Postfix, one smtpd (or postscreen) service per address (port 25),
 #   [::1]:25             and one on IPv6 loopback (pf-dual)
 #   127.0.25.41 .. .46   Postfix hosts with TLSA records (DANE)
+#   127.0.44.1:443       nginx, the MTA-STS policy hosts (one server per policy, by SNI)
 #   127.0.25.31 .. .39   Exim (unpacked beside Postfix), one daemon on all its addresses
 # test/interop/README.md describes each host and what mxready should make of it.
 
@@ -21,6 +22,21 @@ INTEROP_DNS_ADDR="127.0.53.1"
 INTEROP_DNS_PORT="53"
 # Unbound, validating (port 53: resolv.conf, which posttls-finger reads, cannot name a port).
 INTEROP_VALIDATOR_ADDR="127.0.53.2"
+# nginx serving MTA-STS policies on port 443; and an address where nothing listens (a
+# policy host that cannot be reached).
+INTEROP_POLICY_ADDR="127.0.44.1"
+INTEROP_NOTHING_ADDR="127.0.44.9"
+
+# The MTA-STS domains (RFC 8461), each with pf-modern as its MX: domain label, then what
+# https://mta-sts.DOMAIN/.well-known/mta-sts.txt serves (setup.sh writes the policies):
+#   enforce   mode enforce, mx pf-modern.mx.interop.test (and a valid TLS-RPT record)
+#   testing   mode testing, mx *.mx.interop.test
+#   mismatch  mode enforce, mx mail.elsewhere.test
+#   redirect  a 301 to sts-enforce's policy
+#   large     a 100 KiB policy
+#   down      the policy host's address has no listener
+#   bogus     the policy host is a CNAME into the bogus child zone
+INTEROP_STS=(sts-enforce sts-testing sts-mismatch sts-redirect sts-large sts-down sts-bogus)
 # The one IPv6 address of the tier (a "special ipv6" Postfix host listens there too).
 INTEROP_IPV6_ADDR="::1"
 

@@ -52,8 +52,9 @@ apt_update_once() {
 
 # What the tier needs from Debian (iproute2 for ss and ip; dnsutils for dig; nmap for its
 # ssl-enum-ciphers script, the second opinion on --enumerate; unbound validates DNSSEC;
-# ldnsutils signs the zone; util-linux's unshare gives posttls-finger its own resolv.conf).
-PACKAGES=(postfix nsd dnsutils openssl ca-certificates iproute2 nmap unbound ldnsutils util-linux)
+# ldnsutils signs the zone; util-linux's unshare gives posttls-finger its own resolv.conf;
+# nginx-light serves MTA-STS policies; postfix-mta-sts-resolver's mta-sts-query reads them).
+PACKAGES=(postfix nsd dnsutils openssl ca-certificates iproute2 nmap unbound ldnsutils util-linux nginx-light postfix-mta-sts-resolver)
 missing=()
 for pkg in "${PACKAGES[@]}"; do
   status="$(dpkg-query -W -f='${db:Status-Status}' "$pkg" 2>/dev/null || true)"
@@ -85,7 +86,7 @@ if [ "${#missing[@]}" -gt 0 ]; then
     { tail -40 "$INTEROP_STATE/apt-install.log" >&2; die "apt-get install ${missing[*]} failed"; }
 fi
 for tool in postfix postconf posttls-finger nsd nsd-checkconf nsd-checkzone dig openssl ss nmap \
-  unbound unbound-checkconf ldns-keygen ldns-signzone ldns-key2ds unshare; do
+  unbound unbound-checkconf ldns-keygen ldns-signzone ldns-key2ds unshare nginx mta-sts-query; do
   command -v "$tool" >/dev/null || die "$tool is missing after the install"
 done
 
@@ -139,6 +140,9 @@ busy=()
 is_listening "$INTEROP_DNS_ADDR" "$INTEROP_DNS_PORT" udp && busy+=("$INTEROP_DNS_ADDR:$INTEROP_DNS_PORT/udp")
 is_listening "$INTEROP_DNS_ADDR" "$INTEROP_DNS_PORT" tcp && busy+=("$INTEROP_DNS_ADDR:$INTEROP_DNS_PORT/tcp")
 is_listening "$INTEROP_VALIDATOR_ADDR" 53 udp && busy+=("$INTEROP_VALIDATOR_ADDR:53/udp")
+is_listening "$INTEROP_POLICY_ADDR" 443 tcp && busy+=("$INTEROP_POLICY_ADDR:443")
+is_listening "$INTEROP_NOTHING_ADDR" 443 tcp && busy+=("$INTEROP_NOTHING_ADDR:443")
+wildcard_listener 443 tcp && busy+=("*:443 (a web server on every address)")
 is_listening "$INTEROP_VALIDATOR_ADDR" 53 tcp && busy+=("$INTEROP_VALIDATOR_ADDR:53/tcp")
 for line in "${INTEROP_POSTFIX_HOSTS[@]}" "${INTEROP_EXIM_HOSTS[@]}"; do
   read -r _ addr _ <<<"$line"
@@ -325,6 +329,10 @@ leaf pf-dane-ta ec:P-256 "/O=mxready interop/OU=DANE/CN=pf-dane-ta.$MX" "DNS:pf-
 leaf pf-dane-pkix ec:P-256 "/O=mxready interop/OU=DANE/CN=pf-dane-pkix.$MX" "DNS:pf-dane-pkix.$MX" "$VALID_FROM" "$VALID_UNTIL"
 leaf pf-dane-insecure rsa:2048 "/O=mxready interop/OU=DANE/CN=pf-dane-insecure.$MX" "DNS:pf-dane-insecure.$MX" "$VALID_FROM" "$VALID_UNTIL"
 leaf pf-dane-bogus rsa:2048 "/O=mxready interop/OU=DANE/CN=mx.bogus.$Z" "DNS:mx.bogus.$Z, DNS:pf-dane-bogus.$MX" "$VALID_FROM" "$VALID_UNTIL"
+# The MTA-STS policy hosts: one certificate naming every one of them.
+STS_NAMES=""
+for label in "${INTEROP_STS[@]}"; do STS_NAMES+="${STS_NAMES:+, }DNS:mta-sts.$label.$Z"; done
+leaf mta-sts rsa:2048 "/O=mxready interop/OU=MTA-STS/CN=mta-sts.sts-enforce.$Z" "$STS_NAMES" "$VALID_FROM" "$VALID_UNTIL"
 # Self-signed, CN only (no SAN), as quick self-made server certificates often are.
 newkey "$PKI/pf-selfsigned.key" rsa:2048
 openssl req -new -x509 -config "$OSSL_CNF" -key "$PKI/pf-selfsigned.key" -days 365 -sha256 \
@@ -467,6 +475,8 @@ cat >"$NSD/$BOGUS.zone" <<EOF
 @                 NS    ns.$Z.
 @                 MX    10 mx.$BOGUS.
 mx                A     127.0.25.46
+; The policy host of sts-bogus (a CNAME in $Z points here): its address is bogus.
+mta-sts           A     $INTEROP_POLICY_ADDR
 EOF
 signzone "$BOGUS" "$NSD/$BOGUS.zone" "$(newzonekey "$BOGUS" ksk)" "$(newzonekey "$BOGUS")"
 {
@@ -475,6 +485,20 @@ signzone "$BOGUS" "$NSD/$BOGUS.zone" "$(newzonekey "$BOGUS" ksk)" "$(newzonekey 
   ds "$(newzonekey "$BOGUS" ksk)"
   printf '; A signed domain whose only MX host is in the bogus child: its address lookup is bogus.\n'
   printf 'bogus-mx MX 10 mx.%s.\n' "$BOGUS"
+  printf '\n; MTA-STS (RFC 8461) and TLS-RPT (RFC 8460): lib.sh INTEROP_STS says what each serves.\n'
+  for label in "${INTEROP_STS[@]}"; do
+    printf '%s MX 10 pf-modern.mx.%s.\n' "$label" "$Z"
+    printf '_mta-sts.%s TXT "v=STSv1; id=%s1;"\n' "$label" "${label//-/}"
+    case "$label" in
+      sts-down) printf 'mta-sts.%s A %s\n' "$label" "$INTEROP_NOTHING_ADDR" ;;
+      sts-bogus) printf 'mta-sts.%s CNAME mta-sts.%s.\n' "$label" "$BOGUS" ;;
+      *) printf 'mta-sts.%s A %s\n' "$label" "$INTEROP_POLICY_ADDR" ;;
+    esac
+  done
+  printf '_smtp._tls.sts-enforce TXT "v=TLSRPTv1; rua=mailto:tls-reports@%s,https://reports.%s/tlsrpt"\n' "$Z" "$Z"
+  printf 'rpt-bad MX 10 pf-modern.mx.%s.\n_smtp._tls.rpt-bad TXT "v=TLSRPTv1; ruf=mailto:tls-reports@%s"\n' "$Z" "$Z"
+  printf 'rpt-dup MX 10 pf-modern.mx.%s.\n' "$Z"
+  printf '_smtp._tls.rpt-dup TXT "v=TLSRPTv1; rua=mailto:a@%s"\n_smtp._tls.rpt-dup TXT "v=TLSRPTv1; rua=mailto:b@%s"\n' "$Z" "$Z"
 } >>"$NSD/$Z.zone"
 
 Z_KSK="$(newzonekey "$Z" ksk)"
@@ -562,6 +586,55 @@ log "starting Unbound on $INTEROP_VALIDATOR_ADDR:53"
 unbound -c "$UB/unbound.conf" >"$UB/start.log" 2>&1 || { cat "$UB/start.log" "$UB/unbound.log" >&2; die "Unbound did not start"; }
 wait_listening "$INTEROP_VALIDATOR_ADDR" 53 udp Unbound
 wait_listening "$INTEROP_VALIDATOR_ADDR" 53 tcp Unbound
+
+# nginx: the MTA-STS policy hosts on $INTEROP_POLICY_ADDR:443, one server per policy (by SNI),
+# each with its own access log, so a test can tell which hosts were asked.
+NGX="$INTEROP_STATE/nginx"
+mkdir -p "$NGX/www" "$NGX/log" "$NGX/tmp"
+sts_policy() { printf 'version: STSv1\r\nmode: %s\r\n' "$1"; shift; for mx in "$@"; do printf 'mx: %s\r\n' "$mx"; done; printf 'max_age: 86400\r\n'; }
+sts_policy enforce "pf-modern.mx.$Z" >"$NGX/www/sts-enforce.txt"
+sts_policy testing "*.mx.$Z" >"$NGX/www/sts-testing.txt"
+sts_policy enforce "mail.elsewhere.test" >"$NGX/www/sts-mismatch.txt"
+sts_policy enforce "pf-modern.mx.$Z" >"$NGX/www/sts-bogus.txt"
+{ sts_policy enforce "pf-modern.mx.$Z"; head -c 102400 /dev/zero | tr '\0' '#'; } >"$NGX/www/sts-large.txt"
+chmod -R a+rX "$NGX/www"
+{
+  cat <<EOF
+# nginx for the interop tier: MTA-STS policies over HTTPS on loopback only.
+daemon on;
+pid $NGX/nginx.pid;
+error_log $NGX/log/error.log;
+worker_processes 1;
+events { worker_connections 64; }
+http {
+  types { }
+  default_type text/plain;
+  client_body_temp_path $NGX/tmp/body;
+  proxy_temp_path $NGX/tmp/proxy;
+  fastcgi_temp_path $NGX/tmp/fastcgi;
+  uwsgi_temp_path $NGX/tmp/uwsgi;
+  scgi_temp_path $NGX/tmp/scgi;
+  ssl_certificate $PKI/mta-sts.crt;
+  ssl_certificate_key $PKI/mta-sts.key;
+  ssl_protocols TLSv1.2 TLSv1.3;
+EOF
+  for label in "${INTEROP_STS[@]}"; do
+    [ "$label" = sts-down ] && continue
+    printf '  server {\n    listen %s:443 ssl;\n    server_name mta-sts.%s.%s;\n' "$INTEROP_POLICY_ADDR" "$label" "$Z"
+    printf '    access_log %s/log/%s.log;\n' "$NGX" "$label"
+    if [ "$label" = sts-redirect ]; then
+      printf '    location = /.well-known/mta-sts.txt { return 301 https://mta-sts.sts-enforce.%s/.well-known/mta-sts.txt; }\n' "$Z"
+    else
+      printf '    location = /.well-known/mta-sts.txt { alias %s/www/%s.txt; }\n' "$NGX" "$label"
+    fi
+    printf '  }\n'
+  done
+  printf '}\n'
+} >"$NGX/nginx.conf"
+nginx -t -c "$NGX/nginx.conf" -p "$NGX" >"$NGX/check.log" 2>&1 || { cat "$NGX/check.log" >&2; die "nginx rejected $NGX/nginx.conf"; }
+log "starting nginx on $INTEROP_POLICY_ADDR:443"
+nginx -c "$NGX/nginx.conf" -p "$NGX" >"$NGX/start.log" 2>&1 || { cat "$NGX/start.log" "$NGX/log/error.log" >&2; die "nginx did not start"; }
+wait_listening "$INTEROP_POLICY_ADDR" 443 tcp nginx
 
 # ---------------------------------------------------------------------------
 # 4. Postfix: our own configuration folder (postfix -c), one smtpd per address.
@@ -797,7 +870,8 @@ cat >"$INTEROP_STATE/interop.env" <<EOF
 MXREADY_INTEROP_STATE=$INTEROP_STATE
 MXREADY_INTEROP_RESOLVER=$INTEROP_DNS_ADDR:$INTEROP_DNS_PORT
 MXREADY_INTEROP_VALIDATOR=$INTEROP_VALIDATOR_ADDR
+MXREADY_INTEROP_NGINX=$NGX
 MXREADY_INTEROP_CA_FILE=$PKI/root-ca.crt
 MXREADY_INTEROP_ZONE=$Z
 EOF
-log "up: nsd $INTEROP_DNS_ADDR:$INTEROP_DNS_PORT, Unbound $INTEROP_VALIDATOR_ADDR:53, Postfix ${#INTEROP_POSTFIX_HOSTS[@]} hosts, Exim ${#INTEROP_EXIM_HOSTS[@]} hosts (state in $INTEROP_STATE)"
+log "up: nsd $INTEROP_DNS_ADDR:$INTEROP_DNS_PORT, Unbound $INTEROP_VALIDATOR_ADDR:53, nginx $INTEROP_POLICY_ADDR:443, Postfix ${#INTEROP_POSTFIX_HOSTS[@]} hosts, Exim ${#INTEROP_EXIM_HOSTS[@]} hosts (state in $INTEROP_STATE)"

@@ -31,5 +31,6 @@ fi
 
 # Exim's daemon, Unbound and nsd: pid files whose process's command line names our state folder.
 stop_pidfile "$INTEROP_STATE/exim/exim.pid" "$INTEROP_STATE/exim/exim.conf" "Exim"
+stop_pidfile "$INTEROP_STATE/nginx/nginx.pid" "$INTEROP_STATE/nginx/nginx.conf" "nginx"
 stop_pidfile "$INTEROP_STATE/unbound/unbound.pid" "$INTEROP_STATE/unbound/unbound.conf" "Unbound"
 stop_pidfile "$INTEROP_STATE/nsd/nsd.pid" "$INTEROP_STATE/nsd/nsd.conf" "nsd"

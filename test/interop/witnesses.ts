@@ -475,6 +475,8 @@ function answerRecords(stdout: string): DigAnswer['records'] {
       if (rrtype === 'MX') data = rest[1] === '.' ? `${rest[0]} .` : `${rest[0]} ${stripDot(rest[1] ?? '')}`;
       // TLSA data comes in groups of hex digits: joined and lower-cased, as mxready writes it.
       if (rrtype === 'TLSA') data = `${rest.slice(0, 3).join(' ')} ${rest.slice(3).join('').toLowerCase()}`;
+      // TXT as dig prints it: quoted strings, case kept.
+      if (rrtype === 'TXT') data = rest.join(' ');
       return { name: stripDot(owner), type: rrtype, data };
     });
 }
@@ -602,6 +604,23 @@ export interface PosttlsFinger {
 }
 
 /**
+ * Runs a command whose resolver is glibc's (or c-ares's): in a mount namespace of its own
+ * where a resolv.conf naming `resolver` (with `options trust-ad edns0`: glibc drops AD
+ * without trust-ad) is bound over /etc/resolv.conf, so it asks the tier's Unbound and
+ * never the system's resolver. At most 30 s.
+ */
+async function throughResolver(options: { resolver: string; folder: string }, command: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<CommandResult> {
+  mkdirSync(options.folder, { recursive: true });
+  const resolv = `${options.folder}/resolv.conf`;
+  writeFileSync(resolv, `nameserver ${options.resolver}\noptions trust-ad edns0\n`);
+  return runCommand(
+    'timeout',
+    ['30', 'unshare', '--mount', '--propagation', 'private', '--', 'sh', '-c', 'mount --bind "$1" /etc/resolv.conf && shift && exec "$@"', 'sh', resolv, ...command],
+    { timeoutMs: 40_000, env },
+  );
+}
+
+/**
  * `posttls-finger -c -l dane DOMAIN` (Postfix's own DANE client) through a validating resolver:
  * glibc reads the resolver from /etc/resolv.conf, so the command runs in a mount namespace of
  * its own where a file naming `resolver` (with `options trust-ad edns0`: glibc drops AD
@@ -609,16 +628,10 @@ export interface PosttlsFinger {
  * main.cf (posttls-finger will not start without one). At most 30 s.
  */
 export async function posttlsFinger(domain: string, options: { resolver: string; folder: string }): Promise<PosttlsFinger> {
-  const resolv = `${options.folder}/resolv.conf`;
   const config = `${options.folder}/postfix`;
   mkdirSync(config, { recursive: true });
   writeFileSync(`${config}/main.cf`, '');
-  writeFileSync(resolv, `nameserver ${options.resolver}\noptions trust-ad edns0\n`);
-  const result = await runCommand(
-    'timeout',
-    ['30', 'unshare', '--mount', '--propagation', 'private', '--', 'sh', '-c', 'mount --bind "$1" /etc/resolv.conf && exec posttls-finger -c -l dane "$2"', 'sh', resolv, domain],
-    { timeoutMs: 40_000, env: { MAIL_CONFIG: config } },
-  );
+  const result = await throughResolver(options, ['posttls-finger', '-c', '-l', 'dane', domain], { MAIL_CONFIG: config });
   const out = result.stdout + result.stderr;
   const m = /Matched DANE (EE|TA) certificate at depth (\d+): (\d \d \d [0-9A-Fa-f]+)/.exec(out);
   return {
@@ -652,4 +665,27 @@ export async function sClientDane(options: { ip: string; host: string; record: s
     verificationOk: /^Verification: OK$/m.test(out),
     noMatchingTlsa: /no matching DANE TLSA records/.test(out),
   };
+}
+
+export interface MtaStsQuery {
+  readonly result: CommandResult;
+  /** STSFetchResult: NONE, VALID, FETCH_ERROR, … */
+  readonly kind: string | null;
+  readonly id?: string;
+  readonly policy?: { readonly mode: string; readonly mx: readonly string[]; readonly maxAge: number };
+}
+
+/**
+ * `mta-sts-query DOMAIN` (postfix-mta-sts-resolver) through the tier's Unbound, trusting
+ * the test CA (SSL_CERT_FILE). It prints `(<STSFetchResult.X: n>, None | ('id', {policy}))`.
+ */
+export async function mtaStsQuery(domain: string, options: { resolver: string; folder: string; caFile: string }): Promise<MtaStsQuery> {
+  const result = await throughResolver(options, ['mta-sts-query', domain], { SSL_CERT_FILE: options.caFile });
+  const line = /^\(<STSFetchResult\.(\w+): \d+>, (.*)\)\s*$/m.exec(result.stdout);
+  const kind = line?.[1] ?? null;
+  const found = /^\('([^']*)', (\{.*\})\)$/.exec(line?.[2] ?? '');
+  if (!found) return { result, kind };
+  // A Python dict of strings, lists of strings and integers: JSON once its quotes are.
+  const dict = JSON.parse((found[2] ?? '{}').replace(/'/g, '"')) as { mode: string; mx?: string[]; max_age: number };
+  return { result, kind, id: found[1] ?? '', policy: { mode: dict.mode, mx: dict.mx ?? [], maxAge: dict.max_age } };
 }
