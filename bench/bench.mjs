@@ -9,7 +9,8 @@
  *   network latency, so concurrency has something to overlap), BENCH_CONCURRENCY ("1,8,64"),
  *   BENCH_DANE ("on,off": each level with TLSA lookups, and with --no-dane's setting),
  *   BENCH_DNSSEC (1: the lab's resolver authenticates bench.test and every host has a
- *   matching TLSA record, so DANE does its whole work; 0: an unsigned zone)
+ *   matching TLSA record, so DANE does its whole work; 0: an unsigned zone),
+ *   BENCH_POLICIES (on; off: what --no-mta-sts --no-tls-rpt set)
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { createInterface } from 'node:readline';

@@ -9,6 +9,8 @@ const [concurrency, domains] = process.argv.slice(2, 4).map(Number);
 const lab = JSON.parse(process.argv[4]);
 // "off": what --no-dane sets (no TLSA lookups); "on" (the default): DANE where the zone is secure.
 const dane = process.argv[5] !== 'off';
+// BENCH_POLICIES=off: what --no-mta-sts --no-tls-rpt set (no TXT lookups of the domains' policies).
+const policies = process.env.BENCH_POLICIES !== 'off';
 
 let peakRss = process.memoryUsage().rss;
 let peakHeap = process.memoryUsage().heapUsed;
@@ -30,6 +32,8 @@ const report = await scan(
     perHost: 2,
     timeoutMs: 20_000,
     dane,
+    mtaSts: policies,
+    tlsRpt: policies,
   },
 );
 const seconds = (performance.now() - started) / 1000;

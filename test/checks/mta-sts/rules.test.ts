@@ -89,10 +89,14 @@ describe('MTA-STS per domain', () => {
     assert.deepEqual(mtaStsDomainRule(target(valid('enforce', HOST), { kind: 'host' }), encrypt, depth), []);
     assert.deepEqual(mtaStsDomainRule(target({ status: 'fetch-error', error: { code: 'servfail', message: 's' } }, { dns: { mxSource: 'none', error: { code: 'servfail', message: 's' } } }), encrypt, depth), []);
   });
-  it('Given honorMtaSts and --no-mta-sts Then not measured', () => {
-    const [finding] = mtaStsDomainRule(target(undefined), honoring, { ...depth, mtaSts: false });
-    assert.equal(finding?.id, 'policy.not-measured');
-    assert.equal(finding?.unassessed?.code, 'not-measured');
+  it('Given honorMtaSts and --no-mta-sts, or a report made before MTA-STS (no depth.mtaSts) Then not measured; looked up and absent Then nothing', () => {
+    for (const mtaSts of [false, undefined]) {
+      const { mtaSts: _drop, ...rest } = depth;
+      const [finding] = mtaStsDomainRule(target(undefined), honoring, { ...rest, ...(mtaSts === false ? { mtaSts } : {}) });
+      assert.equal(finding?.id, 'policy.not-measured');
+      assert.equal(finding?.unassessed?.code, 'not-measured');
+    }
+    assert.deepEqual(mtaStsDomainRule(target(undefined), honoring, depth), []);
   });
 });
 

@@ -25,8 +25,9 @@ export const daneAddressRule: AddressRule = (address, policy, depth) => {
   const place = where(address.host, address.ip, address.port);
   const tlsa = address.tlsa;
   if (tlsa === undefined) {
-    if (!policy.honorDane || depth.dane !== false || address.probe.status === 'refused-private') return [];
-    const message = `${place}: the policy honors DANE, but TLSA records were not looked up (--no-dane)`;
+    // Not looked up (--no-dane, or a report made before DANE, whose depth has no dane) is not measured.
+    if (!policy.honorDane || depth.dane === true || address.probe.status === 'refused-private') return [];
+    const message = `${place}: the policy honors DANE, but TLSA records were not looked up (--no-dane, or a report made before DANE)`;
     return [{ id: NOT_MEASURED, message, ...at, unassessed: { code: 'not-measured', message } }];
   }
   if (tlsa.status === 'bogus' || tlsa.status === 'lookup-failed') {

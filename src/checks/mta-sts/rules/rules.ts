@@ -17,8 +17,9 @@ export const mtaStsDomainRule: DomainRule = (target, policy, depth) => {
   if (target.kind !== 'domain') return [];
   const facts = target.mtaSts;
   if (facts === undefined) {
-    if (!policy.honorMtaSts || depth.mtaSts !== false || target.dns.error !== undefined) return [];
-    const message = `${target.domain}: the policy honors MTA-STS, but its policy was not looked up (--no-mta-sts)`;
+    // Looked up and absent (a relay, a lookup that did not run) says nothing; not looked up (--no-mta-sts, a report from before MTA-STS) is not measured.
+    if (!policy.honorMtaSts || depth.mtaSts === true || target.dns.error !== undefined) return [];
+    const message = `${target.domain}: the policy honors MTA-STS, but its policy was not looked up (--no-mta-sts, or a report made before MTA-STS)`;
     return [{ id: NOT_MEASURED, message, unassessed: { code: 'not-measured', message } }];
   }
   // The domain's own DNS failed (NXDOMAIN, SERVFAIL, bogus): it is not assessed, and that finding says why.
