@@ -7,11 +7,12 @@ import { daneCheck } from './dane/check.js';
 import { dnsCheck } from './dns/check.js';
 import { enumerationCheck } from './enumeration/check.js';
 import { mtaStsCheck } from './mta-sts/check.js';
+import { protectionCheck } from './protection/check.js';
 import { starttlsCheck } from './starttls/check.js';
 import { tlsRptCheck } from './tls-rpt/check.js';
 import type { Check } from './types.js';
 
-export const DEFAULT_CHECKS: readonly Check[] = [starttlsCheck, enumerationCheck, daneCheck, dnsCheck, mtaStsCheck, tlsRptCheck];
+export const DEFAULT_CHECKS: readonly Check[] = [starttlsCheck, enumerationCheck, daneCheck, dnsCheck, mtaStsCheck, tlsRptCheck, protectionCheck];
 
 export { STARTTLS_CHECK_ID } from './starttls/check.js';
 export type { AddressCheck, Check, CheckIo, DomainCheck, MxCheck } from './types.js';

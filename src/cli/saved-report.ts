@@ -69,7 +69,7 @@ export function parseSavedReport(text: string, source: string): SavedReport {
   // A version 2 report made before DANE (or MTA-STS) has no honorDane (honorMtaSts): its policy honored neither.
   const policy = (data as Record<string, unknown>)['policy'];
   if (version === SCHEMA_VERSION && typeof policy === 'object' && policy !== null && !Array.isArray(policy)) {
-    for (const knob of ['honorDane', 'honorMtaSts']) if (!(knob in policy)) (policy as Record<string, unknown>)[knob] = false;
+    for (const knob of ['honorDane', 'honorMtaSts', 'requireDane', 'requireMtaSts', 'requireDaneOrMtaSts', 'requireTlsRpt']) if (!(knob in policy)) (policy as Record<string, unknown>)[knob] = false;
   }
   const validate = schemaValidator(version);
   if (!validate(data)) {

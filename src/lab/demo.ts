@@ -158,6 +158,10 @@ const DOMAINS: readonly [string, readonly (readonly [number, string])[]][] = [
   ['sts-redirect', [[10, 'mx.modern']]],
   ['sts-large', [[10, 'mx.modern']]],
   ['rpt-bad', [[10, 'mx.modern']]],
+  // Effective protection: DANE on one MX and not the other (level opportunistic, dane.partial); DANE and
+  // MTA-STS enforce on the same host (DANE first: level dane). sts-mismatch's enforce policy rejects its only MX.
+  ['dane-partial', [[10, 'mx.dane-ok'], [20, 'mx.modern']]],
+  ['dane-sts', [[10, 'mx.dane-ok']]],
 ];
 
 /** Where the MTA-STS policy server listens, and an address where nothing does (sts-down's policy host). */
@@ -169,6 +173,7 @@ const policy = (mode: string, ...mx: string[]): string => ['version: STSv1', `mo
 /** The policy each demo domain serves, by its policy host mta-sts.DOMAIN. */
 const STS_SITES: Readonly<Record<string, LabPolicyResponse>> = {
   [`mta-sts.${name('sts-enforce')}`]: { body: policy('enforce', name('mx.modern')) },
+  [`mta-sts.${name('dane-sts')}`]: { body: policy('enforce', name('mx.dane-ok')) },
   // A wildcard covers mx.modern.mxready.test (exactly one label more).
   [`mta-sts.${name('sts-testing')}`]: { body: policy('testing', `*.modern.${DEMO_ZONE}`) },
   [`mta-sts.${name('sts-mismatch')}`]: { body: policy('enforce', 'mail.elsewhere.test', `*.${DEMO_ZONE}`) },
@@ -183,7 +188,7 @@ const STS_SITES: Readonly<Record<string, LabPolicyResponse>> = {
 function stsRecords(): LabZoneRecord[] {
   const txt = (owner: string, text: string): LabZoneRecord => ({ name: owner, type: 'TXT', data: [text] });
   const records: LabZoneRecord[] = [];
-  for (const label of ['sts-enforce', 'sts-testing', 'sts-mismatch', 'sts-down', 'sts-redirect', 'sts-large']) {
+  for (const label of ['sts-enforce', 'sts-testing', 'sts-mismatch', 'sts-down', 'sts-redirect', 'sts-large', 'dane-sts']) {
     records.push(txt(`_mta-sts.${name(label)}`, `v=STSv1; id=demo${label.replace(/-/g, '')}1;`));
     records.push({ name: `mta-sts.${name(label)}`, type: 'A', data: label === 'sts-down' ? NOTHING_IP : POLICY_IP });
   }

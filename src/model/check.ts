@@ -5,6 +5,7 @@
  */
 import type { DaneVerdict, DnssecState, TlsaFacts } from './dane.js';
 import type { MtaStsFacts, MxMtaSts, TlsRptFacts } from './mta-sts.js';
+import type { MxProtection, TargetProtection } from './protection.js';
 import type { Phase, ProbeResult } from './probe.js';
 import type { AddressAssessment, ErrorInfo, Finding, Mark, MxSource, PolicyReport, Severity, TlsRptResultType } from './report.js';
 
@@ -162,6 +163,30 @@ export interface MxAnnotations {
 /** Derives annotations for one MX entry from its own facts and its addresses' (as reached through it). Pure; policy-free. */
 export type MxAnnotator = (mx: MxView, addresses: readonly AddressView[], target: TargetView) => MxAnnotations;
 
+/** A target once its protection is derived: what a protection rule sees. */
+export interface ProtectionView {
+  readonly domain: string;
+  readonly kind: 'domain' | 'host';
+  readonly dns: TargetView['dns'];
+  readonly mtaSts?: MtaStsFacts;
+  readonly tlsRpt?: TlsRptFacts;
+  readonly protection?: TargetProtection;
+  readonly mx: readonly {
+    readonly host: string;
+    readonly protection?: MxProtection;
+    readonly mtaSts?: MxMtaSts;
+    /** How many addresses the host has (a gap at a host without one is the destination's). */
+    readonly addresses: number;
+  }[];
+}
+
+/**
+ * Judges a target's effective protection. A finding of severity fail with a
+ * host (and no ip) is a gap at every address of that host; without a host, at
+ * every address of the destination.
+ */
+export type ProtectionRule = (target: ProtectionView, policy: PolicyReport, depth: Depth) => readonly RuleFinding[];
+
 /** A check's rules, by the scope they judge (which may differ from the scope it gathers at), its marks and annotations. */
 export interface CheckRules {
   readonly address?: readonly AddressRule[];
@@ -170,6 +195,8 @@ export interface CheckRules {
   readonly marks?: AddressMarker;
   readonly annotate?: AddressAnnotator;
   readonly annotateMx?: MxAnnotator;
+  /** Run after every other rule, over the protection derived from the annotated facts. */
+  readonly protection?: readonly ProtectionRule[];
 }
 
 const MARK_OF: Readonly<Record<Severity, Mark>> = { fail: 'gap', warn: 'warn', info: 'ok' };

@@ -8,6 +8,7 @@
 import type { CheckResult, Depth } from './check.js';
 import type { DaneVerdict, DnssecState, DnssecSummary, TlsaFacts } from './dane.js';
 import type { MtaStsFacts, MxMtaSts, TlsRptFacts } from './mta-sts.js';
+import type { MxProtection, ProtectionSummary, TargetProtection } from './protection.js';
 import type { CipherClass, ProbeResult, TlsVersionName } from './probe.js';
 
 export const SCHEMA_VERSION = 2 as const;
@@ -101,6 +102,8 @@ export interface MxReport {
   readonly dnssec?: DnssecState;
   /** What an MTA-STS sender decides for this host, under the domain's valid policy in enforce or testing mode. */
   readonly mtaSts?: MxMtaSts;
+  /** What a sender that implements DANE and MTA-STS applies to this host (domain targets; absent when nothing applies and nothing was reached). */
+  readonly protection?: MxProtection;
   /** The host's TLSA records at the port probed (the DANE check); absent from reports made before it. */
   readonly tlsa?: TlsaFacts;
   /** Addresses that were found but not probed (over the per-host limit). */
@@ -147,6 +150,12 @@ export interface TargetReport {
   readonly mtaSts?: MtaStsFacts;
   /** Where the domain asks for TLS reports (RFC 8460); domain targets only, absent with --no-tls-rpt. */
   readonly tlsRpt?: TlsRptFacts;
+  /**
+   * What a sender that implements DANE and MTA-STS applies to the destination, and
+   * whether mail is delivered under its own mechanisms (unlike `deliverable`, which
+   * is about the scan's policy). Domain targets with at least one host protection.
+   */
+  readonly protection?: TargetProtection;
   /** Domain-scope checks' results, by check id; absent when there is none. */
   readonly checks?: Readonly<Record<string, CheckResult>>;
   readonly findings: readonly Finding[];
@@ -184,6 +193,14 @@ export interface PolicyReport {
    * so is a policy that cannot be fetched or parsed.
    */
   readonly honorMtaSts: boolean;
+  /** Every MX host of a domain must be DANE-protected and authenticated (dane.missing); implies honorDane. */
+  readonly requireDane: boolean;
+  /** A valid MTA-STS policy in enforce mode that accepts every MX host (mta-sts.missing); implies honorMtaSts. */
+  readonly requireMtaSts: boolean;
+  /** Every MX host protected by DANE or MTA-STS enforce, authenticated (protection.missing); implies both. */
+  readonly requireDaneOrMtaSts: boolean;
+  /** A valid TLS-RPT record (tls-rpt.missing). */
+  readonly requireTlsRpt: boolean;
   /** Severity overrides per finding id; "off" drops the finding. */
   readonly findings: Readonly<Record<string, Severity | 'off'>>;
 }
@@ -214,6 +231,8 @@ export interface Summary {
   readonly byCipher: Readonly<Record<string, number>>;
   readonly byKeyExchange: Readonly<Record<string, number>>;
   readonly byCertificateKey: Readonly<Record<string, number>>;
+  /** Domain targets by protection level (`unknown`: none); absent from reports made before it. */
+  readonly protection?: ProtectionSummary;
 }
 
 export interface Report {

@@ -14,7 +14,7 @@
  * no usable address, or none meets while some could not be assessed).
  */
 import { DEFAULT_CHECKS, type Check } from '../checks/registry.js';
-import type { AddressAnnotations, AddressView, CheckResult, Depth, MxAnnotations, MxView, RuleFinding, TargetView } from '../model/check.js';
+import type { AddressAnnotations, AddressView, CheckResult, Depth, MxAnnotations, MxView, ProtectionView, RuleFinding, TargetView } from '../model/check.js';
 import type {
   AddressAssessment,
   AddressReport,
@@ -28,6 +28,7 @@ import type {
 import { capText, LIMITS } from '../model/limits.js';
 import { applyOverrides, catalogueOf, toFinding, type Catalogue } from './findings.js';
 import { depthFor } from './presets.js';
+import { protect } from './protection.js';
 
 export type AddressOutcome = AddressAssessment['outcome'];
 
@@ -196,7 +197,9 @@ export function judgeTarget(target: TargetReport, policy: PolicyReport, options:
   const outsideUnassessed: ErrorInfo[] = [...domain.unassessed];
   let gapElsewhere = domain.findings.some((f) => f.severity === 'fail');
   const outcomes: Verdict[] = [];
-  const mx = target.mx.map((entry, index): MxReport => {
+  /** Each address's outcome as (MX index, verdict), for the protection rules' gaps. */
+  const placed: { readonly mx: number; verdict: Verdict }[] = [];
+  const annotated = target.mx.map((entry, index): MxReport => {
     const mxRules = options.checks.flatMap((check) => (check.rules.mx ?? []).flatMap((rule) => rule(view.mx[index] as MxView, view, policy, options.depth)));
     const mxJudged = judged(mxRules, catalogue, policy);
     findings.push(...mxJudged.findings);
@@ -217,14 +220,42 @@ export function judgeTarget(target: TargetReport, policy: PolicyReport, options:
       views.push(view);
       const evaluation = evaluateAddress(view, policy, options);
       findings.push(...evaluation.findings);
-      outcomes.push({ outcome: evaluation.outcome, ...(evaluation.error ? { error: evaluation.error } : {}) });
+      placed.push({ mx: index, verdict: { outcome: evaluation.outcome, ...(evaluation.error ? { error: evaluation.error } : {}) } });
       const { dane: _stale, ...facts } = address;
       return { ...facts, assessment: evaluation.assessment, ...evaluation.annotations };
     });
     const mxAnnotations: MxAnnotations = Object.assign({}, ...options.checks.map((check) => check.rules.annotateMx?.(view.mx[index] as MxView, views, view) ?? {}));
-    const { mtaSts: _staleMx, ...mxFacts } = entry;
+    const { mtaSts: _staleMx, protection: _staleProtection, ...mxFacts } = entry;
     return { ...mxFacts, addresses, ...mxAnnotations };
   });
+  // Effective protection, from the annotated facts, then the rules that judge it.
+  const { protection: _staleTarget, ...targetFacts } = target;
+  const protection = protect({ ...targetFacts, mx: annotated });
+  const mx = annotated.map((entry, index): MxReport => {
+    const p = protection.mx[index];
+    return p ? { ...entry, protection: p } : entry;
+  });
+  const protectionView: ProtectionView = {
+    domain: target.domain,
+    kind: target.kind,
+    dns: target.dns,
+    ...(target.mtaSts ? { mtaSts: target.mtaSts } : {}),
+    ...(target.tlsRpt ? { tlsRpt: target.tlsRpt } : {}),
+    ...(protection.target ? { protection: protection.target } : {}),
+    mx: mx.map((m) => ({ host: m.host, ...(m.protection ? { protection: m.protection } : {}), ...(m.mtaSts ? { mtaSts: m.mtaSts } : {}), addresses: m.addresses.length })),
+  };
+  const protectionRules = options.checks.flatMap((check) => (check.rules.protection ?? []).flatMap((rule) => rule(protectionView, policy, options.depth)));
+  const protectionJudged = judged(protectionRules, catalogue, policy);
+  findings.push(...protectionJudged.findings);
+  outsideUnassessed.push(...protectionJudged.unassessed);
+  // A gap of a protection rule: at every address of its host, or of the destination without one.
+  const gaps = protectionJudged.findings.filter((f) => f.severity === 'fail');
+  const gapAll = gaps.some((f) => f.host === undefined);
+  const gapHosts = new Set(gaps.flatMap((f) => (f.host !== undefined ? [f.host] : [])));
+  gapElsewhere ||= gaps.some((f) => f.host !== undefined && mx.some((m) => m.host === f.host && m.addresses.length === 0)) || (gapAll && placed.length === 0);
+  const gapAt = (index: number): boolean => gapAll || gapHosts.has(mx[index]?.host ?? '');
+  for (const p of placed) outcomes.push(gapAt(p.mx) ? { outcome: 'gap' } : p.verdict);
+  const judgedMx = gaps.length === 0 ? mx : mx.map((entry, index) => (gapAt(index) ? { ...entry, addresses: entry.addresses.map((a) => ({ ...a, assessment: { ...a.assessment, outcome: 'gap' as const } })) } : entry));
   for (const reason of outsideUnassessed) outcomes.push({ outcome: 'unassessed', error: reason });
   const hasAddress = target.mx.some((entry) => entry.addresses.length > 0);
   const omitted = target.mx.reduce((n, entry) => n + (entry.addressesOmitted ?? 0), 0);
@@ -244,9 +275,10 @@ export function judgeTarget(target: TargetReport, policy: PolicyReport, options:
     ...(verdict.error ? { error: verdict.error } : {}),
     deliverable: verdict.deliverable,
     dns: target.dns,
-    mx,
+    mx: judgedMx,
     ...(target.mtaSts ? { mtaSts: target.mtaSts } : {}),
     ...(target.tlsRpt ? { tlsRpt: target.tlsRpt } : {}),
+    ...(protection.target ? { protection: protection.target } : {}),
     ...(target.checks ? { checks: target.checks } : {}),
     findings,
   };

@@ -11,7 +11,7 @@ import type { CipherClass } from '../model/probe.js';
 import type { Severity, TlsVersionSetting } from '../model/report.js';
 import { isFindingId } from './findings.js';
 import { tlsVersionOf } from '../model/tls-versions.js';
-import { isPresetName, PRESETS, type Policy } from './presets.js';
+import { isPresetName, PRESETS, withImplications, type Policy } from './presets.js';
 
 const CLASSES: readonly CipherClass[] = ['good', 'sufficient', 'phase-out', 'insufficient'];
 const SEVERITIES: readonly (Severity | 'off')[] = ['fail', 'warn', 'info', 'off'];
@@ -37,6 +37,10 @@ const KEYS: Readonly<Record<string, Check>> = {
   forbidLegacyProtocols: bool,
   honorDane: bool,
   honorMtaSts: bool,
+  requireDane: bool,
+  requireMtaSts: bool,
+  requireDaneOrMtaSts: bool,
+  requireTlsRpt: bool,
   allowedCipherClasses: (v) =>
     Array.isArray(v) && v.length > 0 && v.every((c) => (CLASSES as readonly unknown[]).includes(c))
       ? null
@@ -81,14 +85,14 @@ export function policyProblems(data: unknown): string[] {
 export function policyFromObject(data: Record<string, unknown>, name: string): Policy {
   const base: Policy = PRESETS[(data['extends'] as keyof typeof PRESETS | undefined) ?? 'encrypt'];
   const { extends: _extends, findings, requireStartTls: _ignored, ...knobs } = data;
-  return {
+  return withImplications({
     ...base,
     ...(knobs as Partial<Policy>),
     ...(knobs['allowedCipherClasses'] ? { allowedCipherClasses: [...new Set(knobs['allowedCipherClasses'] as CipherClass[])] } : {}),
     ...(typeof knobs['minTlsVersion'] === 'string' ? { minTlsVersion: tlsVersionOf(knobs['minTlsVersion']) as TlsVersionSetting } : {}),
     findings: { ...base.findings, ...((findings as Record<string, Severity | 'off'> | undefined) ?? {}) },
     name,
-  };
+  });
 }
 
 /** One-line notes on keys that are accepted but mean nothing any more. */

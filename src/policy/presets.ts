@@ -25,6 +25,10 @@ const ENCRYPT: Policy = {
   expiryWarnDays: 21,
   honorDane: false,
   honorMtaSts: false,
+  requireDane: false,
+  requireMtaSts: false,
+  requireDaneOrMtaSts: false,
+  requireTlsRpt: false,
   findings: {},
 };
 
@@ -77,6 +81,18 @@ export function withOverrides(policy: Policy, overrides: { minTls?: string | und
     ...policy,
     ...(overrides.minTls !== undefined ? { minTlsVersion: parseTlsVersion(overrides.minTls) } : {}),
     ...(overrides.expiryWarnDays !== undefined ? { expiryWarnDays: overrides.expiryWarnDays } : {}),
+  };
+}
+
+/**
+ * What the require* knobs imply: requireDane honors DANE, requireMtaSts honors
+ * MTA-STS, requireDaneOrMtaSts both (the effective policy shows them true).
+ */
+export function withImplications(policy: Policy): Policy {
+  return {
+    ...policy,
+    honorDane: policy.honorDane || policy.requireDane || policy.requireDaneOrMtaSts,
+    honorMtaSts: policy.honorMtaSts || policy.requireMtaSts || policy.requireDaneOrMtaSts,
   };
 }
 

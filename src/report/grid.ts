@@ -155,7 +155,9 @@ function enumerationLines(report: Report, paint: Paint): string[] {
 }
 
 function summaryLines(report: Report, paint: Paint): string[] {
-  return summaryRows(report).map(({ label, text }) => `${paint.bold(label.padEnd(9))} ${text}`);
+  const rows = summaryRows(report);
+  const labelWidth = Math.max(...rows.map((r) => r.label.length));
+  return rows.map(({ label, text }) => `${paint.bold(label.padEnd(labelWidth))} ${text}`);
 }
 
 /** The grid, then the findings, the enumeration, the summary and the trace, as pieces. */

@@ -20,7 +20,7 @@ import type { Format } from './catalog.js';
 import { renderGridPieces } from './grid.js';
 import { columnWidths, displayWidth, grid, hanging, MIN_WIDTH, wrap, type Column } from './layout.js';
 import { traceLines } from './trace.js';
-import { byMark, delivery, deliveryPaint, inert, paints, summaryRows, VERDICT, verdictPaint, type Paint } from './text.js';
+import { byMark, delivery, deliveryPaint, inert, paints, PROTECTION_LABEL, summaryRows, VERDICT, verdictPaint, type Paint } from './text.js';
 
 export interface TableOptions {
   /** ANSI colours (on a terminal, or with FORCE_COLOR; never with NO_COLOR: the CLI decides). */
@@ -93,6 +93,24 @@ function mtaStsPaint(paint: Paint, target: TargetReport): (s: string) => string 
   return (s) => s;
 }
 
+/**
+ * The Protection column: the destination's level as evaluation stored it
+ * (target.protection), marked ✗ when no host is deliverable under it and ? when
+ * that is unknown; "—" without one (relays, null MX, nothing reached).
+ */
+function protectionCell(target: TargetReport): string {
+  const p = target.protection;
+  if (p === undefined) return '—';
+  return `${PROTECTION_LABEL[p.level]}${p.deliverable === false ? ' ✗' : p.deliverable === null ? ' ?' : ''}`;
+}
+
+function protectionPaint(paint: Paint, target: TargetReport): (s: string) => string {
+  const p = target.protection;
+  if (p === undefined) return (s) => s;
+  if (p.deliverable === false) return paint.gap;
+  return p.level === 'dane' || p.level === 'mta-sts-enforce' ? paint.ok : p.level === 'none' ? paint.warn : (s) => s;
+}
+
 function destination(target: TargetReport): string {
   return target.input === target.domain ? inert(target.domain) : `${inert(target.domain)} (${inert(target.input)})`;
 }
@@ -111,18 +129,25 @@ const DESTINATION_COLUMNS: readonly DestinationColumn[] = [
   { header: 'TLS', width: 7, cell: lowestProtocol },
   { header: 'DANE', width: 8, cell: daneSummary, paint: (p, t) => danePaint(p, t.findings, daneSummary(t)) },
   { header: 'MTA-STS', width: 7, cell: mtaStsSummary, paint: mtaStsPaint },
+  { header: 'PROTECTION', width: 13, cell: protectionCell, paint: protectionPaint },
   { header: 'FIRST GAP', flex: 1, cell: (t) => firstGap(t).text, paint: (p, t) => (firstGap(t).gap ? p.gap : (s) => s) },
 ];
 
 /**
  * One row per destination. The DANE column shows only when DANE applies to a
- * destination of the report, the MTA-STS column only when a domain has a policy (or lost one). The destination gets the room its longest name
+ * destination of the report, the MTA-STS column only when a domain has a policy (or lost one),
+ * the Protection column when a domain has a protection; the Protection
+ * column stands for the DANE and MTA-STS ones under 110 columns (their details are in the findings). The destination gets the room its longest name
  * needs, up to three fifths of what the fixed columns leave; the first gap the rest.
  */
 function destinationRows(report: Report, width: number, paint: Paint): string[] {
   const withDane = report.targets.some((t) => daneSummary(t) !== '—');
   const withSts = report.targets.some((t) => mtaStsSummary(t) !== '—');
-  const columns = DESTINATION_COLUMNS.filter((c) => (withDane || c.header !== 'DANE') && (withSts || c.header !== 'MTA-STS'));
+  const withProtection = report.targets.some((t) => t.protection !== undefined);
+  const narrow = withProtection && width < 110;
+  const columns = DESTINATION_COLUMNS.filter(
+    (c) => ((withDane && !narrow) || c.header !== 'DANE') && ((withSts && !narrow) || c.header !== 'MTA-STS') && (withProtection || c.header !== 'PROTECTION'),
+  );
   const cells = report.targets.map((t) => columns.map((c) => c.cell(t)));
   const fixed = columns.reduce((n, c) => n + (c.width ?? 0), 0) + GAP * (columns.length - 1);
   const left = Math.max(16, width - fixed);
@@ -272,8 +297,10 @@ function enumerationLines(report: Report, width: number, paint: Paint): string[]
 }
 
 function summaryLines(report: Report, width: number, paint: Paint): string[] {
-  return summaryRows(report).flatMap(({ label, text }) =>
-    hanging(`${label.padEnd(10)}`, '          ', text, width).map((line, i) => (i === 0 ? `${paint.bold(label)}${line.slice(label.length)}` : line)),
+  const rows = summaryRows(report);
+  const labelWidth = Math.max(...rows.map((r) => r.label.length)) + 1;
+  return rows.flatMap(({ label, text }) =>
+    hanging(label.padEnd(labelWidth), ' '.repeat(labelWidth), text, width).map((line, i) => (i === 0 ? `${paint.bold(label)}${line.slice(label.length)}` : line)),
   );
 }
 

@@ -58,6 +58,12 @@ export function requirements(p: PolicyReport): string {
     p.allowedCipherClasses && p.allowedCipherClasses.length < 4 ? `${p.allowedCipherClasses.join('/')} ciphers` : null,
     p.forbidLegacyProtocols ? 'no TLS 1.0/1.1 accepted' : null,
     p.minRsaBits > 0 || p.minEcBits > 0 ? `keys RSA ${p.minRsaBits}+ / EC ${p.minEcBits}+` : null,
+    p.honorDane === true ? 'DANE honored' : null,
+    p.honorMtaSts === true ? 'MTA-STS honored' : null,
+    p.requireDane === true ? 'DANE on every MX' : null,
+    p.requireMtaSts === true ? 'MTA-STS enforce' : null,
+    p.requireDaneOrMtaSts === true ? 'DANE or MTA-STS enforce' : null,
+    p.requireTlsRpt === true ? 'TLS-RPT' : null,
   ]
     .filter((x) => x !== null)
     .join(', ');
@@ -86,5 +92,23 @@ export function summaryRows(report: Report): { label: string; text: string }[] {
       text: `${s.probes} addresses: ${s.tlsProbes} negotiated TLS (${percent(s.tlsProbes, s.probes)}), ${s.tls12OrBetterProbes} TLS 1.2 or better (${percent(s.tls12OrBetterProbes, s.probes)})`,
     },
     { label: 'Protocols', text: countsLine(s.byProtocol) },
+    ...(s.protection ? [{ label: 'Protection', text: protectionLine(s.protection) }] : []),
   ];
 }
+
+/** Domain targets by protection level, strongest first, those with none left out. */
+function protectionLine(p: NonNullable<Report['summary']['protection']>): string {
+  const order = ['dane', 'mta-sts-enforce', 'mta-sts-testing', 'opportunistic', 'none', 'unknown'] as const;
+  const parts = order.filter((k) => p[k] > 0).map((k) => `${PROTECTION_LABEL[k]} ×${p[k]}`);
+  return parts.length === 0 ? '—' : `${parts.join(', ')} (domains, by their weakest MX host)`;
+}
+
+/** How the table writes a protection level. */
+export const PROTECTION_LABEL = {
+  dane: 'dane',
+  'mta-sts-enforce': 'mta-sts enforce',
+  'mta-sts-testing': 'mta-sts testing',
+  opportunistic: 'opportunistic',
+  none: 'none',
+  unknown: 'unknown',
+} as const;

@@ -54,7 +54,7 @@ function upgradeProbe(v1: Json): ProbeResult {
 
 function upgradePolicy(v1: Json): PolicyReport {
   const { requireStartTls: _gone, ...rest } = v1;
-  return { ...(rest as unknown as PolicyReport), honorDane: false, honorMtaSts: false };
+  return { ...(rest as unknown as PolicyReport), honorDane: false, honorMtaSts: false, requireDane: false, requireMtaSts: false, requireDaneOrMtaSts: false, requireTlsRpt: false };
 }
 
 /**

@@ -1,4 +1,5 @@
 /** The zERT-style inventory: records aggregated by their significant attributes. Pure. */
+import { protectionSummary } from '../policy/protection.js';
 import type { ProbeResult } from '../model/probe.js';
 import type { Summary, TargetReport } from '../model/report.js';
 import { meetsMinimum } from '../model/tls-versions.js';
@@ -74,5 +75,6 @@ export function summarize(targets: readonly TargetReport[]): Summary {
     byCipher,
     byKeyExchange,
     byCertificateKey,
+    protection: protectionSummary(targets),
   };
 }

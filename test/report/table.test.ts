@@ -90,7 +90,7 @@ describe('the table at a terminal width', () => {
     const text = plain(renderTable(report, { color: false, width: 120 }));
     const row = (name: string) => text.split('\n').find((l) => l.includes(name) && /^(PASS|FAIL|ERROR) /.test(l)) ?? '';
     assert.match(row('plain.example (postmaster'), /^FAIL\s+STUCK\s/);
-    assert.match(row('old.example'), /^FAIL\s+STUCK\s.*TLSv1\s+tls\.version\.below-minimum/);
+    assert.match(row('old.example'), /^FAIL\s+STUCK\s.*TLSv1\s+opportunistic\s+tls\.version\.below-minimum/);
     assert.match(row('backup.example'), /^FAIL\s+delivers\s.*2\/2/);
     assert.match(row('null.example'), /^PASS\s+no mail\s/);
     assert.match(row('nx.example'), /^ERROR\s+unknown\s.*nxdomain/);
