@@ -36,7 +36,8 @@ INTEROP_NOTHING_ADDR="127.0.44.9"
 #   large     a 100 KiB policy
 #   down      the policy host's address has no listener
 #   bogus     the policy host is a CNAME into the bogus child zone
-INTEROP_STS=(sts-enforce sts-testing sts-mismatch sts-redirect sts-large sts-down sts-bogus)
+#   dane      MX pf-dane-ee (DANE), mode enforce, mx pf-dane-ee.mx.interop.test: DANE first
+INTEROP_STS=(sts-enforce sts-testing sts-mismatch sts-redirect sts-large sts-down sts-bogus sts-dane)
 # The one IPv6 address of the tier (a "special ipv6" Postfix host listens there too).
 INTEROP_IPV6_ADDR="::1"
 

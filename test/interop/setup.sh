@@ -487,7 +487,9 @@ signzone "$BOGUS" "$NSD/$BOGUS.zone" "$(newzonekey "$BOGUS" ksk)" "$(newzonekey 
   printf 'bogus-mx MX 10 mx.%s.\n' "$BOGUS"
   printf '\n; MTA-STS (RFC 8461) and TLS-RPT (RFC 8460): lib.sh INTEROP_STS says what each serves.\n'
   for label in "${INTEROP_STS[@]}"; do
-    printf '%s MX 10 pf-modern.mx.%s.\n' "$label" "$Z"
+    mx=pf-modern
+    [ "$label" = sts-dane ] && mx=pf-dane-ee
+    printf '%s MX 10 %s.mx.%s.\n' "$label" "$mx" "$Z"
     printf '_mta-sts.%s TXT "v=STSv1; id=%s1;"\n' "$label" "${label//-/}"
     case "$label" in
       sts-down) printf 'mta-sts.%s A %s\n' "$label" "$INTEROP_NOTHING_ADDR" ;;
@@ -497,6 +499,7 @@ signzone "$BOGUS" "$NSD/$BOGUS.zone" "$(newzonekey "$BOGUS" ksk)" "$(newzonekey 
   done
   printf '_smtp._tls.sts-enforce TXT "v=TLSRPTv1; rua=mailto:tls-reports@%s,https://reports.%s/tlsrpt"\n' "$Z" "$Z"
   printf 'rpt-bad MX 10 pf-modern.mx.%s.\n_smtp._tls.rpt-bad TXT "v=TLSRPTv1; ruf=mailto:tls-reports@%s"\n' "$Z" "$Z"
+  printf '; Effective protection: DANE on one MX of two.\ndane-partial MX 10 pf-dane-ee.mx.%s.\ndane-partial MX 20 pf-modern.mx.%s.\n' "$Z" "$Z"
   printf 'rpt-dup MX 10 pf-modern.mx.%s.\n' "$Z"
   printf '_smtp._tls.rpt-dup TXT "v=TLSRPTv1; rua=mailto:a@%s"\n_smtp._tls.rpt-dup TXT "v=TLSRPTv1; rua=mailto:b@%s"\n' "$Z" "$Z"
 } >>"$NSD/$Z.zone"
@@ -596,6 +599,7 @@ sts_policy enforce "pf-modern.mx.$Z" >"$NGX/www/sts-enforce.txt"
 sts_policy testing "*.mx.$Z" >"$NGX/www/sts-testing.txt"
 sts_policy enforce "mail.elsewhere.test" >"$NGX/www/sts-mismatch.txt"
 sts_policy enforce "pf-modern.mx.$Z" >"$NGX/www/sts-bogus.txt"
+sts_policy enforce "pf-dane-ee.mx.$Z" >"$NGX/www/sts-dane.txt"
 { sts_policy enforce "pf-modern.mx.$Z"; head -c 102400 /dev/zero | tr '\0' '#'; } >"$NGX/www/sts-large.txt"
 chmod -R a+rX "$NGX/www"
 {
