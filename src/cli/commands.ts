@@ -6,14 +6,20 @@
 import { getServers } from 'node:dns';
 import { UsageError } from '../model/errors.js';
 import { sanitizeText } from '../model/sanitize.js';
-import type { Report } from '../model/report.js';
+import type { NdjsonEnd, NdjsonHeader, NdjsonLine } from '../model/ndjson.js';
+import type { Report, TargetReport } from '../model/report.js';
 import { EXIT, exitCodeFor, type FailOn } from '../policy/exit-code.js';
 import { withOverrides, type Policy } from '../policy/presets.js';
 import { loadFormat } from '../report/catalog.js';
 import { rejudge } from '../scan/rejudge.js';
 import { DEFAULTS, parseServerAddress, scan, type ScanEvent, type ScanOptions } from '../scan/scan.js';
+import { domainsInLine } from '../scan/extract.js';
 import { parseTarget, parseTargetFile } from '../scan/targets.js';
-import { readCaFile, readClientCertificate, readTextInput } from './files.js';
+import { extractNote, streamInputs } from './inputs.js';
+import { isNdjsonHeader, ndjsonLines } from './ndjson-input.js';
+import { closeSync, openSync, readSync } from 'node:fs';
+import { DEFAULT_CHECKS } from '../checks/registry.js';
+import { readCaFile, readClientCertificate, readTextInput, textLines } from './files.js';
 import type { DepthOptions, OutputOptions, PolicyOptions, ScanTuningOptions } from './options.js';
 import { exitCodeOf, writePieces, type CliIo, type OutputStream } from './output.js';
 import { loadPolicy } from './policy-file.js';
@@ -50,7 +56,8 @@ function effectivePolicy(opts: PolicyOptions, io: CliIo, fallback = 'encrypt'): 
 
 export type ScanCliOptions = OutputOptions & PolicyOptions & DepthOptions & ScanTuningOptions;
 
-async function gatherTargets(args: readonly string[], files: readonly string[], io: CliIo): Promise<string[]> {
+async function gatherTargets(args: readonly string[], files: readonly string[], io: CliIo, extract = false, quiet = false): Promise<string[]> {
+  if (extract && files.length === 0) throw new UsageError('--extract-domains reads the text of a file: give it with --file (or -f - for stdin)');
   const inputs: string[] = [];
   for (const arg of args) {
     parseTarget(arg); // validates and names the bad one
@@ -58,7 +65,22 @@ async function gatherTargets(args: readonly string[], files: readonly string[], 
   }
   for (const file of files) {
     const content = await readTextInput(file, io.stdin);
-    inputs.push(...parseTargetFile(content, file === '-' ? '<stdin>' : file));
+    if (!extract) {
+      inputs.push(...parseTargetFile(content, file === '-' ? '<stdin>' : file));
+      continue;
+    }
+    // --extract-domains: any text; every mail address gives its domain.
+    const lines = content.split(/\r?\n/);
+    if (lines.at(-1) === '') lines.pop();
+    let empty = 0;
+    let found = 0;
+    for (const line of lines) {
+      const domains = domainsInLine(line);
+      if (domains.length === 0) empty += 1;
+      found += domains.length;
+      inputs.push(...domains);
+    }
+    if (!quiet) io.stderr.write(`mxready: ${extractNote(new Set(inputs).size, found, lines.length, empty)}\n`);
   }
   if (inputs.length === 0) throw new UsageError('no targets given (name domains or relays, or use --file)');
   return inputs;
@@ -213,9 +235,10 @@ export async function runScan(args: string[], opts: ScanCliOptions, io: CliIo): 
   try {
     const policy = effectivePolicy(opts, io);
     const options = buildScanOptions(opts, policy, controller.signal);
-    const inputs = await gatherTargets(args, opts.file ?? [], io);
+    if (opts.format === 'ndjson') return await streamScan(args, opts, io, options, signals);
+    const inputs = await gatherTargets(args, opts.file ?? [], io, opts.extractDomains === true, opts.quiet === true);
     return await withReportFile(opts, async (file) => {
-      const progress = createProgress(io.stderr, opts.progress && io.stderr.isTTY === true);
+      const progress = createProgress(io.stderr, opts.progress && opts.quiet !== true && io.stderr.isTTY === true);
       let report: Report;
       try {
         report = await scan(inputs, options, { onEvent: (event: ScanEvent) => progress.update(event) });
@@ -223,12 +246,61 @@ export async function runScan(args: string[], opts: ScanCliOptions, io: CliIo): 
         progress.done();
       }
       const code = await emitReport(report, opts, io, file);
-      noteUnreachableResolvers(report, opts.resolver, io);
-      noteDnssec(report, io);
+      if (opts.quiet !== true) {
+        noteUnreachableResolvers(report, opts.resolver, io);
+        noteDnssec(report, io);
+      }
       return exitCodeOf([signals.code() ?? EXIT.ok, code]);
     });
   } finally {
     signals.dispose();
+  }
+}
+
+/**
+ * `--format ndjson`: the streaming scan. Targets are read lazily (./inputs.ts),
+ * each line is written as its target finishes, waiting for stdout to drain; a
+ * closed stdout stops the scan quietly (141); the exit code is built as lines
+ * come, by the usual rule.
+ */
+async function streamScan(args: readonly string[], opts: ScanCliOptions, io: CliIo, options: ScanOptions, signals: { code(): number | null }): Promise<number> {
+  if (opts.json !== undefined) throw new UsageError('--json needs the whole report; with --format ndjson, save the lines and use `mxready report FILE --format json`');
+  const inputs = await streamInputs(args, opts.file ?? [], io.stdin, { extract: opts.extractDomains === true });
+  try {
+    const quiet = opts.quiet === true;
+    if (inputs.note !== null && !quiet) io.stderr.write(`mxready: ${inputs.note}\n`);
+    const progress = createProgress(io.stderr, opts.progress && !quiet && io.stderr.isTTY === true);
+    const { scanStream } = await import('../scan/stream.js');
+    const { ndjsonText } = await import('../report/ndjson.js');
+    let code: number = EXIT.ok;
+    let end: NdjsonEnd | undefined;
+    let answered = false;
+    let dnsNetworkFailure: string | null = null;
+    let depthDane = true;
+    try {
+      for await (const line of scanStream(inputs.targets(), { ...options, totalTargets: inputs.count }, { onEvent: (event: ScanEvent) => progress.update(event) })) {
+        if (line.type === 'header') depthDane = line.depth.dane !== false;
+        if (line.type === 'target') {
+          code = exitCodeOf([code, exitCodeFor({ targets: [line.target] }, opts.failOn as FailOn)]);
+          answered ||= hasDnssecState(line.target);
+          const dnsCode = (line.target.dns.error ?? line.target.error)?.code ?? '';
+          if (NETWORK_FAILURES.has(dnsCode)) dnsNetworkFailure ??= dnsCode;
+        }
+        if (line.type === 'end') end = line;
+        if (!io.stdout.write(ndjsonText(line))) await io.stdout.drain?.();
+        if (io.stdout.closed === true) break; // the reader went away: stop quietly
+      }
+    } finally {
+      progress.done();
+    }
+    if (io.stdout.closed === true) return EXIT.stdoutClosed;
+    if (!quiet && end !== undefined) {
+      if (dnsNetworkFailure !== null) noteResolvers(opts.resolver, dnsNetworkFailure, io);
+      noteDnssecOf(end.dnssec, depthDane, answered, io);
+    }
+    return exitCodeOf([signals.code() ?? EXIT.ok, code]);
+  } finally {
+    inputs.dispose();
   }
 }
 
@@ -238,6 +310,11 @@ const NETWORK_FAILURES: ReadonlySet<string> = new Set(['dns-connection-refused',
 function noteUnreachableResolvers(report: Report, given: readonly string[] | undefined, io: CliIo): void {
   const failure = report.targets.map((t) => t.dns.error ?? t.error).find((e) => e !== undefined && NETWORK_FAILURES.has(e.code));
   if (failure === undefined) return;
+  noteResolvers(given, failure.code, io);
+}
+
+function noteResolvers(given: readonly string[] | undefined, code: string, io: CliIo): void {
+  const failure = { code };
   const servers = given ?? getServers();
   const source = given ? '--resolver' : "the system's (dns.getServers())";
   io.stderr.write(
@@ -251,10 +328,16 @@ export /**
  * (the resolver does not validate, or nothing is signed).
  */
 function noteDnssec(report: Report, io: CliIo): void {
-  const dnssec = report.dnssec;
-  if (dnssec === undefined || report.depth.dane === false) return;
-  const answered = report.targets.some((t) => t.dns.dnssec !== undefined || t.mx.some((mx) => mx.dnssec !== undefined));
-  if (!answered) return;
+  noteDnssecOf(report.dnssec, report.depth.dane !== false, report.targets.some(hasDnssecState), io);
+}
+
+/** Whether a target holds a DNSSEC state (a lookup answered). */
+function hasDnssecState(t: TargetReport): boolean {
+  return t.dns.dnssec !== undefined || t.mx.some((mx) => mx.dnssec !== undefined);
+}
+
+function noteDnssecOf(dnssec: Report['dnssec'], dane: boolean, answered: boolean, io: CliIo): void {
+  if (dnssec === undefined || !dane || !answered) return;
   if (!dnssec.loopbackOnly) {
     const off = sanitizeText(dnssec.resolvers.join(', '));
     io.stderr.write(`mxready: DNSSEC: the resolver's AD bit is trusted, and ${off} is not on loopback: a network between could forge it; for DANE, ask a validating resolver on this host\n`);
@@ -275,14 +358,108 @@ export async function runReport(path: string, opts: ReportCliOptions, io: CliIo)
   await loadFormat(opts.format);
   const rejudging = opts.policy !== undefined || opts.minTls !== undefined || opts.expiryWarn !== undefined;
   const policy = rejudging && opts.policy !== undefined ? effectivePolicy(opts, io) : undefined;
-  const text = await readTextInput(path, io.stdin);
-  const saved = parseSavedReport(text, path === '-' ? '<stdin>' : path);
+  const source = path === '-' ? '<stdin>' : path;
+  const text = path === '-' ? await readTextInput(path, io.stdin) : null;
+  // An NDJSON scan (a header first) is read as a stream: it may be larger than one string can hold.
+  if (isNdjsonHeader(text === null ? firstLineOf(path) : text.slice(0, text.indexOf('\n') + 1 || undefined))) {
+    const lines = text === null ? textLines(path, io.stdin) : linesOfText(text);
+    return reportNdjson(ndjsonLines(lines, source), opts, io, rejudging ? (policy ?? null) : undefined);
+  }
+  const saved = parseSavedReport(text ?? (await readTextInput(path, io.stdin)), source);
   if (rejudging && saved.schemaVersion === 1) {
     throw new UsageError(
       `${path}: a schemaVersion 1 report cannot be judged again (--policy, --min-tls, --expiry-warn): its facts depend on the policy it was scanned under; scan again`,
     );
   }
   const report = rejudging ? rejudge(saved.report, policy ?? withOverrides(saved.report.policy, { minTls: opts.minTls, expiryWarnDays: opts.expiryWarn })) : saved.report;
+  return withReportFile(opts, (file) => emitReport(report, opts, io, file));
+}
+
+/** The first line of a file (at most 64 KiB of it), or '' when it cannot be read (the full read names the problem). */
+function firstLineOf(path: string): string {
+  let fd: number | undefined;
+  try {
+    fd = openSync(path, 'r');
+    const buffer = Buffer.alloc(65_536);
+    const n = readSync(fd, buffer, 0, buffer.length, 0);
+    const text = buffer.subarray(0, n).toString('utf8');
+    const end = text.indexOf('\n');
+    return end === -1 ? text : text.slice(0, end);
+  } catch {
+    return '';
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+async function* linesOfText(text: string): AsyncGenerator<string> {
+  yield* text.split(/\r?\n/);
+}
+
+/**
+ * `report` over an NDJSON scan. To NDJSON: line by line, each target judged again
+ * when asked (`policy`: a policy, or null for the scan's own with --min-tls /
+ * --expiry-warn), the end line's summary rebuilt. To another format: the targets
+ * are held, in `index` order, and rendered as one report.
+ */
+async function reportNdjson(lines: AsyncIterable<NdjsonLine>, opts: ReportCliOptions, io: CliIo, policy: Policy | null | undefined): Promise<number> {
+  const { judgeTarget } = await import('../policy/evaluate.js');
+  const { SummaryBuilder } = await import('../scan/summary.js');
+  const summary = new SummaryBuilder();
+  let header: NdjsonHeader | undefined;
+  let end: NdjsonEnd | undefined;
+  let effective: Policy | undefined;
+  const judged = (target: TargetReport): TargetReport => {
+    if (policy === undefined || header === undefined || effective === undefined) return target;
+    return judgeTarget(target, effective, { checks: DEFAULT_CHECKS, depth: header.depth, at: header.startedAt });
+  };
+  if (opts.format === 'ndjson') {
+    if (opts.json !== undefined) throw new UsageError('--json needs the whole report; use --format json with a file, or without --json');
+    const { ndjsonText } = await import('../report/ndjson.js');
+    let code: number = EXIT.ok;
+    for await (const line of lines) {
+      let out: NdjsonLine = line;
+      if (line.type === 'header') {
+        header = line;
+        effective = policy === undefined ? undefined : (policy ?? withOverrides(line.policy, { minTls: opts.minTls, expiryWarnDays: opts.expiryWarn }));
+        out = effective ? { ...line, policy: effective } : line;
+      } else if (line.type === 'target') {
+        const target = judged(line.target);
+        summary.add(target);
+        code = exitCodeOf([code, exitCodeFor({ targets: [target] }, opts.failOn as FailOn)]);
+        out = { ...line, target };
+      } else {
+        end = line;
+        out = { ...line, summary: summary.result() };
+      }
+      if (!io.stdout.write(ndjsonText(out))) await io.stdout.drain?.();
+      if (io.stdout.closed === true) return EXIT.stdoutClosed;
+    }
+    return code;
+  }
+  const targets: { index: number; target: TargetReport }[] = [];
+  for await (const line of lines) {
+    if (line.type === 'header') {
+      header = line;
+      effective = policy === undefined ? undefined : (policy ?? withOverrides(line.policy, { minTls: opts.minTls, expiryWarnDays: opts.expiryWarn }));
+    } else if (line.type === 'target') targets.push({ index: line.index, target: judged(line.target) });
+    else end = line;
+  }
+  if (header === undefined) throw new UsageError('the NDJSON scan has no header line');
+  targets.sort((a, b) => a.index - b.index);
+  const list = targets.map((t) => t.target);
+  for (const t of list) summary.add(t);
+  const report: Report = {
+    schemaVersion: header.schemaVersion,
+    tool: header.tool,
+    startedAt: header.startedAt,
+    finishedAt: end?.finishedAt ?? header.startedAt,
+    policy: effective ?? header.policy,
+    depth: header.depth,
+    ...(end?.dnssec ? { dnssec: end.dnssec } : {}),
+    targets: list,
+    summary: summary.result(),
+  };
   return withReportFile(opts, (file) => emitReport(report, opts, io, file));
 }
 

@@ -1,6 +1,7 @@
 /** File input for the CLI: targets, trust anchors, client certificates. Errors become one-line usage errors. */
 import { createPrivateKey, type KeyObject, X509Certificate } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { createReadStream, readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
 import { UsageError } from '../model/errors.js';
 
 /** Errno names in words, for one-line messages. */
@@ -121,4 +122,18 @@ export function readClientCertificate(certPath: string | undefined, keyPath: str
   }
   if (!cert.checkPrivateKey(key)) throw new UsageError(`--client-key ${keyPath} does not belong to --client-cert ${certPath}`);
   return { certPem, keyPem };
+}
+
+/** The lines of a file (or stdin for "-"), as text, without holding them all; a read error is a usage error naming the file. */
+export async function* textLines(path: string, stdin?: NodeJS.ReadableStream): AsyncGenerator<string> {
+  const input = path === '-' && stdin !== undefined ? stdin : createReadStream(path, { encoding: 'utf8' });
+  const lines = createInterface({ input, crlfDelay: Infinity });
+  try {
+    for await (const line of lines) yield line;
+  } catch (error) {
+    throw new UsageError(`cannot read ${path}: ${reason(error)}`);
+  } finally {
+    lines.close();
+    if (input !== stdin) (input as ReturnType<typeof createReadStream>).destroy();
+  }
 }

@@ -99,6 +99,8 @@ export interface ScanTuningOptions {
   clientCert?: string;
   clientKey?: string;
   mtaStsPort?: number;
+  extractDomains?: boolean;
+  quiet?: boolean;
   ipv4?: boolean;
   ipv6?: boolean;
   progress: boolean;
@@ -122,6 +124,8 @@ export function addScanOptions(command: Command): Command {
     .option('--implicit-tls', 'TLS from the first byte on every probe (port 465 always uses it)')
     .option('--client-cert <pem>', 'client certificate to present, for relays that authenticate the sender by certificate (with --client-key)')
     .option('--client-key <pem>', "the client certificate's private key (PEM, unencrypted)")
+    .option('--extract-domains', "with -f: the file is any text (mail logs: Postfix to=<user@example.com>, Exim => user@example.com); every mail address in it gives its domain, senders' too")
+    .option('-q, --quiet', 'no progress and no notes on stderr (errors still print)')
     .option('--mta-sts-port <n>', 'fetch MTA-STS policies from this port instead of 443: for test labs only (RFC 8461 fixes 443)', integer('--mta-sts-port', 1, 65535))
     .option('--no-progress', 'no progress on stderr');
 }

@@ -17,6 +17,10 @@ export interface OutputStream {
   write(chunk: string): boolean;
   /** Resolves once what was written has reached the OS, when the stream can tell. */
   settle?(): Promise<void>;
+  /** Resolves when a write that returned false may go on (the stream drained, or closed, or failed). */
+  drain?(): Promise<void>;
+  /** The reader went away. */
+  readonly closed?: boolean;
 }
 
 /** What the CLI reads and writes: main() hands it the process's streams and environment, tests their own. */
@@ -79,6 +83,21 @@ export class GuardedOutput implements OutputStream {
         this.#note(error as NodeJS.ErrnoException);
         resolve();
       }
+    });
+  }
+
+  drain(): Promise<void> {
+    if (this.closed || this.#failure !== null) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = (): void => {
+        this.#stream.removeListener('drain', done);
+        this.#stream.removeListener('close', done);
+        this.#stream.removeListener('error', done);
+        resolve();
+      };
+      this.#stream.once('drain', done);
+      this.#stream.once('close', done);
+      this.#stream.once('error', done);
     });
   }
 

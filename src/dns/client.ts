@@ -20,6 +20,7 @@
  * CD=1 (RFC 4035 §3.2.2): an answer to that means the data failed validation
  * (`bogus`); the lookup stays the SERVFAIL it was. The cache key holds CD.
  */
+import { Lru } from '../model/lru.js';
 import dgram from 'node:dgram';
 import net from 'node:net';
 import { randomInt } from 'node:crypto';
@@ -52,13 +53,17 @@ const RCODE_NAMES: Readonly<Record<number, string>> = {
   6: 'YXDOMAIN', 7: 'YXRRSET', 8: 'NXRRSET', 9: 'NOTAUTH', 10: 'NOTZONE',
 };
 
+/** Answers the DNS cache keeps at most, by default (an entry is one question: name, type, CD). */
+export const DNS_CACHE_ENTRIES = 50_000;
+
 /**
  * Create a DNS client over the given servers. One client per scan: its cache
  * lives as long as the client. Call close() when the scan ends.
  */
 export function createDnsClient(options: DnsClientOptions): DnsClient {
   const config = resolveConfig(options);
-  const cache = new Map<string, Promise<DnsResult>>();
+  // Bounded by entries (a fleet scan asks about millions of names): the least recently used answer is forgotten.
+  const cache = new Lru<string, Promise<DnsResult>>(options.cacheEntries ?? DNS_CACHE_ENTRIES);
   const active = new Set<Lookup>();
   let closed = false;
   const counts = { answers: 0, authenticated: 0 };

@@ -51,6 +51,8 @@ export interface DnsClientOptions {
   readonly timeoutMs: number;
   /** Attempts per lookup, rotating through the servers (default 3). */
   readonly attempts?: number;
+  /** Answers cached at most, least recently used forgotten first (default DNS_CACHE_ENTRIES, 50,000). */
+  readonly cacheEntries?: number;
 }
 
 export interface DnsClient {

@@ -17,7 +17,7 @@
  * (false for a failed TLSA lookup).
  */
 import type { MtaStsFacts } from '../model/mta-sts.js';
-import { MECHANISMS, type Mechanism, type MxProtection, type ProtectionSummary, type TargetProtection } from '../model/protection.js';
+import { MECHANISMS, type Mechanism, type MxProtection, type TargetProtection } from '../model/protection.js';
 import type { MxReport, TargetReport } from '../model/report.js';
 
 const describe = (r: { readonly usage: number; readonly selector: number; readonly matchingType: number }): string => `${r.usage} ${r.selector} ${r.matchingType}`;
@@ -93,11 +93,4 @@ export function protect(target: TargetReport): { readonly mx: readonly (MxProtec
   if (target.kind !== 'domain' || target.dns.mxSource === 'null' || target.dns.error !== undefined) return { mx: target.mx.map(() => undefined), target: undefined };
   const mx = target.mx.map((entry) => mxProtection(entry, target.mtaSts));
   return { mx, target: targetProtection(mx) };
-}
-
-/** Domain targets by level (`unknown`: no protection). */
-export function protectionSummary(targets: readonly TargetReport[]): ProtectionSummary {
-  const out: Record<Mechanism | 'unknown', number> = { dane: 0, 'mta-sts-enforce': 0, 'mta-sts-testing': 0, opportunistic: 0, none: 0, unknown: 0 };
-  for (const t of targets) if (t.kind === 'domain') out[t.protection?.level ?? 'unknown'] += 1;
-  return out;
 }

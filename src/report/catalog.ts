@@ -8,7 +8,7 @@
 import { UsageError } from '../model/errors.js';
 import type { Report } from '../model/report.js';
 
-export const FORMAT_NAMES = ['table', 'json'] as const;
+export const FORMAT_NAMES = ['table', 'json', 'ndjson'] as const;
 
 export type FormatName = (typeof FORMAT_NAMES)[number];
 
@@ -40,6 +40,7 @@ export function unknownFormat(name: string): UsageError {
 const LOADERS: { readonly [N in FormatName]: () => Promise<Format & { readonly name: N }> } = {
   table: async () => (await import('./table.js')).TABLE_FORMAT,
   json: async () => (await import('./json.js')).JSON_FORMAT,
+  ndjson: async () => (await import('./ndjson.js')).NDJSON_FORMAT,
 };
 
 /** One format, its renderer's module loaded now; a name that is no format is a usage error. */

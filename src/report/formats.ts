@@ -8,12 +8,13 @@
 import type { Report } from '../model/report.js';
 import { FORMAT_NAMES, isFormatName, unknownFormat, type Format, type FormatName, type RenderOptions } from './catalog.js';
 import { JSON_FORMAT } from './json.js';
+import { NDJSON_FORMAT } from './ndjson.js';
 import { TABLE_FORMAT } from './table.js';
 
 export type { Format, FormatName, RenderOptions };
 
 /** Every format, loaded: one for each name in ./catalog.ts (a name without one does not compile). */
-const REGISTRY: { readonly [N in FormatName]: Format & { readonly name: N } } = { table: TABLE_FORMAT, json: JSON_FORMAT };
+const REGISTRY: { readonly [N in FormatName]: Format & { readonly name: N } } = { table: TABLE_FORMAT, json: JSON_FORMAT, ndjson: NDJSON_FORMAT };
 
 /** Every format's name, in help order. */
 export const FORMATS: readonly FormatName[] = FORMAT_NAMES;

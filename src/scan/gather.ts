@@ -55,8 +55,23 @@ function notStarted(): ProbeResult {
   return unreachedProbe('timeout', { phase: 'connect', code: 'interrupted', message: 'not started: the scan was interrupted' });
 }
 
+/** The address checks a scan at this depth runs, in registry order. */
+export function addressChecks(settings: GatherSettings): AddressCheck[] {
+  return settings.checks.filter((c): c is AddressCheck => c.scope === 'address' && runs(c, settings.depth));
+}
+
+/** The MX checks a scan at this depth runs, in registry order. */
+export function mxChecks(settings: GatherSettings): MxCheck[] {
+  return settings.checks.filter((c): c is MxCheck => c.scope === 'mx' && runs(c, settings.depth));
+}
+
+/** The status of the STARTTLS check's facts in an address's results. */
+export function probeStatusOf(results: Results): string {
+  return (results[STARTTLS_CHECK_ID]?.facts as ProbeResult | undefined)?.status ?? 'internal-error';
+}
+
 /** Every address check at one IP:port, in registry order, each seeing the results before it. */
-async function gatherAddress(probe: PlannedProbe, checks: readonly AddressCheck[], settings: GatherSettings): Promise<Results> {
+export async function gatherAddress(probe: PlannedProbe, checks: readonly AddressCheck[], settings: GatherSettings): Promise<Results> {
   const results: Record<string, CheckResult> = {};
   const target = { ip: probe.ip, port: probe.port, sni: probe.sni, implicitTls: settings.implicitTls || probe.port === 465 };
   const stopped = settings.stop?.aborted === true;
@@ -77,15 +92,14 @@ async function gatherAddress(probe: PlannedProbe, checks: readonly AddressCheck[
 
 /** Address checks for every planned probe, under the global and per-address limits. Keyed by probe key. */
 export async function gatherAddresses(plan: Plan, settings: GatherSettings): Promise<Map<string, Results>> {
-  const checks = settings.checks.filter((c): c is AddressCheck => c.scope === 'address' && runs(c, settings.depth));
+  const checks = addressChecks(settings);
   const scheduler = createScheduler({ concurrency: settings.concurrency, perHost: settings.perHost });
   const byKey = new Map(plan.probes.map((p) => [p.key, p]));
   return scheduler.runAll<Results>(
     plan.probes.map((p) => ({ key: p.key, address: p.ip, run: () => gatherAddress(p, checks, settings) })),
     (key, results) => {
       const probe = byKey.get(key);
-      const status = (results[STARTTLS_CHECK_ID]?.facts as ProbeResult | undefined)?.status ?? 'internal-error';
-      if (probe) settings.onAddress?.(probe, status);
+      if (probe) settings.onAddress?.(probe, probeStatusOf(results));
     },
   );
 }
@@ -112,32 +126,37 @@ export function mxKey(host: string, port: number): string {
 
 /** MX checks once per MX host name and port (of domains and relays alike). Keyed by mxKey. */
 export async function gatherMxHosts(targets: readonly PlannedTarget[], settings: GatherSettings): Promise<Map<string, Results>> {
-  const checks = settings.checks.filter((c): c is MxCheck => c.scope === 'mx' && runs(c, settings.depth));
+  const checks = mxChecks(settings);
   const out = new Map<string, Results>();
   if (checks.length === 0) return out;
   const hosts = new Map<string, PlannedTarget['mx'][number]>();
   for (const target of targets) for (const mx of target.mx) if (!hosts.has(mxKey(mx.host, mx.port))) hosts.set(mxKey(mx.host, mx.port), mx);
   await mapLimited([...hosts], settings.concurrency, async ([key, mx]) => {
-    const results: Record<string, CheckResult> = {};
-    for (const check of checks) {
-      if (settings.stop?.aborted === true) break;
-      const context = {
-        host: mx.host,
-        port: mx.port,
-        hostIsIp: mx.hostIsIp,
-        ...(mx.dnssec ? { dnssec: mx.dnssec } : {}),
-        ...(mx.cname ? { cname: mx.cname } : {}),
-        options: settings.options,
-        io: settings.io,
-        depth: settings.depth,
-        trace: settings.trace,
-        signal: settings.cut,
-      };
-      results[check.id] = await safely(check, () => (check.gather as NonNullable<MxCheck['gather']>)(context));
-    }
-    out.set(key, results);
+    out.set(key, await gatherMxHost(mx, checks, settings));
   });
   return out;
+}
+
+/** Every MX check for one MX host name and port, in registry order. */
+export async function gatherMxHost(mx: PlannedTarget['mx'][number], checks: readonly MxCheck[], settings: GatherSettings): Promise<Results> {
+  const results: Record<string, CheckResult> = {};
+  for (const check of checks) {
+    if (settings.stop?.aborted === true) break;
+    const context = {
+      host: mx.host,
+      port: mx.port,
+      hostIsIp: mx.hostIsIp,
+      ...(mx.dnssec ? { dnssec: mx.dnssec } : {}),
+      ...(mx.cname ? { cname: mx.cname } : {}),
+      options: settings.options,
+      io: settings.io,
+      depth: settings.depth,
+      trace: settings.trace,
+      signal: settings.cut,
+    };
+    results[check.id] = await safely(check, () => (check.gather as NonNullable<MxCheck['gather']>)(context));
+  }
+  return results;
 }
 
 /** Domain checks once per target. Keyed by the target's input. */

@@ -23,7 +23,7 @@ import { judgeTarget } from '../policy/evaluate.js';
 import { depthFor, PRESETS, type Policy } from '../policy/presets.js';
 import { assembleTarget, internalErrorTarget, notScannedTarget, type GatheredResults } from './assemble.js';
 import { DEFAULTS, phaseTimeouts, positive } from './defaults.js';
-import { gatherAddresses, gatherDomains, gatherMxHosts, mapLimited, type Results } from './gather.js';
+import { gatherAddresses, gatherDomains, gatherMxHosts, mapLimited, type GatherSettings, type Results } from './gather.js';
 import { guardOf, refusal } from './guard.js';
 import { planScan, type PlannedTarget, type ResolvedTarget } from './plan.js';
 import { internalErrorTarget as internalErrorResolution, resolveTarget } from './resolve.js';
@@ -93,7 +93,9 @@ export interface ScanOptions {
 export type ScanEvent =
   | { readonly type: 'resolved'; readonly done: number; readonly total: number }
   | { readonly type: 'planned'; readonly probes: number }
-  | { readonly type: 'probed'; readonly done: number; readonly total: number; readonly ip: string; readonly port: number; readonly status: string };
+  | { readonly type: 'probed'; readonly done: number; readonly total: number; readonly ip: string; readonly port: number; readonly status: string }
+  /** A streaming scan's progress by target: read, written, the known total, in flight, the status of the one just written. */
+  | { readonly type: 'targets'; readonly read: number; readonly written: number; readonly total: number | null; readonly inFlight: number; readonly status: string | null };
 
 export interface ScanDeps {
   readonly resolver?: Resolver;
@@ -128,28 +130,39 @@ function graceSignal(stop: AbortSignal | undefined, graceMs: number): { cut: Abo
 }
 
 /** Whose AD bit the scan trusted: the resolvers, whether all are on loopback, and the answers that carried it. */
-function dnssecSummary(servers: readonly DnsServerAddress[], authenticatedAnswers: number): DnssecSummary {
+export function dnssecSummary(servers: readonly DnsServerAddress[], authenticatedAnswers: number): DnssecSummary {
   const label = (s: DnsServerAddress): string => (isIP(s.host) === 6 ? `[${s.host}]:${s.port}` : `${s.host}:${s.port}`);
   return { resolvers: servers.map(label), loopbackOnly: servers.every((s) => guardOf(s.host)?.label.startsWith('loopback') === true), authenticatedAnswers };
 }
 
 /** Whether any address of the target was cut short by an interrupt. */
-function wasInterrupted(target: TargetReport): boolean {
+export function wasInterrupted(target: TargetReport): boolean {
   return target.mx.some((mx) => mx.addresses.some((a) => a.probe.error?.code === 'interrupted'));
 }
 
-/**
- * Scans targets (domains, user@domain, host:port, IP literals) and judges them
- * against the policy. Throws UsageError for invalid input before any traffic;
- * every network outcome is data in the report.
- */
-export async function scan(inputs: readonly string[], options: ScanOptions = {}, deps: ScanDeps = {}): Promise<Report> {
-  const targets = parseTargets(inputs);
-  if (targets.length === 0) throw new UsageError('no targets given');
-  if (options.family !== undefined) {
-    const other = targets.find((t) => t.kind === 'host' && t.isIp && isIP(t.host) !== options.family);
-    if (other) throw new UsageError(`relay "${other.input}" is an IPv${options.family === 4 ? 6 : 4} address, and -${options.family} probes only IPv${options.family}`);
-  }
+/** What scan() and scanStream() set up before any traffic: validated options, the DNS client, the signals, the checks' settings. */
+export interface PreparedScan {
+  readonly policy: Policy;
+  readonly port: number;
+  readonly concurrency: number;
+  readonly checks: readonly Check[];
+  readonly depth: ReturnType<typeof depthFor>;
+  readonly startedAt: string;
+  readonly now: () => Date;
+  readonly emit: (event: ScanEvent) => void;
+  readonly stop: AbortSignal | undefined;
+  readonly cut: AbortSignal;
+  readonly resolver: Resolver;
+  readonly dnsClient: ReturnType<typeof createDnsClient> | null;
+  readonly settings: Omit<GatherSettings, 'onAddress'>;
+  /** The resolvers asked (for Report.dnssec). */
+  readonly servers: readonly DnsServerAddress[];
+  /** Closes the DNS client and stops listening on the signals. */
+  dispose(): void;
+}
+
+/** Validates the options (a usage error before any traffic) and builds what a scan needs. */
+export function prepareScan(options: ScanOptions, deps: ScanDeps, extra: { readonly dnsCacheEntries?: number } = {}): PreparedScan {
   if (options.resolvers !== undefined && options.resolvers.length === 0) throw new UsageError('resolvers: give at least one DNS server');
   const policy = options.policy ?? PRESETS.encrypt;
   const port = positive('port', options.port, DEFAULTS.port);
@@ -167,14 +180,74 @@ export async function scan(inputs: readonly string[], options: ScanOptions = {},
   const startedAt = now().toISOString();
   const stop = options.signal;
   const { cut, dispose: disposeGrace } = graceSignal(stop, options.graceMs ?? DEFAULTS.graceMs);
-  // Every in-flight probe listens on the cut signal.
-  setMaxListeners(concurrency + 16, cut);
+  // Every in-flight probe (and, in a stream, every target in its window) listens on the cut signal.
+  setMaxListeners(Math.max(concurrency, 256) * 4 + 16, cut);
 
-  const dnsClient = deps.resolver ? null : createDnsClient({ servers: options.resolvers ?? systemResolvers(), timeoutMs: dnsTimeoutMs });
+  const dnsClient = deps.resolver ? null : createDnsClient({ servers: options.resolvers ?? systemResolvers(), timeoutMs: dnsTimeoutMs, ...(extra.dnsCacheEntries !== undefined ? { cacheEntries: extra.dnsCacheEntries } : {}) });
   const resolver = deps.resolver ?? createResolver(dnsClient!);
   // Cutting in-flight work ends pending lookups at once (they resolve as errors, reported not-scanned).
   const closeDns = () => dnsClient?.close();
   cut.addEventListener('abort', closeDns, { once: true });
+  const settings: Omit<GatherSettings, 'onAddress'> = {
+    checks,
+    options: {
+      heloName: options.heloName ?? DEFAULTS.heloName,
+      timeouts: phaseTimeouts(timeoutMs),
+      trustAnchors: [...rootCertificates, ...(options.extraCa ?? [])],
+      ...(options.clientCertificate ? { clientCertificate: options.clientCertificate } : {}),
+    },
+    io: {
+      ...REAL_IO,
+      ...(dnsClient ? { dns: dnsClient } : {}),
+      refuse: (ip: string) => refusal(ip, { fromDns: true, allowPrivate: options.allowPrivate ?? false }),
+      ...deps.io,
+    },
+    depth,
+    trace: options.trace === true,
+    ...(stop ? { stop } : {}),
+    cut,
+    concurrency,
+    perHost,
+    implicitTls: options.implicitTls === true,
+    mtaStsPort,
+  };
+  return {
+    policy,
+    port,
+    concurrency,
+    checks,
+    depth,
+    startedAt,
+    now,
+    emit,
+    stop,
+    cut,
+    resolver,
+    dnsClient,
+    settings,
+    servers: options.resolvers ?? systemResolvers(),
+    dispose: () => {
+      cut.removeEventListener('abort', closeDns);
+      disposeGrace();
+      dnsClient?.close();
+    },
+  };
+}
+
+/**
+ * Scans targets (domains, user@domain, host:port, IP literals) and judges them
+ * against the policy. Throws UsageError for invalid input before any traffic;
+ * every network outcome is data in the report.
+ */
+export async function scan(inputs: readonly string[], options: ScanOptions = {}, deps: ScanDeps = {}): Promise<Report> {
+  const targets = parseTargets(inputs);
+  if (targets.length === 0) throw new UsageError('no targets given');
+  if (options.family !== undefined) {
+    const other = targets.find((t) => t.kind === 'host' && t.isIp && isIP(t.host) !== options.family);
+    if (other) throw new UsageError(`relay "${other.input}" is an IPv${options.family === 4 ? 6 : 4} address, and -${options.family} probes only IPv${options.family}`);
+  }
+  const prepared = prepareScan(options, deps);
+  const { policy, port, concurrency, checks, depth, startedAt, emit, stop, cut, resolver, dnsClient, now } = prepared;
   try {
     let resolvedCount = 0;
     emit({ type: 'resolved', done: 0, total: targets.length });
@@ -192,27 +265,7 @@ export async function scan(inputs: readonly string[], options: ScanOptions = {},
 
     let probed = 0;
     const settings = {
-      checks,
-      options: {
-        heloName: options.heloName ?? DEFAULTS.heloName,
-        timeouts: phaseTimeouts(timeoutMs),
-        trustAnchors: [...rootCertificates, ...(options.extraCa ?? [])],
-        ...(options.clientCertificate ? { clientCertificate: options.clientCertificate } : {}),
-      },
-      io: {
-        ...REAL_IO,
-        ...(dnsClient ? { dns: dnsClient } : {}),
-        refuse: (ip: string) => refusal(ip, { fromDns: true, allowPrivate: options.allowPrivate ?? false }),
-        ...deps.io,
-      },
-      depth,
-      trace: options.trace === true,
-      ...(stop ? { stop } : {}),
-      cut,
-      concurrency,
-      perHost,
-      implicitTls: options.implicitTls === true,
-      mtaStsPort,
+      ...prepared.settings,
       onAddress: (probe: { ip: string; port: number }, status: string) => {
         probed += 1;
         emit({ type: 'probed', done: probed, total: plan.probes.length, ip: probe.ip, port: probe.port, status });
@@ -249,9 +302,7 @@ export async function scan(inputs: readonly string[], options: ScanOptions = {},
       summary: summarize(reports),
     };
   } finally {
-    cut.removeEventListener('abort', closeDns);
-    disposeGrace();
-    dnsClient?.close();
+    prepared.dispose();
   }
 }
 

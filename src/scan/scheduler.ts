@@ -21,6 +21,7 @@ export interface Job<T> {
 
 export function createScheduler(options: SchedulerOptions) {
   const global = pLimit(options.concurrency);
+  // One limiter per address while it has work; dropped when idle, so a fleet scan holds none for addresses it is done with.
   const perAddress = new Map<string, ReturnType<typeof pLimit>>();
 
   function limiterFor(address: string) {
@@ -32,25 +33,35 @@ export function createScheduler(options: SchedulerOptions) {
     return limiter;
   }
 
-  /**
-   * Runs every job; a job's slot in the per-address queue is taken before its
-   * global slot, so a busy address never holds global slots idle.
-   */
+  /** One job: its per-address slot first, then a global one, so a busy address never holds global slots idle. */
+  async function run<T>(address: string, job: () => Promise<T>): Promise<T> {
+    const limiter = limiterFor(address);
+    try {
+      return await limiter(() => global(job));
+    } finally {
+      if (limiter.activeCount === 0 && limiter.pendingCount === 0 && perAddress.get(address) === limiter) perAddress.delete(address);
+    }
+  }
+
+  /** Runs every job; results keyed by job key, whatever order they finish in. */
   async function runAll<T>(jobs: readonly Job<T>[], onDone?: (key: string, value: T) => void): Promise<Map<string, T>> {
     const results = new Map<string, T>();
     await Promise.all(
-      jobs.map((job) =>
-        limiterFor(job.address)(() =>
-          global(async () => {
-            const value = await job.run();
-            results.set(job.key, value);
-            onDone?.(job.key, value);
-          }),
-        ),
-      ),
+      jobs.map(async (job) => {
+        const value = await run(job.address, job.run);
+        results.set(job.key, value);
+        onDone?.(job.key, value);
+      }),
     );
     return results;
   }
 
-  return { runAll };
+  return {
+    run,
+    runAll,
+    /** Addresses with a limiter now (those with work queued or running). */
+    get addresses(): number {
+      return perAddress.size;
+    },
+  };
 }

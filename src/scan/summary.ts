@@ -1,5 +1,4 @@
 /** The zERT-style inventory: records aggregated by their significant attributes. Pure. */
-import { protectionSummary } from '../policy/protection.js';
 import type { ProbeResult } from '../model/probe.js';
 import type { Summary, TargetReport } from '../model/report.js';
 import { meetsMinimum } from '../model/tls-versions.js';
@@ -23,58 +22,86 @@ function certificateKeyKey(probe: ProbeResult): string {
 }
 
 /**
- * Summarises the targets and the unique connection records (one per IP:port;
- * addresses refused by the guard are no connection and are counted in byStatus only).
+ * The summary built one target at a time (a streaming scan's end line; `summarize`
+ * for a whole report). Unique connection records are counted once per IP:port, the
+ * first time a target holds one (addresses refused by the guard are no connection and
+ * are counted in byStatus only); the only state that grows is the set of those keys.
  */
-export function summarize(targets: readonly TargetReport[]): Summary {
-  const records = new Map<string, ProbeResult>();
-  for (const target of targets) {
+export class SummaryBuilder {
+  readonly #seen = new Set<string>();
+  readonly #omittedByHost = new Map<string, number>();
+  #targets = 0;
+  #pass = 0;
+  #fail = 0;
+  #error = 0;
+  #stuck = 0;
+  #probes = 0;
+  #tlsProbes = 0;
+  #tls12 = 0;
+  readonly #byStatus: Record<string, number> = {};
+  readonly #byProtocol: Record<string, number> = {};
+  readonly #byCipher: Record<string, number> = {};
+  readonly #byKeyExchange: Record<string, number> = {};
+  readonly #byCertificateKey: Record<string, number> = {};
+  readonly #protection: Record<string, number> = { dane: 0, 'mta-sts-enforce': 0, 'mta-sts-testing': 0, opportunistic: 0, none: 0, unknown: 0 };
+
+  add(target: TargetReport): void {
+    this.#targets += 1;
+    if (target.status === 'pass') this.#pass += 1;
+    else if (target.status === 'fail') this.#fail += 1;
+    else this.#error += 1;
+    if (target.deliverable === false) this.#stuck += 1;
+    if (target.kind === 'domain') this.#protection[target.protection?.level ?? 'unknown'] = (this.#protection[target.protection?.level ?? 'unknown'] ?? 0) + 1;
     for (const mx of target.mx) {
+      if (mx.addressesOmitted) this.#omittedByHost.set(mx.host, mx.addressesOmitted);
       for (const address of mx.addresses) {
         const key = `${address.ip}|${address.port}`;
-        if (!records.has(key)) records.set(key, address.probe);
+        if (this.#seen.has(key)) continue;
+        this.#seen.add(key);
+        this.#record(address.probe);
       }
     }
   }
-  const byStatus: Record<string, number> = {};
-  const byProtocol: Record<string, number> = {};
-  const byCipher: Record<string, number> = {};
-  const byKeyExchange: Record<string, number> = {};
-  const byCertificateKey: Record<string, number> = {};
-  let probes = 0;
-  let tlsProbes = 0;
-  let tls12OrBetterProbes = 0;
-  for (const probe of records.values()) {
-    count(byStatus, probe.status);
-    if (probe.status === 'refused-private') continue;
-    probes += 1;
+
+  #record(probe: ProbeResult): void {
+    count(this.#byStatus, probe.status);
+    if (probe.status === 'refused-private') return;
+    this.#probes += 1;
     const protocol = probe.tls?.protocol ?? 'none';
-    count(byProtocol, protocol);
-    count(byCipher, probe.tls?.cipher.standardName ?? 'none');
-    count(byKeyExchange, keyExchangeKey(probe));
-    count(byCertificateKey, certificateKeyKey(probe));
+    count(this.#byProtocol, protocol);
+    count(this.#byCipher, probe.tls?.cipher.standardName ?? 'none');
+    count(this.#byKeyExchange, keyExchangeKey(probe));
+    count(this.#byCertificateKey, certificateKeyKey(probe));
     if (protocol !== 'none') {
-      tlsProbes += 1;
-      if (meetsMinimum(protocol, 'TLSv1.2')) tls12OrBetterProbes += 1;
+      this.#tlsProbes += 1;
+      if (meetsMinimum(protocol, 'TLSv1.2')) this.#tls12 += 1;
     }
   }
-  const omittedByHost = new Map<string, number>();
-  for (const target of targets) for (const mx of target.mx) if (mx.addressesOmitted) omittedByHost.set(mx.host, mx.addressesOmitted);
-  return {
-    targets: targets.length,
-    pass: targets.filter((t) => t.status === 'pass').length,
-    fail: targets.filter((t) => t.status === 'fail').length,
-    error: targets.filter((t) => t.status === 'error').length,
-    stuck: targets.filter((t) => t.deliverable === false).length,
-    probes,
-    addressesOmitted: [...omittedByHost.values()].reduce((n, v) => n + v, 0),
-    tlsProbes,
-    tls12OrBetterProbes,
-    byStatus,
-    byProtocol,
-    byCipher,
-    byKeyExchange,
-    byCertificateKey,
-    protection: protectionSummary(targets),
-  };
+
+  result(): Summary {
+    return {
+      targets: this.#targets,
+      pass: this.#pass,
+      fail: this.#fail,
+      error: this.#error,
+      stuck: this.#stuck,
+      probes: this.#probes,
+      addressesOmitted: [...this.#omittedByHost.values()].reduce((n, v) => n + v, 0),
+      tlsProbes: this.#tlsProbes,
+      tls12OrBetterProbes: this.#tls12,
+      byStatus: { ...this.#byStatus },
+      byProtocol: { ...this.#byProtocol },
+      byCipher: { ...this.#byCipher },
+      byKeyExchange: { ...this.#byKeyExchange },
+      byCertificateKey: { ...this.#byCertificateKey },
+      protection: { ...this.#protection } as Summary['protection'] & object,
+    };
+  }
+}
+
+/** Summarises a whole report's targets (see SummaryBuilder). */
+export function summarize(targets: readonly TargetReport[]): Summary {
+  const builder = new SummaryBuilder();
+  for (const target of targets) builder.add(target);
+  return builder.result();
 }

@@ -88,6 +88,16 @@ async function scan(n: number): Promise<void> {
     sizes.set(`${n} ${format}`, bytes.length);
   }
   sizes.set(`${n} file`, statSync(json).size);
+  // NDJSON streams the same targets, one line each.
+  const lines = await runCliRaw(
+    ['-f', targets, '--resolver', `${dns.host}:${dns.port}`, '--port', String(smtp.port), '--ca-file', join(dir, 'ca.pem'), '--allow-private',
+      '--concurrency', '64', '--format', 'ndjson', '--no-progress'],
+    120_000,
+  );
+  assert.equal(lines.code, 0, `exit ${lines.code}: ${lines.stderr.toString('utf8').slice(0, 2000)} ${lines.stdout.toString('utf8').slice(-1500)}`);
+  assert.deepEqual(rawOutputViolations(lines.stdout), [], 'ndjson');
+  assert.equal(lines.stdout.toString('utf8').trim().split('\n').length, n + 2, 'a header, a line per target, an end line');
+  sizes.set(`${n} ndjson`, lines.stdout.length);
   reports.set(n, JSON.parse(file.toString('utf8')) as Report);
   const text = run.stdout.toString('utf8');
   assert.match(text, /Targets\s+\d+: \d+ pass/);

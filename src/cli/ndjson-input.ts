@@ -1,0 +1,54 @@
+/**
+ * Reading a saved NDJSON scan (`mxready report FILE` when the first line is a
+ * header) as a stream: a 10⁶-target file is gigabytes, more than one string may
+ * hold, so it is never read whole. Every line must be valid JSON and valid against
+ * schema/ndjson-line.schema.json; the header comes first.
+ */
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import type { Ajv as AjvClass, ValidateFunction } from 'ajv';
+import { UsageError } from '../model/errors.js';
+import type { NdjsonLine } from '../model/ndjson.js';
+import { PACKAGE_ROOT } from '../model/version.js';
+
+const requireLazily = createRequire(import.meta.url);
+let validator: ValidateFunction | undefined;
+
+function lineValidator(): ValidateFunction {
+  if (validator === undefined) {
+    if (PACKAGE_ROOT === null) throw new Error('no package root: the NDJSON line schema cannot be found');
+    const schema = JSON.parse(readFileSync(join(PACKAGE_ROOT, 'schema/ndjson-line.schema.json'), 'utf8')) as object;
+    const { Ajv } = requireLazily('ajv') as { Ajv: typeof AjvClass };
+    validator = new Ajv({ allErrors: false, strict: false }).compile(schema);
+  }
+  return validator;
+}
+
+/** Whether a report's first line is an NDJSON header. */
+export function isNdjsonHeader(firstLine: string): boolean {
+  return /^\s*\{\s*"type"\s*:\s*"header"/.test(firstLine);
+}
+
+/** Parses and validates the lines of an NDJSON scan, in file order; every problem names the source and line. */
+export async function* ndjsonLines(lines: AsyncIterable<string>, source: string): AsyncGenerator<NdjsonLine> {
+  const validate = lineValidator();
+  let number = 0;
+  for await (const text of lines) {
+    number += 1;
+    if (text.trim() === '') continue;
+    let data: unknown;
+    try {
+      data = JSON.parse(text);
+    } catch (error) {
+      throw new UsageError(`${source}:${number}: not valid JSON (${error instanceof Error ? error.message : String(error)})`);
+    }
+    if (!validate(data)) {
+      const first = validate.errors?.[0];
+      throw new UsageError(`${source}:${number}: not a valid mxready NDJSON line: ${first ? `${first.instancePath || 'the line'} ${first.message ?? 'is invalid'}` : 'invalid'}`);
+    }
+    const line = data as NdjsonLine;
+    if (number === 1 && line.type !== 'header') throw new UsageError(`${source}:1: an NDJSON scan starts with its header line`);
+    yield line;
+  }
+}

@@ -1,0 +1,83 @@
+/**
+ * The set of targets a streaming scan has read: 64-bit hashes of their keys in
+ * an open-addressing table (two Uint32Arrays), growing ×2 at half load, so at
+ * most 16 bytes per target. The only state of a stream that grows with its
+ * input. Two keys with the same 64-bit hash count as one (at 10⁶ targets the
+ * odds of any such pair are about 3×10⁻⁸).
+ */
+
+/** A 32-bit FNV-1a over UTF-16 code units with a seed, finished with murmur3's fmix32. */
+function hash32(text: string, seed: number, prime: number): number {
+  let h = seed >>> 0;
+  for (let i = 0; i < text.length; i += 1) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, prime);
+  }
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
+export class SeenKeys {
+  #hi: Uint32Array;
+  #lo: Uint32Array;
+  #size = 0;
+
+  constructor(initialCapacity = 1024) {
+    let capacity = 16;
+    while (capacity < initialCapacity) capacity *= 2;
+    this.#hi = new Uint32Array(capacity);
+    this.#lo = new Uint32Array(capacity);
+  }
+
+  get size(): number {
+    return this.#size;
+  }
+
+  /** Bytes the table holds. */
+  get bytes(): number {
+    return this.#hi.byteLength + this.#lo.byteLength;
+  }
+
+  /** Adds the key; true when it was not there yet. */
+  add(key: string): boolean {
+    const hi = hash32(key, 0x811c9dc5, 0x01000193);
+    let lo = hash32(key, 0x9747b28c, 0x5bd1e995);
+    if (hi === 0 && lo === 0) lo = 1; // (0, 0) marks an empty slot
+    if (!this.#insert(hi, lo)) return false;
+    this.#size += 1;
+    if (this.#size * 2 > this.#hi.length) this.#grow();
+    return true;
+  }
+
+  #insert(hi: number, lo: number): boolean {
+    const mask = this.#hi.length - 1;
+    let slot = (lo ^ hi) & mask;
+    for (;;) {
+      const h = this.#hi[slot] as number;
+      const l = this.#lo[slot] as number;
+      if (h === 0 && l === 0) {
+        this.#hi[slot] = hi;
+        this.#lo[slot] = lo;
+        return true;
+      }
+      if (h === hi && l === lo) return false;
+      slot = (slot + 1) & mask;
+    }
+  }
+
+  #grow(): void {
+    const oldHi = this.#hi;
+    const oldLo = this.#lo;
+    this.#hi = new Uint32Array(oldHi.length * 2);
+    this.#lo = new Uint32Array(oldLo.length * 2);
+    for (let i = 0; i < oldHi.length; i += 1) {
+      const h = oldHi[i] as number;
+      const l = oldLo[i] as number;
+      if (h !== 0 || l !== 0) this.#insert(h, l);
+    }
+  }
+}
