@@ -1,5 +1,7 @@
 /** mxready's library API: the CLI is built on exactly this. */
 export { scan, DEFAULTS, type ScanOptions, type ScanDeps, type ScanEvent } from './scan/scan.js';
+export { scanStream, windowFor, MIN_WINDOW, PROBE_CACHE_ENTRIES, type StreamOptions } from './scan/stream.js';
+export type { NdjsonLine, NdjsonHeader, NdjsonTarget, NdjsonEnd } from './model/ndjson.js';
 export { rejudge } from './scan/rejudge.js';
 export { parseTarget, parseTargets, type Target } from './scan/targets.js';
 export { render, renderJson, renderTable, getFormat, FORMATS, type Format, type FormatName, type RenderOptions } from './report/index.js';

@@ -1,0 +1,212 @@
+/**
+ * Fleet scans end to end: the built CLI against the fleet lab (a synthetic DNS
+ * server and 200 STARTTLS servers, each in a child process: src/lab/fleet-process.ts).
+ * 20,000 domains as NDJSON against the same as JSON; back-pressure; `| head`;
+ * the progress line under a real TTY; `report` over NDJSON.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { Ajv } from 'ajv';
+import type { NdjsonEnd, NdjsonLine, NdjsonTarget } from '../../src/model/ndjson.js';
+import type { Report, TargetReport } from '../../src/model/report.js';
+import { BIN, runCli } from '../helpers/cli.js';
+
+const PROCESS = fileURLToPath(new URL('../../src/lab/fleet-process.js', import.meta.url));
+const SCHEMA = fileURLToPath(new URL('../../../schema/ndjson-line.schema.json', import.meta.url));
+const HOSTS = 200;
+const DOMAINS = 20_000;
+
+let dir: string;
+let args: string[];
+const children: ChildProcess[] = [];
+
+/** Starts one fleet lab process and reads its first line. */
+async function startFleet(role: 'dns' | 'smtp'): Promise<Record<string, unknown>> {
+  const child = spawn(process.execPath, [PROCESS, role, String(HOSTS)], { stdio: ['pipe', 'pipe', 'inherit'] });
+  children.push(child);
+  const lines = createInterface({ input: child.stdout! });
+  const first = await new Promise<string>((resolve, reject) => {
+    lines.once('line', resolve);
+    child.once('exit', (code) => reject(new Error(`fleet ${role} exited with ${code}`)));
+  });
+  return JSON.parse(first) as Record<string, unknown>;
+}
+
+const domain = (i: number): string => `d${i}.fleet.test`;
+
+before(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'mxready-fleet-'));
+  const [dns, smtp] = await Promise.all([startFleet('dns'), startFleet('smtp')]);
+  writeFileSync(join(dir, 'ca.pem'), String(smtp['caPem']));
+  // Every domain once, and one repeated (it must appear once).
+  writeFileSync(join(dir, 'targets.txt'), `${Array.from({ length: DOMAINS }, (_, i) => domain(i)).join('\n')}\n${domain(7)}\n`);
+  writeFileSync(join(dir, 'small.txt'), Array.from({ length: 2000 }, (_, i) => domain(i)).join('\n'));
+  args = ['--resolver', `${String(dns['host'])}:${String(dns['port'])}`, '--port', String(smtp['port']), '--ca-file', join(dir, 'ca.pem'), '--allow-private', '--no-progress'];
+});
+
+after(() => {
+  for (const child of children) child.stdin?.end();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** Runs the CLI with stdout to a file (no pipe to buffer in this process). */
+function runToFile(extra: readonly string[], out: string): number | null {
+  const run = spawnSync(process.execPath, [BIN, ...extra], { stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 1 << 30, timeout: 180_000 });
+  writeFileSync(out, run.stdout);
+  return run.status;
+}
+
+/** A target without what differs between two runs: times and timings. */
+function timeless(target: TargetReport): unknown {
+  return JSON.parse(JSON.stringify(target, (key, value: unknown) => (key === 'timings' || key === 'daysRemaining' ? undefined : value)));
+}
+
+describe('a fleet scan as NDJSON', () => {
+  let lines: NdjsonLine[];
+  let json: Report;
+
+  before(async () => {
+    assert.equal(runToFile(['-f', join(dir, 'targets.txt'), ...args, '--concurrency', '64', '--format', 'ndjson'], join(dir, 'out.ndjson')), 0);
+    assert.equal(runToFile(['-f', join(dir, 'targets.txt'), ...args, '--concurrency', '64', '--format', 'json'], join(dir, 'out.json')), 0);
+    lines = readFileSync(join(dir, 'out.ndjson'), 'utf8').split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as NdjsonLine);
+    json = JSON.parse(readFileSync(join(dir, 'out.json'), 'utf8')) as Report;
+  });
+
+  it('Then every line validates against the line schema, the header first and the end line last', () => {
+    const validate = new Ajv({ strict: false }).compile(JSON.parse(readFileSync(SCHEMA, 'utf8')) as object);
+    for (const line of lines) assert.ok(validate(line), JSON.stringify(validate.errors?.slice(0, 3)));
+    assert.equal(lines[0]?.type, 'header');
+    assert.equal(lines.at(-1)?.type, 'end');
+    assert.equal(lines.filter((l) => l.type === 'header' || l.type === 'end').length, 2);
+    assert.equal((lines[0] as { targets: number }).targets, DOMAINS, 'the distinct targets, counted before the scan');
+  });
+
+  it('Then each distinct input has exactly one line, the indexes are 0…N−1 once each, and the repeated input appears once', () => {
+    const targets = lines.filter((l): l is NdjsonTarget => l.type === 'target');
+    assert.equal(targets.length, DOMAINS);
+    assert.equal(new Set(targets.map((t) => t.key)).size, DOMAINS);
+    const indexes = targets.map((t) => t.index).sort((a, b) => a - b);
+    assert.ok(indexes.every((index, i) => index === i));
+    assert.equal(targets.find((t) => t.index === 7)?.target.domain, domain(7));
+    const end = lines.at(-1) as NdjsonEnd;
+    assert.equal(end.written, DOMAINS);
+    assert.equal(end.interrupted, false);
+    assert.ok(end.window.peak <= end.window.limit, `window ${end.window.peak} of ${end.window.limit}`);
+  });
+
+  it('Then the target lines sorted by index equal the JSON report of the same input, times aside, and the summaries agree', () => {
+    const targets = lines.filter((l): l is NdjsonTarget => l.type === 'target').sort((a, b) => a.index - b.index);
+    assert.equal(json.targets.length, targets.length);
+    for (const [i, t] of targets.entries()) assert.deepEqual(timeless(t.target), timeless(json.targets[i] as TargetReport), t.key);
+    assert.deepEqual((lines.at(-1) as NdjsonEnd).summary, json.summary);
+  });
+
+  it('Given report FILE.ndjson --format json Then the same report, times aside; --format table renders it', async () => {
+    const again = await runCli(['report', join(dir, 'out.ndjson'), '--format', 'json'], { timeoutMs: 120_000 });
+    assert.equal(again.code, 0, again.stderr);
+    const report = JSON.parse(again.stdout) as Report;
+    assert.deepEqual(report.targets.map(timeless), json.targets.map(timeless));
+    assert.deepEqual(report.summary, json.summary);
+    const table = await runCli(['report', join(dir, 'out.ndjson'), '--format', 'table'], { timeoutMs: 120_000 });
+    assert.equal(table.code, 0);
+    assert.match(table.stdout, /Targets +20000: 20000 pass/);
+  });
+});
+
+describe('streaming and its reader', () => {
+  it('Given a reader that pauses stdout for 2 s Then the window never exceeds its bound and every line arrives', async () => {
+    const child = spawn(process.execPath, [BIN, '-f', join(dir, 'small.txt'), ...args, '--concurrency', '8', '--format', 'ndjson'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.pause();
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    const chunks: Buffer[] = [];
+    child.stdout.on('data', (chunk: Buffer) => chunks.push(chunk));
+    child.stdout.resume();
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    assert.equal(code, 0);
+    const lines = Buffer.concat(chunks).toString('utf8').trim().split('\n').map((l) => JSON.parse(l) as NdjsonLine);
+    const end = lines.at(-1) as NdjsonEnd;
+    assert.equal(end.written, 2000);
+    assert.equal(end.window.limit, 256, 'max(256, 4 × 8)');
+    assert.ok(end.window.peak <= 256, `peak ${end.window.peak}`);
+  });
+
+  it('Given `| head -n 3` under pipefail Then the scan stops promptly, exit 141, nothing on stderr', () => {
+    const command = `set -o pipefail; '${process.execPath}' '${BIN}' -f '${join(dir, 'targets.txt')}' ${args.map((a) => `'${a}'`).join(' ')} --format ndjson | head -n 3 >/dev/null`;
+    const started = Date.now();
+    const run = spawnSync('bash', ['-c', command], { encoding: 'utf8', timeout: 60_000 });
+    assert.equal(run.status, 141, run.stderr);
+    assert.equal(run.stderr, '');
+    assert.ok(Date.now() - started < 30_000, 'promptly: long before 20,000 targets would be done');
+  });
+
+  it('Given a real TTY on stderr Then the progress line appears, updates and is cleared; with --quiet or off a TTY, nothing', () => {
+    const base = `'${process.execPath}' '${BIN}' -f '${join(dir, 'small.txt')}' ${args.filter((a) => a !== '--no-progress').map((a) => `'${a}'`).join(' ')} --format ndjson`;
+    const tty = spawnSync('script', ['-qfec', `${base} >/dev/null`, '/dev/null'], { encoding: 'utf8', timeout: 60_000 });
+    assert.equal(tty.status, 0, tty.stderr);
+    const updates = tty.stdout.split('\r\x1b[2K').filter((s) => /targets · /.test(s));
+    assert.ok(updates.length >= 1, JSON.stringify(tty.stdout.slice(0, 500)));
+    assert.match(updates[0] ?? '', /^[\d,]+\/2,000 targets · [\d,]+\/s · [\d,]+ in flight · (ETA \S+ · )?fail \d+ · error \d+/);
+    assert.ok(tty.stdout.includes('\r\x1b[2K'), 'cleared at the end');
+    const quiet = spawnSync('script', ['-qfec', `${base} --quiet >/dev/null`, '/dev/null'], { encoding: 'utf8', timeout: 60_000 });
+    assert.doesNotMatch(quiet.stdout, /targets · /);
+    const pipe = spawnSync('bash', ['-c', `${base} >/dev/null`], { encoding: 'utf8', timeout: 60_000 });
+    assert.equal(pipe.stderr.includes('targets ·'), false);
+  });
+
+  it('Given SIGINT mid-run Then the output ends with an end line marked interrupted, no partial line, no line for an unfinished target, exit 130', async () => {
+    const child = spawn(process.execPath, [BIN, '-f', join(dir, 'targets.txt'), ...args, '--format', 'ndjson'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const chunks: Buffer[] = [];
+    let signalled = false;
+    child.stdout.on('data', (chunk: Buffer) => {
+      chunks.push(chunk);
+      // The signal once the first target line has arrived.
+      if (!signalled && Buffer.concat(chunks).toString('utf8').includes('"type":"target"')) {
+        signalled = true;
+        child.kill('SIGINT');
+      }
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    assert.equal(code, 130);
+    const text = Buffer.concat(chunks).toString('utf8');
+    assert.ok(text.endsWith('\n'), 'no partial last line');
+    const lines = text.trim().split('\n').map((l) => JSON.parse(l) as NdjsonLine);
+    const end = lines.at(-1) as NdjsonEnd;
+    assert.equal(end.type, 'end');
+    assert.equal(end.interrupted, true);
+    assert.ok(end.notScanned > 0 && end.written < DOMAINS, `${end.written} written, ${end.notScanned} not scanned`);
+    const targets = lines.filter((l): l is NdjsonTarget => l.type === 'target');
+    assert.equal(targets.length, end.written);
+    for (const t of targets) assert.notEqual(t.target.error?.code, 'not-scanned', t.key);
+  });
+
+  for (const format of ['ndjson', 'json']) {
+    it(`Given --extract-domains over a mail log (${format}) Then each domain once, and a stderr line counting them`, async () => {
+      const log = join(dir, `mail-${format}.log`);
+      writeFileSync(log, [
+        'Dec  7 05:12:01 mx postfix/smtp[1]: A1: to=<alice@D1.fleet.test>, relay=mx1.fleet.test[127.10.1.2]:25, status=sent',
+        'Dec  7 05:12:02 mx postfix/qmgr[2]: A1: from=<bounce@d2.fleet.test>, size=1, nrcpt=1',
+        '2026-12-07 05:12:03 1rAbc-000 => bob@d1.fleet.test R=dnslookup T=remote_smtp',
+        'Dec  7 05:12:04 mx postfix/anvil[3]: statistics: max connection rate 1/60s',
+      ].join('\n'));
+      const run = await runCli(['-f', log, '--extract-domains', ...args, '--format', format]);
+      assert.equal(run.code, 0, run.stderr);
+      assert.match(run.stderr, /^mxready: 2 domains \(3 addresses\) from 4 lines \(1 lines had none\)$/m);
+      const domains = format === 'json'
+        ? (JSON.parse(run.stdout) as Report).targets.map((t) => t.domain)
+        : run.stdout.trim().split('\n').map((l) => JSON.parse(l) as NdjsonLine).filter((l): l is NdjsonTarget => l.type === 'target').map((l) => l.target.domain);
+      assert.deepEqual(domains.sort(), ['d1.fleet.test', 'd2.fleet.test']);
+    });
+  }
+
+  it('Given --json with --format ndjson Then exit 2 with one line', async () => {
+    const run = await runCli(['-f', join(dir, 'small.txt'), ...args, '--format', 'ndjson', '--json', join(dir, 'x.json')]);
+    assert.equal(run.code, 2);
+    assert.match(run.stderr, /--json needs the whole report/);
+  });
+});
