@@ -7,8 +7,10 @@
  *                                               certificate from a CA made at start-up
  *
  * Prints one JSON line ({host, port} for dns; {port, caPem} for smtp) and serves
- * until its stdin closes. Loopback only.
+ * until its stdin closes; a line "queries" on stdin is answered with
+ * {"queries": N}, the DNS queries answered so far (dns). Loopback only.
  */
+import { createInterface } from 'node:readline';
 import { createCa } from './certs.js';
 import { startLab } from './lab.js';
 import { startSyntheticDns, syntheticAddress, SYNTHETIC_ZONE } from './synthetic.js';
@@ -21,10 +23,12 @@ if ((role !== 'dns' && role !== 'smtp') || !Number.isInteger(hosts) || hosts < 1
 }
 
 let close: () => Promise<void>;
+let queries = (): number => 0;
 if (role === 'dns') {
   const dns = await startSyntheticDns(hosts);
   process.stdout.write(`${JSON.stringify({ host: dns.host, port: dns.port })}\n`);
   close = () => dns.close();
+  queries = () => dns.queries;
 } else {
   const ca = await createCa({ commonName: 'fleet CA' });
   const cert = await ca.issue({ commonName: `*.${SYNTHETIC_ZONE}`, dnsNames: [`*.${SYNTHETIC_ZONE}`] });
@@ -38,7 +42,10 @@ if (role === 'dns') {
   process.stdout.write(`${JSON.stringify({ port: lab.port, caPem: ca.certPem })}\n`);
   close = () => lab.close();
 }
-process.stdin.resume();
-process.stdin.on('end', () => {
+const input = createInterface({ input: process.stdin });
+input.on('line', (line) => {
+  if (line.trim() === 'queries') process.stdout.write(`${JSON.stringify({ queries: queries() })}\n`);
+});
+input.on('close', () => {
   void close().then(() => process.exit(0));
 });

@@ -1,0 +1,128 @@
+#!/usr/bin/env node
+/**
+ * npm run bench:fleet: a streaming scan of 10⁴, 10⁵ (and 10⁶) synthetic domains.
+ *
+ *   - a synthetic DNS server in its own process (dist/lab/fleet-process.js dns H):
+ *     dN.fleet.test MX → mx(N mod H).fleet.test, each MX name → its own 127.10.x.y;
+ *     it computes answers from the name and holds no zone;
+ *   - H lab STARTTLS servers (default 2,000, one address each, one port) in another;
+ *   - the built CLI, `--format ndjson` to a file, one run per size.
+ *
+ * For each size: targets/s, CPU ms per target, peak RSS (getrusage), RSS at 20, 50,
+ * 80 and 100 % of the run (sampled from /proc), bytes per line, DNS queries (counted
+ * by the server), probes and reprobed (the end line).
+ *
+ *   BENCH_FLEET_SIZES ("10000,100000"; add 1000000 for the full run), BENCH_FLEET_HOSTS (2000),
+ *   BENCH_FLEET_CONCURRENCY (64)
+ */
+import { spawn } from 'node:child_process';
+import { createReadStream, createWriteStream, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+const here = (name) => fileURLToPath(new URL(name, import.meta.url));
+const sizes = (process.env.BENCH_FLEET_SIZES ?? '10000,100000').split(',').map(Number);
+const hosts = Number(process.env.BENCH_FLEET_HOSTS ?? 2000);
+const concurrency = Number(process.env.BENCH_FLEET_CONCURRENCY ?? 64);
+const PROCESS = here('../dist/lab/fleet-process.js');
+const BIN = here('../bin/mxready.js');
+const dir = mkdtempSync(join(tmpdir(), 'mxready-fleet-bench-'));
+
+async function start(role) {
+  const child = spawn(process.execPath, [PROCESS, role, String(hosts)], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const lines = createInterface({ input: child.stdout });
+  const first = await new Promise((resolve, reject) => {
+    lines.once('line', resolve);
+    child.once('exit', (code) => reject(new Error(`fleet ${role} exited with ${code}`)));
+  });
+  lines.close();
+  return { child, info: JSON.parse(first) };
+}
+
+/** RSS of a process now, in MiB (VmRSS), or null once it is gone. */
+function rssMiB(pid) {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) / 1024 : null;
+  } catch {
+    return null;
+  }
+}
+
+/** A targets file d0.fleet.test … d(n-1).fleet.test. */
+async function writeTargets(n) {
+  const path = join(dir, `targets-${n}.txt`);
+  const out = createWriteStream(path);
+  for (let i = 0; i < n; i += 1) if (!out.write(`d${i}.fleet.test\n`)) await new Promise((r) => out.once('drain', r));
+  await new Promise((r) => out.end(r));
+  return path;
+}
+
+const dns = await start('dns');
+const smtp = await start('smtp');
+writeFileSync(join(dir, 'ca.pem'), smtp.info.caPem);
+console.log(`mxready bench:fleet: ${hosts} STARTTLS hosts, concurrency ${concurrency}, node ${process.version} (servers in two processes of their own)`);
+console.log('targets    seconds  targets/s  CPU ms/target  peak RSS MiB  RSS at 20/50/80/100 % MiB      bytes/line  DNS queries  probes  reprobed');
+let failed = false;
+for (const n of sizes) {
+  const targets = await writeTargets(n);
+  const output = join(dir, `out-${n}.ndjson`);
+  const usage = join(dir, `usage-${n}.json`);
+  const queriesBefore = await queries();
+  const started = performance.now();
+  const child = spawn(
+    process.execPath,
+    [...(process.env.BENCH_FLEET_NODE_FLAGS ?? '').split(' ').filter(Boolean), '--import', here('./usage-hook.mjs'), BIN, '-f', targets, '--resolver', `${dns.info.host}:${dns.info.port}`, '--port', String(smtp.info.port), '--ca-file', join(dir, 'ca.pem'), '--allow-private', '--concurrency', String(concurrency), '--format', 'ndjson', '--no-progress', '--quiet'],
+    { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, BENCH_USAGE_FILE: usage } },
+  );
+  child.stdout.pipe(createWriteStream(output));
+  const samples = [];
+  const sampler = setInterval(() => {
+    const rss = rssMiB(child.pid);
+    if (rss !== null) samples.push({ t: performance.now() - started, rss });
+  }, 100);
+  const code = await new Promise((resolve) => child.on('close', resolve));
+  clearInterval(sampler);
+  const seconds = (performance.now() - started) / 1000;
+  if (code !== 0) {
+    console.error(`the scan of ${n} exited with ${code}`);
+    failed = true;
+    break;
+  }
+  const u = JSON.parse(readFileSync(usage, 'utf8'));
+  const at = (fraction) => {
+    const t = seconds * 1000 * fraction;
+    const sample = samples.reduce((best, s) => (Math.abs(s.t - t) < Math.abs(best.t - t) ? s : best), samples[0] ?? { rss: 0, t: 0 });
+    return sample.rss.toFixed(0);
+  };
+  let lines = 0;
+  let last = '';
+  for await (const line of createInterface({ input: createReadStream(output) })) {
+    lines += 1;
+    last = line;
+  }
+  const end = JSON.parse(last);
+  const bytesPerLine = statSync(output).size / lines;
+  const dnsQueries = (await queries()) - queriesBefore;
+  console.log(
+    `${String(n).padStart(7)}  ${seconds.toFixed(1).padStart(8)}  ${(n / seconds).toFixed(0).padStart(9)}  ${((u.userMs + u.systemMs) / n).toFixed(2).padStart(13)}  ${(u.maxRssKiB / 1024).toFixed(1).padStart(12)}  ${[0.2, 0.5, 0.8, 1].map(at).join(' / ').padEnd(29)}  ${bytesPerLine.toFixed(0).padStart(10)}  ${String(dnsQueries).padStart(11)}  ${String(end.summary.probes).padStart(6)}  ${String(end.reprobed).padStart(8)}`,
+  );
+  rmSync(output, { force: true });
+  rmSync(targets, { force: true });
+}
+dns.child.stdin.end();
+smtp.child.stdin.end();
+rmSync(dir, { recursive: true, force: true });
+process.exit(failed ? 1 : 0);
+
+/** Asks the DNS process how many queries it answered ("queries" on its stdin, a JSON line back). */
+async function queries() {
+  const lines = createInterface({ input: dns.child.stdout });
+  const answer = new Promise((resolve) => lines.once('line', resolve));
+  dns.child.stdin.write('queries\n');
+  const value = JSON.parse(await answer).queries;
+  lines.close();
+  return value;
+}
