@@ -53,6 +53,18 @@ const RCODE_NAMES: Readonly<Record<number, string>> = {
   6: 'YXDOMAIN', 7: 'YXRRSET', 8: 'NXRRSET', 9: 'NOTAUTH', 10: 'NOTZONE',
 };
 
+/** A cached NXDOMAIN: the server's label and the AD bit (shared between entries). */
+interface CompactNx {
+  readonly nxFrom: string;
+  readonly authenticated: boolean;
+}
+
+/** The message of an NXDOMAIN, and how to read its server back. */
+function nxMessage(name: string, from: string): string {
+  return `${name} does not exist (NXDOMAIN from ${from})`;
+}
+const NX_MESSAGE = / does not exist \(NXDOMAIN from (.+)\)$/;
+
 /** Answers the DNS cache keeps at most, by default (an entry is one question: name, type, CD). */
 export const DNS_CACHE_ENTRIES = 50_000;
 
@@ -63,7 +75,22 @@ export const DNS_CACHE_ENTRIES = 50_000;
 export function createDnsClient(options: DnsClientOptions): DnsClient {
   const config = resolveConfig(options);
   // Bounded by entries (a fleet scan asks about millions of names): the least recently used answer is forgotten.
-  const cache = new Lru<string, Promise<DnsResult>>(options.cacheEntries ?? DNS_CACHE_ENTRIES);
+  // A settled lookup is kept as its value, and an NXDOMAIN (most of a fleet's policy lookups) as one shared
+  // object per server and AD bit, its message made again on a hit: a few dozen bytes an entry.
+  const cache = new Lru<string, Promise<DnsResult> | DnsResult | CompactNx>(options.cacheEntries ?? DNS_CACHE_ENTRIES);
+  const compacts = new Map<string, CompactNx>();
+  const compact = (result: DnsResult): DnsResult | CompactNx => {
+    if (result.ok || result.error.code !== 'nxdomain' || result.bogus === true) return result;
+    const from = NX_MESSAGE.exec(result.error.message)?.[1];
+    if (from === undefined) return result;
+    const id = `${from}|${String(result.authenticated === true)}`;
+    let shared = compacts.get(id);
+    if (shared === undefined) {
+      shared = { nxFrom: from, authenticated: result.authenticated === true };
+      compacts.set(id, shared);
+    }
+    return shared;
+  };
   const active = new Set<Lookup>();
   let closed = false;
   const counts = { answers: 0, authenticated: 0 };
@@ -87,9 +114,16 @@ export function createDnsClient(options: DnsClientOptions): DnsClient {
   function ask(qname: string, type: QueryType, checkingDisabled: boolean): Promise<DnsResult> {
     const key = `${qname}|${type}|${checkingDisabled ? 'cd' : ''}`;
     const cached = cache.get(key);
-    if (cached !== undefined) return cached;
+    if (cached !== undefined) {
+      if (cached instanceof Promise) return cached;
+      if ('nxFrom' in cached) return Promise.resolve({ ...failure('nxdomain', nxMessage(qname, cached.nxFrom)), authenticated: cached.authenticated });
+      return Promise.resolve(cached);
+    }
     const result = closed ? Promise.resolve(failure('dns-error', 'the DNS client is closed')) : lookup(qname, type, checkingDisabled);
     cache.set(key, result);
+    void result.then((value) => {
+      if (cache.peek(key) === result) cache.replace(key, compact(value));
+    });
     return result;
   }
 
@@ -316,7 +350,7 @@ class Lookup {
       this.settle(successResult(packet, attempt.server, overTcp));
     } else if (rcode === RCODE_NXDOMAIN) {
       this.settle({
-        ...failure('nxdomain', `${this.question.name} does not exist (NXDOMAIN from ${formatServer(attempt.server)})`),
+        ...failure('nxdomain', nxMessage(this.question.name, formatServer(attempt.server))),
         authenticated: packet.flag_ad === true,
       });
     } else if (rcode === RCODE_FORMERR && this.edns) {

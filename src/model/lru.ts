@@ -24,6 +24,16 @@ export class Lru<K, V> {
     return value;
   }
 
+  /** The value without refreshing its place. */
+  peek(key: K): V | undefined {
+    return this.#map.get(key);
+  }
+
+  /** Replaces a value in place (its recency unchanged); nothing when the key is absent. */
+  replace(key: K, value: V): void {
+    if (this.#map.has(key)) this.#map.set(key, value);
+  }
+
   has(key: K): boolean {
     return this.#map.has(key);
   }
