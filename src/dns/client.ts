@@ -491,14 +491,28 @@ function rcodeFailure(rcode: number, what: string, server: DnsServerAddress): Se
   return { rank: RANK_RCODE, error: { code, message: `${formatServer(server)} answered ${name}${hint} for ${what}` } };
 }
 
+/** One object per server for every answer from it (a cache of 50,000 answers need not hold 50,000 copies). */
+const SERVERS = new Map<string, DnsServerAddress>();
+function sharedServer(server: DnsServerAddress): DnsServerAddress {
+  const key = `${server.host}|${server.port}`;
+  let shared = SERVERS.get(key);
+  if (shared === undefined) {
+    shared = Object.freeze({ host: server.host, port: server.port });
+    if (SERVERS.size < 64) SERVERS.set(key, shared);
+  }
+  return shared;
+}
+const NO_RECORDS: readonly DnsRecord[] = Object.freeze([]);
+
 function successResult(packet: dnsPacket.DecodedPacket, server: DnsServerAddress, overTcp: boolean): DnsResult {
+  const authorities = toRecords(packet.authorities);
   return {
     ok: true,
     rcode: 'NOERROR',
     answers: toRecords(packet.answers),
-    authorities: toRecords(packet.authorities),
+    authorities: authorities.length === 0 ? NO_RECORDS : authorities,
     authenticated: packet.flag_ad,
-    server: { host: server.host, port: server.port },
+    server: sharedServer(server),
     overTcp,
   };
 }

@@ -9,3 +9,4 @@ export { startDnsServer, type LabDnsServer, type LabDnsServerOptions, type LabZo
 export { startSmtpServer, type LabSmtpOptions, type LabSmtpServer } from './smtp-server.js';
 export { createCa, createSelfSigned, type LabCa, type LabCertificate, type IssueOptions, type LabKeyType } from './certs.js';
 export { startPolicyServer, type LabPolicyServer, type LabPolicyServerOptions, type LabPolicyResponse } from './policy-server.js';
+export { startSyntheticDns, syntheticAddress, syntheticAnswer, SYNTHETIC_ZONE } from './synthetic.js';

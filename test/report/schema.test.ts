@@ -33,6 +33,17 @@ describe('report JSON Schema', () => {
     assert.deepEqual(JSON.parse(JSON.stringify(generated)), committed);
   });
 
+  it('Given the NDJSON line types When their schema is generated again Then it equals the committed schema/ndjson-line.schema.json', () => {
+    const generated = createGenerator({
+      path: root('src/model/ndjson.ts'),
+      type: 'NdjsonLine',
+      tsconfig: root('tsconfig.build.json'),
+      topRef: false,
+      additionalProperties: true,
+    }).createSchema('NdjsonLine');
+    assert.deepEqual(JSON.parse(JSON.stringify(generated)), JSON.parse(readFileSync(root('schema/ndjson-line.schema.json'), 'utf8')));
+  });
+
   it('Given a scan of the whole demo lab under each preset Then every report validates against the schema', async () => {
     const validate = new Ajv({ allErrors: true, strict: false }).compile(committed);
     const lab = await startDemoLab();
