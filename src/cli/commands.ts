@@ -14,7 +14,8 @@ import { loadFormat } from '../report/catalog.js';
 import { rejudge } from '../scan/rejudge.js';
 import { DEFAULTS, parseServerAddress, scan, type ScanEvent, type ScanOptions } from '../scan/scan.js';
 import { domainsInLine } from '../scan/extract.js';
-import { parseTarget, parseTargetFile } from '../scan/targets.js';
+import { parseShard, shardOf, type Shard } from '../scan/shard.js';
+import { parseTarget, parseTargetFile, parseTargets, targetKey } from '../scan/targets.js';
 import { extractNote, streamInputs } from './inputs.js';
 import { isNdjsonHeader, ndjsonLines } from './ndjson-input.js';
 import { closeSync, openSync, readSync } from 'node:fs';
@@ -235,8 +236,12 @@ export async function runScan(args: string[], opts: ScanCliOptions, io: CliIo): 
   try {
     const policy = effectivePolicy(opts, io);
     const options = buildScanOptions(opts, policy, controller.signal);
-    if (opts.format === 'ndjson') return await streamScan(args, opts, io, options, signals);
-    const inputs = await gatherTargets(args, opts.file ?? [], io, opts.extractDomains === true, opts.quiet === true);
+    const shard = opts.shard === undefined ? undefined : parseShard(opts.shard, io.env);
+    if (opts.format === 'ndjson') return await streamScan(args, opts, io, options, signals, shard);
+    const all = await gatherTargets(args, opts.file ?? [], io, opts.extractDomains === true, opts.quiet === true);
+    // A shard scans its own targets only; every shard has read and checked the whole input.
+    const inputs = shard === undefined ? all : parseTargets(all).filter((t) => shardOf(targetKey(t), shard.count) === shard.index).map((t) => t.input);
+    if (inputs.length === 0) throw new UsageError(`shard ${shard?.index ?? 0}/${shard?.count ?? 1} holds none of the ${all.length} targets`);
     return await withReportFile(opts, async (file) => {
       const progress = createProgress(io.stderr, opts.progress && opts.quiet !== true && io.stderr.isTTY === true);
       let report: Report;
@@ -263,9 +268,9 @@ export async function runScan(args: string[], opts: ScanCliOptions, io: CliIo): 
  * closed stdout stops the scan quietly (141); the exit code is built as lines
  * come, by the usual rule.
  */
-async function streamScan(args: readonly string[], opts: ScanCliOptions, io: CliIo, options: ScanOptions, signals: { code(): number | null }): Promise<number> {
+async function streamScan(args: readonly string[], opts: ScanCliOptions, io: CliIo, options: ScanOptions, signals: { code(): number | null }, shard: Shard | undefined): Promise<number> {
   if (opts.json !== undefined) throw new UsageError('--json needs the whole report; with --format ndjson, save the lines and use `mxready report FILE --format json`');
-  const inputs = await streamInputs(args, opts.file ?? [], io.stdin, { extract: opts.extractDomains === true });
+  const inputs = await streamInputs(args, opts.file ?? [], io.stdin, { extract: opts.extractDomains === true, ...(shard ? { shard } : {}) });
   try {
     const quiet = opts.quiet === true;
     if (inputs.note !== null && !quiet) io.stderr.write(`mxready: ${inputs.note}\n`);
@@ -278,7 +283,7 @@ async function streamScan(args: readonly string[], opts: ScanCliOptions, io: Cli
     let dnsNetworkFailure: string | null = null;
     let depthDane = true;
     try {
-      for await (const line of scanStream(inputs.targets(), { ...options, totalTargets: inputs.count }, { onEvent: (event: ScanEvent) => progress.update(event) })) {
+      for await (const line of scanStream(inputs.targets(), { ...options, totalTargets: inputs.count, ...(shard ? { shard } : {}) }, { onEvent: (event: ScanEvent) => progress.update(event) })) {
         if (line.type === 'header') depthDane = line.depth.dane !== false;
         if (line.type === 'target') {
           code = exitCodeOf([code, exitCodeFor({ targets: [line.target] }, opts.failOn as FailOn)]);

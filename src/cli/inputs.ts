@@ -13,6 +13,7 @@ import { pipeline } from 'node:stream/promises';
 import { UsageError } from '../model/errors.js';
 import { domainsInLine } from '../scan/extract.js';
 import { SeenKeys } from '../scan/seen.js';
+import { shardOf, type Shard } from '../scan/shard.js';
 import { parseTarget, targetKey } from '../scan/targets.js';
 import { textLines } from './files.js';
 
@@ -20,7 +21,7 @@ import { textLines } from './files.js';
 const MAX_BAD_LINES = 20;
 
 export interface StreamedInputs {
-  /** Distinct targets, counted in pass 1. */
+  /** Distinct targets (of this shard, with one), counted in pass 1. */
   readonly count: number;
   /** With --extract-domains: "N domains from M lines (K lines had none)". */
   readonly note: string | null;
@@ -51,7 +52,12 @@ export function extractNote(distinct: number, found: number, lines: number, empt
   return `${distinct} domains (${found} addresses) from ${lines} lines (${empty} lines had none)`;
 }
 
-export async function streamInputs(args: readonly string[], files: readonly string[], stdin: NodeJS.ReadableStream, options: { readonly extract: boolean }): Promise<StreamedInputs> {
+export async function streamInputs(
+  args: readonly string[],
+  files: readonly string[],
+  stdin: NodeJS.ReadableStream,
+  options: { readonly extract: boolean; readonly shard?: Shard },
+): Promise<StreamedInputs> {
   if (options.extract && files.length === 0) throw new UsageError('--extract-domains reads the text of a file: give it with --file (or -f - for stdin)');
   const folders: string[] = [];
   const dispose = (): void => {
@@ -67,9 +73,11 @@ export async function streamInputs(args: readonly string[], files: readonly stri
       } else paths.push({ path: file, source: file });
     }
     const seen = new SeenKeys();
-    for (const arg of args) {
-      seen.add(targetKey(parseTarget(arg))); // validates and names the bad one
-    }
+    let own = 0;
+    const count = (key: string): void => {
+      if (seen.add(key) && (options.shard === undefined || shardOf(key, options.shard.count) === options.shard.index)) own += 1;
+    };
+    for (const arg of args) count(targetKey(parseTarget(arg))); // validates and names the bad one
     let lines = 0;
     let empty = 0;
     let found = 0;
@@ -85,7 +93,7 @@ export async function streamInputs(args: readonly string[], files: readonly stri
         found += targets.length;
         for (const text of targets) {
           try {
-            seen.add(targetKey(parseTarget(text)));
+            count(targetKey(parseTarget(text)));
           } catch (error) {
             badCount += 1;
             if (bad.length < MAX_BAD_LINES) bad.push(`${source}:${number}: ${error instanceof Error ? error.message : String(error)}`);
@@ -99,7 +107,7 @@ export async function streamInputs(args: readonly string[], files: readonly stri
     }
     if (seen.size === 0) throw new UsageError(options.extract ? `no mail address in ${lines} lines (--extract-domains)` : 'no targets given (name domains or relays, or use --file)');
     return {
-      count: seen.size,
+      count: own,
       note: options.extract ? extractNote(seen.size, found, lines, empty) : null,
       async *targets() {
         yield* args;

@@ -16,10 +16,10 @@ export interface NdjsonHeader {
   readonly policy: PolicyReport;
   /** The sessions and checks beyond the fixed client profile that this scan makes. */
   readonly depth: Depth;
-  /** How many distinct targets the input holds, when known before the scan (a file counted first); null otherwise. */
+  /** How many distinct targets the input holds (a shard's own), when known before the scan (a file counted first); null otherwise. */
   readonly targets: number | null;
-  /** Which part of a sharded scan this is; null for a whole one. */
-  readonly shard: null;
+  /** Which part of a sharded scan this is (`--shard I/N`); null for a whole one. */
+  readonly shard: { readonly index: number; readonly count: number } | null;
 }
 
 export interface NdjsonTarget {

@@ -30,6 +30,7 @@ import { internalErrorTarget as internalErrorResolution, resolveTarget } from '.
 import { dnssecSummary, prepareScan, wasInterrupted, type ScanDeps, type ScanOptions } from './scan.js';
 import { createScheduler } from './scheduler.js';
 import { SeenKeys } from './seen.js';
+import { shardOf, type Shard } from './shard.js';
 import { SummaryBuilder } from './summary.js';
 import { parseTarget, targetKey, type Target } from './targets.js';
 
@@ -46,6 +47,8 @@ export function windowFor(concurrency: number): number {
 export interface StreamOptions extends ScanOptions {
   /** How many distinct targets the input holds, when counted first (the header's `targets`). */
   readonly totalTargets?: number | null;
+  /** Scan only this shard's targets; `index` stays the position in the whole de-duplicated input. */
+  readonly shard?: Shard;
   /** Bounds, for tests and the bench (defaults: the constants above and DNS_CACHE_ENTRIES). */
   readonly probeCacheEntries?: number;
   readonly dnsCacheEntries?: number;
@@ -130,7 +133,7 @@ export async function* scanStream(inputs: AsyncIterable<string> | Iterable<strin
     policy,
     depth,
     targets: options.totalTargets ?? null,
-    shard: null,
+    shard: options.shard ? { index: options.shard.index, count: options.shard.count } : null,
   };
   const source = (Symbol.asyncIterator in inputs ? inputs[Symbol.asyncIterator]() : (inputs as Iterable<string>)[Symbol.iterator]()) as AsyncIterator<string> | Iterator<string>;
   const done: Finished[] = [];
@@ -143,6 +146,8 @@ export async function* scanStream(inputs: AsyncIterable<string> | Iterable<strin
   stop?.addEventListener('abort', notify);
   cut.addEventListener('abort', notify);
   let read = 0;
+  /** Distinct targets of the whole input seen so far: the next one's index. */
+  let position = 0;
   let written = 0;
   /** Targets cut before they finished (after an interrupt's grace): no line. */
   let dropped = 0;
@@ -166,7 +171,9 @@ export async function* scanStream(inputs: AsyncIterable<string> | Iterable<strin
         }
         const key = targetKey(target);
         if (!seen.add(key)) continue;
-        const index = read;
+        const index = position;
+        position += 1;
+        if (options.shard !== undefined && shardOf(key, options.shard.count) !== options.shard.index) continue;
         read += 1;
         peak = Math.max(peak, read - written);
         void one(target)

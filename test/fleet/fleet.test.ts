@@ -204,6 +204,29 @@ describe('streaming and its reader', () => {
     });
   }
 
+  it('Given --shard 0/4 … 3/4 Then the shards are disjoint, their union is the input, each header names its shard and count, and index is the position in the whole input', async () => {
+    const keys: string[][] = [];
+    for (let i = 0; i < 4; i += 1) {
+      const run = await runCli(['-f', join(dir, 'small.txt'), ...args, '--format', 'ndjson', '--shard', `${i}/4`], { timeoutMs: 120_000 });
+      assert.equal(run.code, 0, run.stderr);
+      const lines = run.stdout.trim().split('\n').map((l) => JSON.parse(l) as NdjsonLine);
+      const header = lines[0] as { shard: unknown; targets: number };
+      assert.deepEqual(header.shard, { index: i, count: 4 });
+      const targets = lines.filter((l): l is NdjsonTarget => l.type === 'target');
+      assert.equal(header.targets, targets.length);
+      for (const t of targets) assert.equal(t.target.domain, domain(t.index), 'index: the position in the whole input');
+      keys.push(targets.map((t) => t.key));
+    }
+    const all = keys.flat();
+    assert.equal(new Set(all).size, all.length, 'disjoint');
+    assert.deepEqual(new Set(all), new Set(Array.from({ length: 2000 }, (_, i) => `domain:${domain(i)}`)), 'the union is the input');
+    const auto = await runCli(['-f', join(dir, 'small.txt'), ...args, '--format', 'json', '--shard', 'auto/4'], { env: { JOB_COMPLETION_INDEX: '1' }, timeoutMs: 120_000 });
+    assert.deepEqual(new Set((JSON.parse(auto.stdout) as Report).targets.map((t) => `domain:${t.domain}`)), new Set(keys[1]));
+    const bad = await runCli(['-f', join(dir, 'small.txt'), ...args, '--shard', 'auto/4'], { env: { JOB_COMPLETION_INDEX: 'none' } });
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /JOB_COMPLETION_INDEX is "none", not a whole number/);
+  });
+
   it('Given --json with --format ndjson Then exit 2 with one line', async () => {
     const run = await runCli(['-f', join(dir, 'small.txt'), ...args, '--format', 'ndjson', '--json', join(dir, 'x.json')]);
     assert.equal(run.code, 2);
