@@ -15,6 +15,9 @@ import { rejudge } from '../scan/rejudge.js';
 import { DEFAULTS, parseServerAddress, scan, type ScanEvent, type ScanOptions } from '../scan/scan.js';
 import { domainsInLine } from '../scan/extract.js';
 import { parseShard, shardOf, type Shard } from '../scan/shard.js';
+import type { Resumed } from './resume.js';
+import { SCHEMA_VERSION } from '../model/report.js';
+import { PRESETS } from '../policy/presets.js';
 import { parseTarget, parseTargetFile, parseTargets, targetKey } from '../scan/targets.js';
 import { extractNote, streamInputs } from './inputs.js';
 import { isNdjsonHeader, ndjsonLines } from './ndjson-input.js';
@@ -200,7 +203,7 @@ function watchSignals(controller: AbortController, stderr: NodeJS.WritableStream
   };
 }
 
-const COMMANDS = ['scan', 'demo', 'report', 'policy'] as const;
+const COMMANDS = ['scan', 'demo', 'report', 'merge', 'policy'] as const;
 
 /** Levenshtein distance, for telling a mistyped command from a target. */
 function editDistance(a: string, b: string): number {
@@ -237,7 +240,8 @@ export async function runScan(args: string[], opts: ScanCliOptions, io: CliIo): 
     const policy = effectivePolicy(opts, io);
     const options = buildScanOptions(opts, policy, controller.signal);
     const shard = opts.shard === undefined ? undefined : parseShard(opts.shard, io.env);
-    if (opts.format === 'ndjson') return await streamScan(args, opts, io, options, signals, shard);
+    if (opts.resume !== undefined && opts.format !== 'ndjson' && opts.format !== 'table') throw new UsageError(`--resume writes NDJSON; --format ${opts.format} cannot go with it`);
+    if (opts.format === 'ndjson' || opts.resume !== undefined) return await streamScan(args, opts, io, options, signals, shard);
     const all = await gatherTargets(args, opts.file ?? [], io, opts.extractDomains === true, opts.quiet === true);
     // A shard scans its own targets only; every shard has read and checked the whole input.
     const inputs = shard === undefined ? all : parseTargets(all).filter((t) => shardOf(targetKey(t), shard.count) === shard.index).map((t) => t.input);
@@ -270,6 +274,30 @@ export async function runScan(args: string[], opts: ScanCliOptions, io: CliIo): 
  */
 async function streamScan(args: readonly string[], opts: ScanCliOptions, io: CliIo, options: ScanOptions, signals: { code(): number | null }, shard: Shard | undefined): Promise<number> {
   if (opts.json !== undefined) throw new UsageError('--json needs the whole report; with --format ndjson, save the lines and use `mxready report FILE --format json`');
+  const quietNote = (text: string): void => {
+    if (opts.quiet !== true) io.stderr.write(`mxready: ${sanitizeText(text)}\n`);
+  };
+  const { openResume } = await import('./resume.js');
+  const resumed =
+    opts.resume === undefined
+      ? undefined
+      : await openResume(opts.resume, { schemaVersion: SCHEMA_VERSION, policy: options.policy ?? PRESETS.encrypt, shard, failOn: opts.failOn as FailOn }, quietNote);
+  try {
+    return await streamInto(args, opts, io, options, signals, shard, resumed);
+  } finally {
+    resumed?.close();
+  }
+}
+
+async function streamInto(
+  args: readonly string[],
+  opts: ScanCliOptions,
+  io: CliIo,
+  options: ScanOptions,
+  signals: { code(): number | null },
+  shard: Shard | undefined,
+  resumed: Resumed | undefined,
+): Promise<number> {
   const inputs = await streamInputs(args, opts.file ?? [], io.stdin, { extract: opts.extractDomains === true, ...(shard ? { shard } : {}) });
   try {
     const quiet = opts.quiet === true;
@@ -277,13 +305,14 @@ async function streamScan(args: readonly string[], opts: ScanCliOptions, io: Cli
     const progress = createProgress(io.stderr, opts.progress && !quiet && io.stderr.isTTY === true);
     const { scanStream } = await import('../scan/stream.js');
     const { ndjsonText } = await import('../report/ndjson.js');
-    let code: number = EXIT.ok;
+    let code: number = resumed?.code ?? EXIT.ok;
     let end: NdjsonEnd | undefined;
     let answered = false;
     let dnsNetworkFailure: string | null = null;
     let depthDane = true;
     try {
-      for await (const line of scanStream(inputs.targets(), { ...options, totalTargets: inputs.count, ...(shard ? { shard } : {}) }, { onEvent: (event: ScanEvent) => progress.update(event) })) {
+      const skip = resumed ? { skip: (key: string) => resumed.done.has(key) } : {};
+      for await (const line of scanStream(inputs.targets(), { ...options, totalTargets: inputs.count, ...(shard ? { shard } : {}), ...skip }, { onEvent: (event: ScanEvent) => progress.update(event) })) {
         if (line.type === 'header') depthDane = line.depth.dane !== false;
         if (line.type === 'target') {
           code = exitCodeOf([code, exitCodeFor({ targets: [line.target] }, opts.failOn as FailOn)]);
@@ -292,6 +321,10 @@ async function streamScan(args: readonly string[], opts: ScanCliOptions, io: Cli
           if (NETWORK_FAILURES.has(dnsCode)) dnsNetworkFailure ??= dnsCode;
         }
         if (line.type === 'end') end = line;
+        if (resumed) {
+          resumed.append(line);
+          continue;
+        }
         if (!io.stdout.write(ndjsonText(line))) await io.stdout.drain?.();
         if (io.stdout.closed === true) break; // the reader went away: stop quietly
       }
@@ -466,6 +499,14 @@ async function reportNdjson(lines: AsyncIterable<NdjsonLine>, opts: ReportCliOpt
     summary: summary.result(),
   };
   return withReportFile(opts, (file) => emitReport(report, opts, io, file));
+}
+
+/** `merge FILE…`: see ./merge.ts; formats other than NDJSON render the merged report like any other. */
+export async function runMergeCommand(files: readonly string[], opts: OutputOptions, io: CliIo): Promise<number> {
+  await loadFormat(opts.format);
+  if (opts.format === 'ndjson' && opts.json !== undefined) throw new UsageError('--json needs the whole report; use --format json with --json, or merge to NDJSON without it');
+  const { runMerge } = await import('./merge.js');
+  return runMerge(files, opts, io, (report) => withReportFile(opts, (file) => emitReport(report, opts, io, file)));
 }
 
 export type DemoCliOptions = OutputOptions & PolicyOptions & DepthOptions;

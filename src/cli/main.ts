@@ -12,7 +12,7 @@ import { sanitizeText } from '../model/sanitize.js';
 import { TOOL } from '../model/version.js';
 import { EXIT, exitCodeFor } from '../policy/exit-code.js';
 import type { DemoCliOptions, ReportCliOptions, ScanCliOptions } from './commands.js';
-import { addDepthOptions, addOutputOptions, addPolicyOptions, addPolicyOverrides, addScanOptions, type PolicyOptions } from './options.js';
+import { addDepthOptions, addOutputOptions, addPolicyOptions, addPolicyOverrides, addScanOptions, type OutputOptions, type PolicyOptions } from './options.js';
 import { exitCodeOf, GuardedOutput, type CliIo } from './output.js';
 
 /** The commands' work, with the scanner, the renderers and the lab: loaded when a command runs, never for --help or --version. */
@@ -97,6 +97,13 @@ export function buildProgram(io: CliIo, setCode: (code: number) => void): Comman
     ),
     'default: the verdicts the report holds; with --min-tls or --expiry-warn alone, its own policy',
   ).action(async (path: string, opts: ReportCliOptions) => setCode(await (await commands()).runReport(path, opts, io)));
+
+  addOutputOptions(
+    program
+      .command('merge')
+      .description('merge NDJSON scans (shards, resumed segments) into one report: the headers must agree on schemaVersion, policy and shard count; a key seen twice keeps its first occurrence')
+      .argument('<files...>', 'NDJSON scans (--format ndjson or --resume), in the order their duplicates are kept'),
+  ).action(async (files: string[], opts: OutputOptions) => setCode(await (await commands()).runMergeCommand(files, opts, io)));
 
   const policyCommand = program
     .command('policy')

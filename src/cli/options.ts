@@ -101,6 +101,7 @@ export interface ScanTuningOptions {
   mtaStsPort?: number;
   extractDomains?: boolean;
   shard?: string;
+  resume?: string;
   quiet?: boolean;
   ipv4?: boolean;
   ipv6?: boolean;
@@ -127,6 +128,7 @@ export function addScanOptions(command: Command): Command {
     .option('--client-key <pem>', "the client certificate's private key (PEM, unencrypted)")
     .option('--extract-domains', "with -f: the file is any text (mail logs: Postfix to=<user@example.com>, Exim => user@example.com); every mail address in it gives its domain, senders' too")
     .option('-q, --quiet', 'no progress and no notes on stderr (errors still print)')
+    .option('--resume <file>', 'stream NDJSON to FILE (created if absent) and, when it holds an earlier run of the same scan, scan only the targets it lacks: survives any kill (FILE.lock keeps a second run away)')
     .option('--shard <I/N>', 'scan only shard I of N (0-based; auto/N takes I from JOB_COMPLETION_INDEX): a target belongs to u32(SHA-256(key)[0..3], big-endian) mod N; every shard reads the whole input')
     .option('--mta-sts-port <n>', 'fetch MTA-STS policies from this port instead of 443: for test labs only (RFC 8461 fixes 443)', integer('--mta-sts-port', 1, 65535))
     .option('--no-progress', 'no progress on stderr');

@@ -42,6 +42,20 @@ export class SeenKeys {
     return this.#hi.byteLength + this.#lo.byteLength;
   }
 
+  /** Whether the key (its 64-bit hash) is in the set. */
+  has(key: string): boolean {
+    const hi = hash32(key, 0x811c9dc5, 0x01000193);
+    let lo = hash32(key, 0x9747b28c, 0x5bd1e995);
+    if (hi === 0 && lo === 0) lo = 1;
+    const mask = this.#hi.length - 1;
+    for (let slot = (lo ^ hi) & mask; ; slot = (slot + 1) & mask) {
+      const h = this.#hi[slot] as number;
+      const l = this.#lo[slot] as number;
+      if (h === 0 && l === 0) return false;
+      if (h === hi && l === lo) return true;
+    }
+  }
+
   /** Adds the key; true when it was not there yet. */
   add(key: string): boolean {
     const hi = hash32(key, 0x811c9dc5, 0x01000193);

@@ -49,6 +49,8 @@ export interface StreamOptions extends ScanOptions {
   readonly totalTargets?: number | null;
   /** Scan only this shard's targets; `index` stays the position in the whole de-duplicated input. */
   readonly shard?: Shard;
+  /** Targets already done elsewhere (a resumed file holds them): not scanned; their index is still counted. */
+  readonly skip?: (key: string) => boolean;
   /** Bounds, for tests and the bench (defaults: the constants above and DNS_CACHE_ENTRIES). */
   readonly probeCacheEntries?: number;
   readonly dnsCacheEntries?: number;
@@ -174,6 +176,7 @@ export async function* scanStream(inputs: AsyncIterable<string> | Iterable<strin
         const index = position;
         position += 1;
         if (options.shard !== undefined && shardOf(key, options.shard.count) !== options.shard.index) continue;
+        if (options.skip?.(key) === true) continue;
         read += 1;
         peak = Math.max(peak, read - written);
         void one(target)

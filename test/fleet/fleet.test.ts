@@ -7,7 +7,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -116,6 +116,116 @@ describe('a fleet scan as NDJSON', () => {
     const table = await runCli(['report', join(dir, 'out.ndjson'), '--format', 'table'], { timeoutMs: 120_000 });
     assert.equal(table.code, 0);
     assert.match(table.stdout, /Targets +20000: 20000 pass/);
+  });
+});
+
+describe('resume, shards and merge', () => {
+  /** Lines of an NDJSON file. */
+  const read = (path: string): NdjsonLine[] => readFileSync(path, 'utf8').split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as NdjsonLine);
+
+  it('Given --resume killed with SIGKILL twice Then resumed runs end with every key exactly once, 20,000 of them, whole lines, the exit code of an uninterrupted run', async () => {
+    const file = join(dir, 'resumed.ndjson');
+    const runUntilKilled = (): Promise<void> =>
+      new Promise((resolve) => {
+        const child = spawn(process.execPath, [BIN, '-f', join(dir, 'targets.txt'), ...args, '--resume', file], { stdio: ['ignore', 'ignore', 'ignore'] });
+        // A kill at a moment of its own: once at least one target line is in the file, after a random further wait.
+        const wait = 200 + Math.floor(Math.random() * 1500);
+        const poll = setInterval(() => {
+          const text = existsSync(file) ? readFileSync(file, 'utf8') : '';
+          if (text.includes('"type":"target"')) {
+            clearInterval(poll);
+            setTimeout(() => child.kill('SIGKILL'), wait);
+          }
+        }, 50);
+        child.on('close', () => {
+          clearInterval(poll);
+          resolve();
+        });
+      });
+    await runUntilKilled();
+    await runUntilKilled();
+    let code: number | null = null;
+    for (let attempt = 0; attempt < 3; attempt += 1) {
+      const run = spawnSync(process.execPath, [BIN, '-f', join(dir, 'targets.txt'), ...args, '--resume', file], { encoding: 'utf8', timeout: 180_000 });
+      code = run.status;
+      const last = read(file).at(-1) as NdjsonEnd;
+      if (last.type === 'end' && !last.interrupted) break;
+    }
+    assert.equal(code, 0, 'the exit code of an uninterrupted run of these targets');
+    const text = readFileSync(file, 'utf8');
+    assert.ok(text.endsWith('\n'));
+    const validate = new Ajv({ strict: false }).compile(JSON.parse(readFileSync(SCHEMA, 'utf8')) as object);
+    const lines = read(file);
+    for (const line of lines) assert.ok(validate(line));
+    const keys = lines.filter((l): l is NdjsonTarget => l.type === 'target').map((l) => l.key);
+    assert.equal(keys.length, DOMAINS);
+    assert.equal(new Set(keys).size, DOMAINS, 'each key exactly once');
+    assert.ok(lines.filter((l) => l.type === 'header').length >= 3, 'a header per run');
+  });
+
+  it('Given a file to resume Then a half line is dropped with a note; a corrupt line, another policy, another shard and a held lock are each exit 2 on one line', async () => {
+    const file = join(dir, 'small-resume.ndjson');
+    const first = await runCli(['-f', join(dir, 'small.txt'), ...args, '--resume', file], { timeoutMs: 120_000 });
+    assert.equal(first.code, 0, first.stderr);
+    const whole = readFileSync(file, 'utf8');
+    writeFileSync(file, `${whole}{"type":"tar`);
+    const half = await runCli(['-f', join(dir, 'small.txt'), ...args, '--resume', file], { timeoutMs: 120_000 });
+    assert.equal(half.code, 0);
+    assert.match(half.stderr, /dropped a partial last line \(12 bytes\)/);
+    const ends = read(file).filter((l) => l.type === 'end');
+    assert.equal((ends.at(-1) as NdjsonEnd).written, 0, 'nothing left to scan');
+    const oneLine = (run: { code: number | null; stderr: string }, pattern: RegExp): void => {
+      assert.equal(run.code, 2);
+      assert.equal(run.stderr.trim().split('\n').length, 1, run.stderr);
+      assert.match(run.stderr, pattern);
+    };
+    const corrupt = join(dir, 'corrupt.ndjson');
+    writeFileSync(corrupt, `${whole.split('\n').slice(0, 3).join('\n')}\n{not json}\n`);
+    oneLine(await runCli(['-f', join(dir, 'small.txt'), ...args, '--resume', corrupt]), /corrupt\.ndjson:4: not valid JSON/);
+    oneLine(await runCli(['-f', join(dir, 'small.txt'), ...args, '--resume', file, '--policy', 'verify']), /another policy \(encrypt\) than this run's \(verify\)/);
+    oneLine(await runCli(['-f', join(dir, 'small.txt'), ...args, '--resume', file, '--shard', '1/2']), /shard none, this run 1\/2/);
+    writeFileSync(`${file}.lock`, `${process.pid}\n`);
+    oneLine(await runCli(['-f', join(dir, 'small.txt'), ...args, '--resume', file]), /is being resumed by process \d+/);
+    rmSync(`${file}.lock`);
+    oneLine(await runCli(['-f', join(dir, 'small.txt'), ...args, '--resume', file, '--format', 'json']), /--resume writes NDJSON/);
+  });
+
+  it('Given four shards merged Then the summary and every target (timings and SNI aside) equal one unsharded run', async () => {
+    const parts: string[] = [];
+    for (let i = 0; i < 4; i += 1) {
+      const part = join(dir, `part-${i}.ndjson`);
+      assert.equal(runToFile(['-f', join(dir, 'targets.txt'), ...args, '--concurrency', '64', '--format', 'ndjson', '--shard', `${i}/4`], part), 0);
+      const count = read(part).filter((l) => l.type === 'target').length;
+      assert.ok(Math.abs(count / DOMAINS - 0.25) <= 0.02, `shard ${i}: ${count}`);
+      parts.push(part);
+    }
+    const merged = spawnSync(process.execPath, [BIN, 'merge', ...parts, '--format', 'json'], { encoding: 'utf8', maxBuffer: 1 << 30, timeout: 120_000 });
+    assert.equal(merged.status, 0, merged.stderr);
+    const report = JSON.parse(merged.stdout) as Report;
+    const whole = JSON.parse(readFileSync(join(dir, 'out.json'), 'utf8')) as Report;
+    assert.deepEqual(report.summary, whole.summary);
+    const strip = (t: TargetReport): unknown => JSON.parse(JSON.stringify(t, (key, value: unknown) => (key === 'timings' || key === 'sni' || key === 'daysRemaining' ? undefined : value)));
+    const byDomain = new Map(whole.targets.map((t) => [t.domain, t]));
+    assert.equal(report.targets.length, DOMAINS);
+    for (const t of report.targets) assert.deepEqual(strip(t), strip(byDomain.get(t.domain) as TargetReport), t.domain);
+    // A part with itself: duplicates dropped and counted; a part missing: named, and the exit code follows what is there.
+    const twice = spawnSync(process.execPath, [BIN, 'merge', parts[0] as string, parts[0] as string, parts[1] as string, '--format', 'ndjson'], { encoding: 'utf8', maxBuffer: 1 << 30 });
+    assert.equal(twice.status, 0);
+    assert.match(twice.stderr, new RegExp(`${read(parts[0] as string).filter((l) => l.type === 'target').length} target line\\(s\\) whose key was seen before were dropped`));
+    assert.match(twice.stderr, /shards missing from the set: 2, 3 of 4/);
+    const mergedLines = twice.stdout.trim().split('\n').map((l) => JSON.parse(l) as NdjsonLine);
+    assert.equal((mergedLines[0] as { shard: unknown }).shard, null);
+    assert.equal((mergedLines.at(-1) as NdjsonEnd).summary.targets, mergedLines.length - 2);
+  });
+
+  it('Given parts made under different policies Then merge is exit 2 on one line', async () => {
+    const other = join(dir, 'other-policy.ndjson');
+    assert.notEqual(runToFile(['-f', join(dir, 'small.txt'), ...args, '--format', 'ndjson', '--policy', 'verify'], other), null);
+    const plain = join(dir, 'plain.ndjson');
+    assert.equal(runToFile(['-f', join(dir, 'small.txt'), ...args, '--format', 'ndjson'], plain), 0);
+    const run = await runCli(['merge', plain, other]);
+    assert.equal(run.code, 2);
+    assert.match(run.stderr, /made under another policy \(verify\) than the first file \(encrypt\)/);
   });
 });
 
