@@ -13,7 +13,8 @@
  * by the server), probes and reprobed (the end line).
  *
  *   BENCH_FLEET_SIZES ("10000,100000"; add 1000000 for the full run), BENCH_FLEET_HOSTS (2000),
- *   BENCH_FLEET_CONCURRENCY (64)
+ *   BENCH_FLEET_CONCURRENCY (64), BENCH_FLEET_PARTS (1: also, for the last size, a run killed twice and
+ *   resumed against an uninterrupted one, and 4 shards merged to NDJSON and to JSON)
  */
 import { spawn } from 'node:child_process';
 import { createReadStream, createWriteStream, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -111,6 +112,58 @@ for (const n of sizes) {
   );
   rmSync(output, { force: true });
   rmSync(targets, { force: true });
+}
+// BENCH_FLEET_PARTS=1: for the last size, a run killed twice (SIGKILL at a third and two thirds of an
+// uninterrupted run's time) and resumed, against one uninterrupted run; then 4 shards one after another,
+// merged to NDJSON and to JSON (time and peak RSS of each merge).
+if (!failed && process.env.BENCH_FLEET_PARTS === '1') {
+  const n = sizes.at(-1);
+  const targets = await writeTargets(n);
+  const lab = ['--resolver', `${dns.info.host}:${dns.info.port}`, '--port', String(smtp.info.port), '--ca-file', join(dir, 'ca.pem'), '--allow-private', '--concurrency', String(concurrency), '--no-progress', '--quiet'];
+  /** One CLI run; stdout to `out` (or ignored); killed after `killMs` when given. */
+  const cli = async (args, out, killMs) => {
+    const usage = join(dir, 'usage-part.json');
+    rmSync(usage, { force: true });
+    const started = performance.now();
+    const child = spawn(process.execPath, ['--import', here('./usage-hook.mjs'), BIN, ...args], { stdio: ['ignore', out ? 'pipe' : 'ignore', 'inherit'], env: { ...process.env, BENCH_USAGE_FILE: usage } });
+    if (out) child.stdout.pipe(createWriteStream(out));
+    const timer = killMs === undefined ? undefined : setTimeout(() => child.kill('SIGKILL'), killMs);
+    const code = await new Promise((resolve) => child.on('close', resolve));
+    clearTimeout(timer);
+    let peak = null;
+    try {
+      peak = JSON.parse(readFileSync(usage, 'utf8')).maxRssKiB / 1024;
+    } catch {
+      // killed: no usage written
+    }
+    return { code, seconds: (performance.now() - started) / 1000, peak };
+  };
+  const whole = await cli(['-f', targets, ...lab, '--resume', join(dir, 'whole.ndjson')]);
+  const file = join(dir, 'killed.ndjson');
+  let total = 0;
+  for (const fraction of [1 / 3, 1 / 3]) total += (await cli(['-f', targets, ...lab, '--resume', file], null, whole.seconds * 1000 * fraction)).seconds;
+  const last = await cli(['-f', targets, ...lab, '--resume', file]);
+  total += last.seconds;
+  const keys = new Set();
+  let lines = 0;
+  for await (const line of createInterface({ input: createReadStream(file) })) {
+    const parsed = JSON.parse(line);
+    if (parsed.type === 'target') {
+      lines += 1;
+      keys.add(parsed.key);
+    }
+  }
+  console.log(`\n${n} targets, --resume: uninterrupted ${whole.seconds.toFixed(1)} s (exit ${whole.code}); killed twice and resumed ${total.toFixed(1)} s in all (exit ${last.code}), ${lines} target lines, ${keys.size} distinct keys`);
+  const parts = [];
+  let shardSeconds = 0;
+  for (let i = 0; i < 4; i += 1) {
+    const part = join(dir, `part-${i}.ndjson`);
+    shardSeconds += (await cli(['-f', targets, ...lab, '--format', 'ndjson', '--shard', `${i}/4`], part)).seconds;
+    parts.push(part);
+  }
+  const mergedNdjson = await cli(['merge', ...parts, '--format', 'ndjson'], join(dir, 'merged.ndjson'));
+  const mergedJson = await cli(['merge', ...parts, '--format', 'json'], join(dir, 'merged.json'));
+  console.log(`4 shards one after another: ${shardSeconds.toFixed(1)} s; merge --format ndjson ${mergedNdjson.seconds.toFixed(1)} s, peak RSS ${mergedNdjson.peak?.toFixed(1)} MiB; merge --format json ${mergedJson.seconds.toFixed(1)} s, peak RSS ${mergedJson.peak?.toFixed(1)} MiB`);
 }
 dns.child.stdin.end();
 smtp.child.stdin.end();
