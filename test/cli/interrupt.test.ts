@@ -160,8 +160,16 @@ describe('interrupted scans', () => {
 
   it('Given a second SIGINT Then the CLI quits at once, exit 130, and leaves no temporary file beside --json', async () => {
     const jsonPath = join(dir, 'twice.json');
-    await quiet();
-    const run = await scanAndInterrupt('SIGINT', jsonPath, true);
+    // The second signal follows the CLI's note on the first; on a loaded machine the in-flight sessions (0.4 s) may
+    // all end, and the report be written, before it arrives. Then the run says nothing about quitting at once: try
+    // again (a CLI that ignored the second signal would write the report every time).
+    let run: Interrupted | undefined;
+    for (let attempt = 0; attempt < 3; attempt += 1) {
+      await quiet();
+      run = await scanAndInterrupt('SIGINT', jsonPath, true);
+      if (run.stdout === '') break;
+    }
+    assert.ok(run);
     assert.equal(run.code, 130, run.stderr);
     assert.equal(run.stdout, '', 'no report: the user asked to quit at once');
     assert.deepEqual(readdirSync(dir).filter((n) => n.startsWith('.twice')), []);
