@@ -240,7 +240,7 @@ export async function runScan(args: string[], opts: ScanCliOptions, io: CliIo): 
     const policy = effectivePolicy(opts, io);
     const options = buildScanOptions(opts, policy, controller.signal);
     const shard = opts.shard === undefined ? undefined : parseShard(opts.shard, io.env);
-    if (opts.resume !== undefined && opts.format !== 'ndjson' && opts.format !== 'table') throw new UsageError(`--resume writes NDJSON; --format ${opts.format} cannot go with it`);
+    if (opts.resume !== undefined && opts.format !== 'ndjson' && (opts.formatGiven === true || opts.format !== 'table')) throw new UsageError(`--resume writes NDJSON; --format ${opts.format} cannot go with it`);
     if (opts.format === 'ndjson' || opts.resume !== undefined) return await streamScan(args, opts, io, options, signals, shard);
     const all = await gatherTargets(args, opts.file ?? [], io, opts.extractDomains === true, opts.quiet === true);
     // A shard scans its own targets only; every shard has read and checked the whole input.

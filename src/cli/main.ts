@@ -77,7 +77,10 @@ export function buildProgram(io: CliIo, setCode: (code: number) => void): Comman
     ),
   )
     .addHelpText('after', EXIT_CODES_HELP)
-    .action(async (targets: string[], opts: ScanCliOptions) => setCode(await (await commands()).runScan(targets, opts, io)));
+    // Whether --format was given (its default cannot go with --resume, which writes NDJSON, but a given table cannot either).
+    .action(async (targets: string[], opts: ScanCliOptions, command: Command) =>
+      setCode(await (await commands()).runScan(targets, { ...opts, formatGiven: command.getOptionValueSource('format') === 'cli' }, io)),
+    );
   // `mxready --help` shows the scan options too: scanning is what almost everyone came for.
   program.addHelpText('after', () => `\n${scanOptionsHelp(scanCommand)}\n${EXIT_CODES_HELP}`);
 

@@ -102,6 +102,8 @@ export interface ScanTuningOptions {
   extractDomains?: boolean;
   shard?: string;
   resume?: string;
+  /** --format was on the command line, not its default. */
+  formatGiven?: boolean;
   quiet?: boolean;
   ipv4?: boolean;
   ipv6?: boolean;

@@ -188,6 +188,7 @@ describe('resume, shards and merge', () => {
     oneLine(await runCli(['-f', join(dir, 'small.txt'), ...args, '--resume', file]), /is being resumed by process \d+/);
     rmSync(`${file}.lock`);
     oneLine(await runCli(['-f', join(dir, 'small.txt'), ...args, '--resume', file, '--format', 'json']), /--resume writes NDJSON/);
+    oneLine(await runCli(['-f', join(dir, 'small.txt'), ...args, '--resume', file, '--format', 'table']), /--format table cannot go with it/);
   });
 
   it('Given four shards merged Then the summary and every target (timings and SNI aside) equal one unsharded run', async () => {
