@@ -4,31 +4,29 @@
  * stdout and --json, and the exit code.
  */
 import { getServers } from 'node:dns';
-import { UsageError } from '../model/errors.js';
-import { sanitizeText } from '../model/sanitize.js';
-import type { NdjsonEnd, NdjsonHeader, NdjsonLine } from '../model/ndjson.js';
-import type { Report, TargetReport } from '../model/report.js';
-import { EXIT, exitCodeFor, type FailOn } from '../policy/exit-code.js';
-import { withOverrides, type Policy } from '../policy/presets.js';
-import { loadFormat } from '../report/catalog.js';
-import { rejudge } from '../scan/rejudge.js';
-import { DEFAULTS, parseServerAddress, scan, type ScanEvent, type ScanOptions } from '../scan/scan.js';
-import { domainsInLine } from '../scan/extract.js';
-import { parseShard, shardOf, type Shard } from '../scan/shard.js';
-import type { Resumed } from './resume.js';
-import { SCHEMA_VERSION } from '../model/report.js';
-import { PRESETS } from '../policy/presets.js';
-import { parseTarget, parseTargetFile, parseTargets, targetKey } from '../scan/targets.js';
-import { extractNote, streamInputs } from './inputs.js';
-import { isNdjsonHeader, ndjsonLines } from './ndjson-input.js';
 import { closeSync, openSync, readSync } from 'node:fs';
 import { DEFAULT_CHECKS } from '../checks/registry.js';
+import { UsageError } from '../model/errors.js';
+import type { NdjsonEnd, NdjsonHeader, NdjsonLine } from '../model/ndjson.js';
+import { SCHEMA_VERSION, type Report, type TargetReport } from '../model/report.js';
+import { sanitizeText } from '../model/sanitize.js';
+import { EXIT, exitCodeFor, type FailOn } from '../policy/exit-code.js';
+import { PRESETS, withOverrides, type Policy } from '../policy/presets.js';
+import { loadFormat } from '../report/catalog.js';
+import { domainsInLine } from '../scan/extract.js';
+import { rejudge } from '../scan/rejudge.js';
+import { DEFAULTS, parseServerAddress, scan, type ScanEvent, type ScanOptions } from '../scan/scan.js';
+import { parseShard, shardOf, type Shard } from '../scan/shard.js';
+import { parseTarget, parseTargetFile, parseTargets, targetKey } from '../scan/targets.js';
 import { readCaFile, readClientCertificate, readTextInput, textLines } from './files.js';
+import { extractNote, streamInputs } from './inputs.js';
+import { isNdjsonHeader, ndjsonLines, reportOfLines, writeLine } from './ndjson-io.js';
 import type { DepthOptions, OutputOptions, PolicyOptions, ScanTuningOptions } from './options.js';
 import { exitCodeOf, writePieces, type CliIo, type OutputStream } from './output.js';
 import { loadPolicy } from './policy-file.js';
 import { createProgress } from './progress.js';
 import { ReportFile, ReportFileError } from './report-file.js';
+import type { Resumed } from './resume.js';
 import { parseSavedReport } from './saved-report.js';
 
 /**
@@ -304,7 +302,6 @@ async function streamInto(
     if (inputs.note !== null && !quiet) io.stderr.write(`mxready: ${inputs.note}\n`);
     const progress = createProgress(io.stderr, opts.progress && !quiet && io.stderr.isTTY === true);
     const { scanStream } = await import('../scan/stream.js');
-    const { ndjsonText } = await import('../report/ndjson.js');
     let code: number = resumed?.code ?? EXIT.ok;
     let end: NdjsonEnd | undefined;
     let answered = false;
@@ -325,8 +322,7 @@ async function streamInto(
           resumed.append(line);
           continue;
         }
-        if (!io.stdout.write(ndjsonText(line))) await io.stdout.drain?.();
-        if (io.stdout.closed === true) break; // the reader went away: stop quietly
+        if (!(await writeLine(io.stdout, line))) break; // the reader went away: stop quietly
       }
     } finally {
       progress.done();
@@ -351,12 +347,12 @@ function noteUnreachableResolvers(report: Report, given: readonly string[] | und
   noteResolvers(given, failure.code, io);
 }
 
+/** One stderr line naming the resolvers in use, after `code` (dns-unreachable or dns-connection-refused) gave up on them. */
 function noteResolvers(given: readonly string[] | undefined, code: string, io: CliIo): void {
-  const failure = { code };
   const servers = given ?? getServers();
   const source = given ? '--resolver' : "the system's (dns.getServers())";
   io.stderr.write(
-    `mxready: DNS could not be reached (${failure.code === 'dns-unreachable' ? 'no route' : 'connection refused'}); the resolvers in use are ${source}: ${sanitizeText(servers.join(', ') || 'none')}; give working ones with --resolver IP[:PORT]\n`,
+    `mxready: DNS could not be reached (${code === 'dns-unreachable' ? 'no route' : 'connection refused'}); the resolvers in use are ${source}: ${sanitizeText(servers.join(', ') || 'none')}; give working ones with --resolver IP[:PORT]\n`,
   );
 }
 
@@ -441,63 +437,45 @@ async function* linesOfText(text: string): AsyncGenerator<string> {
  * are held, in `index` order, and rendered as one report.
  */
 async function reportNdjson(lines: AsyncIterable<NdjsonLine>, opts: ReportCliOptions, io: CliIo, policy: Policy | null | undefined): Promise<number> {
+  if (opts.format === 'ndjson' && opts.json !== undefined) throw new UsageError('--json needs the whole report; use --format json with a file, or without --json');
   const { judgeTarget } = await import('../policy/evaluate.js');
-  const { SummaryBuilder } = await import('../scan/summary.js');
-  const summary = new SummaryBuilder();
   let header: NdjsonHeader | undefined;
-  let end: NdjsonEnd | undefined;
+  /** The policy the targets are judged again under, once the header is read; undefined: keep their verdicts. */
   let effective: Policy | undefined;
-  const judged = (target: TargetReport): TargetReport => {
-    if (policy === undefined || header === undefined || effective === undefined) return target;
-    return judgeTarget(target, effective, { checks: DEFAULT_CHECKS, depth: header.depth, at: header.startedAt });
+  const onHeader = (line: NdjsonHeader): void => {
+    header = line;
+    if (policy !== undefined) effective = policy ?? withOverrides(line.policy, { minTls: opts.minTls, expiryWarnDays: opts.expiryWarn });
   };
+  const judged = (target: TargetReport): TargetReport =>
+    effective === undefined || header === undefined ? target : judgeTarget(target, effective, { checks: DEFAULT_CHECKS, depth: header.depth, at: header.startedAt });
   if (opts.format === 'ndjson') {
-    if (opts.json !== undefined) throw new UsageError('--json needs the whole report; use --format json with a file, or without --json');
-    const { ndjsonText } = await import('../report/ndjson.js');
+    const { SummaryBuilder } = await import('../scan/summary.js');
+    const summary = new SummaryBuilder();
     let code: number = EXIT.ok;
     for await (const line of lines) {
       let out: NdjsonLine = line;
       if (line.type === 'header') {
-        header = line;
-        effective = policy === undefined ? undefined : (policy ?? withOverrides(line.policy, { minTls: opts.minTls, expiryWarnDays: opts.expiryWarn }));
-        out = effective ? { ...line, policy: effective } : line;
+        onHeader(line);
+        if (effective) out = { ...line, policy: effective };
       } else if (line.type === 'target') {
         const target = judged(line.target);
         summary.add(target);
         code = exitCodeOf([code, exitCodeFor({ targets: [target] }, opts.failOn as FailOn)]);
         out = { ...line, target };
-      } else {
-        end = line;
-        out = { ...line, summary: summary.result() };
-      }
-      if (!io.stdout.write(ndjsonText(out))) await io.stdout.drain?.();
-      if (io.stdout.closed === true) return EXIT.stdoutClosed;
+      } else out = { ...line, summary: summary.result() };
+      if (!(await writeLine(io.stdout, out))) return EXIT.stdoutClosed;
     }
     return code;
   }
   const targets: { index: number; target: TargetReport }[] = [];
+  let end: NdjsonEnd | undefined;
   for await (const line of lines) {
-    if (line.type === 'header') {
-      header = line;
-      effective = policy === undefined ? undefined : (policy ?? withOverrides(line.policy, { minTls: opts.minTls, expiryWarnDays: opts.expiryWarn }));
-    } else if (line.type === 'target') targets.push({ index: line.index, target: judged(line.target) });
+    if (line.type === 'header') onHeader(line);
+    else if (line.type === 'target') targets.push({ index: line.index, target: judged(line.target) });
     else end = line;
   }
   if (header === undefined) throw new UsageError('the NDJSON scan has no header line');
-  targets.sort((a, b) => a.index - b.index);
-  const list = targets.map((t) => t.target);
-  for (const t of list) summary.add(t);
-  const report: Report = {
-    schemaVersion: header.schemaVersion,
-    tool: header.tool,
-    startedAt: header.startedAt,
-    finishedAt: end?.finishedAt ?? header.startedAt,
-    policy: effective ?? header.policy,
-    depth: header.depth,
-    ...(end?.dnssec ? { dnssec: end.dnssec } : {}),
-    targets: list,
-    summary: summary.result(),
-  };
+  const report = reportOfLines(header, targets, end, effective);
   return withReportFile(opts, (file) => emitReport(report, opts, io, file));
 }
 

@@ -14,11 +14,8 @@ import { UsageError } from '../model/errors.js';
 import { domainsInLine } from '../scan/extract.js';
 import { SeenKeys } from '../scan/seen.js';
 import { shardOf, type Shard } from '../scan/shard.js';
-import { parseTarget, targetKey } from '../scan/targets.js';
+import { BadLines, parseTarget, targetKey } from '../scan/targets.js';
 import { textLines } from './files.js';
-
-/** Bad lines named in one error, before the rest are only counted (as for a whole file). */
-const MAX_BAD_LINES = 20;
 
 export interface StreamedInputs {
   /** Distinct targets (of this shard, with one), counted in pass 1. */
@@ -82,8 +79,7 @@ export async function streamInputs(
     let empty = 0;
     let found = 0;
     for (const { path, source } of paths) {
-      const bad: string[] = [];
-      let badCount = 0;
+      const bad = new BadLines(source);
       let number = 0;
       for await (const raw of textLines(path)) {
         number += 1;
@@ -92,18 +88,11 @@ export async function streamInputs(
         if (options.extract && targets.length === 0) empty += 1;
         found += targets.length;
         for (const text of targets) {
-          try {
-            count(targetKey(parseTarget(text)));
-          } catch (error) {
-            badCount += 1;
-            if (bad.length < MAX_BAD_LINES) bad.push(`${source}:${number}: ${error instanceof Error ? error.message : String(error)}`);
-          }
+          const target = bad.parse(text, number);
+          if (target !== null) count(targetKey(target));
         }
       }
-      if (badCount > 0) {
-        const more = badCount > bad.length ? `; and ${badCount - bad.length} more bad lines` : '';
-        throw new UsageError(`${badCount === 1 ? '' : `${badCount} bad lines: `}${bad.join('; ')}${more}`);
-      }
+      bad.throwIfAny();
     }
     if (seen.size === 0) throw new UsageError(options.extract ? `no mail address in ${lines} lines (--extract-domains)` : 'no targets given (name domains or relays, or use --file)');
     return {

@@ -8,13 +8,13 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import { UsageError } from '../model/errors.js';
-import type { NdjsonEnd, NdjsonHeader, NdjsonLine, NdjsonTarget } from '../model/ndjson.js';
+import type { NdjsonEnd, NdjsonHeader, NdjsonLine } from '../model/ndjson.js';
 import type { Report, TargetReport } from '../model/report.js';
 import { EXIT, exitCodeFor, type FailOn } from '../policy/exit-code.js';
 import { SeenKeys } from '../scan/seen.js';
 import { SummaryBuilder } from '../scan/summary.js';
 import { textLines } from './files.js';
-import { ndjsonLines } from './ndjson-input.js';
+import { ndjsonLines, reportOfLines, writeLine } from './ndjson-io.js';
 import type { OutputOptions } from './options.js';
 import { exitCodeOf, type CliIo } from './output.js';
 
@@ -75,12 +75,8 @@ export async function runMerge(paths: readonly string[], opts: OutputOptions, io
   const held: { index: number; target: TargetReport }[] = [];
   let dnssec: NdjsonEnd['dnssec'];
   const streaming = opts.format === 'ndjson';
-  const write = async (line: NdjsonLine): Promise<boolean> => {
-    if (!io.stdout.write(`${JSON.stringify(line)}\n`)) await io.stdout.drain?.();
-    return io.stdout.closed !== true;
-  };
   const header: NdjsonHeader = { ...headers.first, startedAt: headers.startedAt, targets: null, shard: null };
-  if (streaming && !(await write(header))) return EXIT.stdoutClosed;
+  if (streaming && !(await writeLine(io.stdout, header))) return EXIT.stdoutClosed;
   for (const path of paths) {
     for await (const line of linesOf(path, io)) {
       if (line.type === 'end') {
@@ -96,8 +92,7 @@ export async function runMerge(paths: readonly string[], opts: OutputOptions, io
       summary.add(line.target);
       code = exitCodeOf([code, exitCodeFor({ targets: [line.target] }, opts.failOn as FailOn)]);
       if (streaming) {
-        const out: NdjsonTarget = line;
-        if (!(await write(out))) return EXIT.stdoutClosed;
+        if (!(await writeLine(io.stdout, line))) return EXIT.stdoutClosed;
       } else held.push({ index: line.index, target: line.target });
     }
   }
@@ -114,20 +109,9 @@ export async function runMerge(paths: readonly string[], opts: OutputOptions, io
       ...(dnssec ? { dnssec } : {}),
       window: { limit: 0, peak: 0 },
     };
-    if (!(await write(end))) return EXIT.stdoutClosed;
+    if (!(await writeLine(io.stdout, end))) return EXIT.stdoutClosed;
     return code;
   }
-  held.sort((a, b) => a.index - b.index);
-  const report: Report = {
-    schemaVersion: headers.first.schemaVersion,
-    tool: headers.first.tool,
-    startedAt: headers.startedAt,
-    finishedAt,
-    policy: headers.first.policy,
-    depth: headers.first.depth,
-    ...(dnssec ? { dnssec } : {}),
-    targets: held.map((h) => h.target),
-    summary: summary.result(),
-  };
+  const report = reportOfLines({ ...headers.first, startedAt: headers.startedAt }, held, { finishedAt, ...(dnssec ? { dnssec } : {}) }, headers.first.policy, summary.result());
   return render(report);
 }

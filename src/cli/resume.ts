@@ -18,7 +18,7 @@ import type { Policy } from '../policy/presets.js';
 import { SeenKeys } from '../scan/seen.js';
 import type { Shard } from '../scan/shard.js';
 import { textLines } from './files.js';
-import { ndjsonLines } from './ndjson-input.js';
+import { ndjsonLines } from './ndjson-io.js';
 import { exitCodeOf } from './output.js';
 
 export interface Resumed {
@@ -108,9 +108,7 @@ export async function openResume(
     if (dropped > 0) note(`${path}: dropped a partial last line (${dropped} bytes)`);
     const done = new SeenKeys();
     let code: number = EXIT.ok;
-    let number = 0;
     for await (const line of ndjsonLines(textLines(path), path)) {
-      number += 1;
       if (line.type === 'header') {
         const why = difference(line, expected);
         if (why !== null) throw new UsageError(`${path}: a header made with ${why}; resume with the same options, or write to another file`);
@@ -119,7 +117,6 @@ export async function openResume(
         code = exitCodeOf([code, exitCodeFor({ targets: [line.target] }, expected.failOn)]);
       }
     }
-    void number;
     const fd = openSync(path, 'a');
     return {
       done,

@@ -14,6 +14,7 @@ import { DEFAULT_CHECKS, type Check, type CheckIo } from '../checks/registry.js'
 import { createDnsClient } from '../dns/client.js';
 import { createResolver } from '../dns/resolver.js';
 import type { DnsServerAddress, Resolver } from '../dns/types.js';
+import type { Depth } from '../model/check.js';
 import type { DnssecSummary } from '../model/dane.js';
 import { UsageError } from '../model/errors.js';
 import { SCHEMA_VERSION, type Report, type TargetReport } from '../model/report.js';
@@ -146,7 +147,7 @@ export interface PreparedScan {
   readonly port: number;
   readonly concurrency: number;
   readonly checks: readonly Check[];
-  readonly depth: ReturnType<typeof depthFor>;
+  readonly depth: Depth;
   readonly startedAt: string;
   readonly now: () => Date;
   readonly emit: (event: ScanEvent) => void;

@@ -21,6 +21,13 @@ function hash32(text: string, seed: number, prime: number): number {
   return h >>> 0;
 }
 
+/** A key's 64-bit hash as two 32-bit halves; never (0, 0), which marks an empty slot. */
+function hash64(key: string): [number, number] {
+  const hi = hash32(key, 0x811c9dc5, 0x01000193);
+  const lo = hash32(key, 0x9747b28c, 0x5bd1e995);
+  return [hi, hi === 0 && lo === 0 ? 1 : lo];
+}
+
 export class SeenKeys {
   #hi: Uint32Array;
   #lo: Uint32Array;
@@ -44,43 +51,38 @@ export class SeenKeys {
 
   /** Whether the key (its 64-bit hash) is in the set. */
   has(key: string): boolean {
-    const hi = hash32(key, 0x811c9dc5, 0x01000193);
-    let lo = hash32(key, 0x9747b28c, 0x5bd1e995);
-    if (hi === 0 && lo === 0) lo = 1;
-    const mask = this.#hi.length - 1;
-    for (let slot = (lo ^ hi) & mask; ; slot = (slot + 1) & mask) {
-      const h = this.#hi[slot] as number;
-      const l = this.#lo[slot] as number;
-      if (h === 0 && l === 0) return false;
-      if (h === hi && l === lo) return true;
-    }
+    const [hi, lo] = hash64(key);
+    const slot = this.#slot(hi, lo);
+    return this.#hi[slot] !== 0 || this.#lo[slot] !== 0;
   }
 
   /** Adds the key; true when it was not there yet. */
   add(key: string): boolean {
-    const hi = hash32(key, 0x811c9dc5, 0x01000193);
-    let lo = hash32(key, 0x9747b28c, 0x5bd1e995);
-    if (hi === 0 && lo === 0) lo = 1; // (0, 0) marks an empty slot
+    const [hi, lo] = hash64(key);
     if (!this.#insert(hi, lo)) return false;
     this.#size += 1;
     if (this.#size * 5 > this.#hi.length * 4) this.#grow();
     return true;
   }
 
-  #insert(hi: number, lo: number): boolean {
+  /** The slot holding (hi, lo), or the empty slot where it would go (linear probing). */
+  #slot(hi: number, lo: number): number {
     const mask = this.#hi.length - 1;
     let slot = (lo ^ hi) & mask;
     for (;;) {
       const h = this.#hi[slot] as number;
       const l = this.#lo[slot] as number;
-      if (h === 0 && l === 0) {
-        this.#hi[slot] = hi;
-        this.#lo[slot] = lo;
-        return true;
-      }
-      if (h === hi && l === lo) return false;
+      if ((h === 0 && l === 0) || (h === hi && l === lo)) return slot;
       slot = (slot + 1) & mask;
     }
+  }
+
+  #insert(hi: number, lo: number): boolean {
+    const slot = this.#slot(hi, lo);
+    if (this.#hi[slot] !== 0 || this.#lo[slot] !== 0) return false;
+    this.#hi[slot] = hi;
+    this.#lo[slot] = lo;
+    return true;
   }
 
   #grow(): void {

@@ -155,13 +155,12 @@ export async function* scanStream(inputs: AsyncIterable<string> | Iterable<strin
   let dropped = 0;
   let peak = 0;
   let inputEnded = false;
-  let interrupted = false;
   try {
     yield header;
     emit({ type: 'targets', read: 0, written: 0, total: options.totalTargets ?? null, inFlight: 0, status: null });
     for (;;) {
       // Read while the window has room and nothing stops the scan.
-      while (!inputEnded && stop?.aborted !== true && read - written < window) {
+      while (!inputEnded && stop?.aborted !== true && read - written - dropped < window) {
         const next = await source.next();
         if (next.done === true) {
           inputEnded = true;
@@ -178,7 +177,7 @@ export async function* scanStream(inputs: AsyncIterable<string> | Iterable<strin
         if (options.shard !== undefined && shardOf(key, options.shard.count) !== options.shard.index) continue;
         if (options.skip?.(key) === true) continue;
         read += 1;
-        peak = Math.max(peak, read - written);
+        peak = Math.max(peak, read - written - dropped);
         void one(target)
           .catch((bug: unknown) => internalErrorTarget(target.input, target.kind === 'domain' ? target.domain : target.host, target.kind, bug))
           .then((report) => {
@@ -206,16 +205,15 @@ export async function* scanStream(inputs: AsyncIterable<string> | Iterable<strin
       if (reading && read - settled < window) continue;
       await new Promise<void>((resolve) => {
         wake = resolve;
-        if (done.length > 0 || read === written + dropped || (stop?.aborted === true && read === written + dropped)) notify();
+        if (done.length > 0 || read === written + dropped) notify();
       });
     }
     const notScanned = read - written;
-    interrupted ||= stop?.aborted === true;
     const dnssec = dnsClient === null ? undefined : dnssecSummary(prepared.servers, dnsClient.stats?.().authenticated ?? 0);
     const end: NdjsonEnd = {
       type: 'end',
       finishedAt: now().toISOString(),
-      interrupted,
+      interrupted: stop?.aborted === true,
       written,
       notScanned,
       reprobed,

@@ -153,23 +153,37 @@ export function readTargetLines(content: string): TargetLine[] {
 /** Bad lines of a targets file named in one error, before the rest are only counted. */
 const MAX_BAD_LINES = 20;
 
+/** The bad lines of one file, collected for one error that names the file and every line (up to 20, then a count). */
+export class BadLines {
+  readonly #named: string[] = [];
+  #count = 0;
+
+  constructor(readonly source: string) {}
+
+  /** Parses one target, noting the line when it is bad; the target, or null. */
+  parse(text: string, line: number): Target | null {
+    try {
+      return parseTarget(text);
+    } catch (error) {
+      this.#count += 1;
+      if (this.#named.length < MAX_BAD_LINES) this.#named.push(`${this.source}:${line}: ${error instanceof Error ? error.message : String(error)}`);
+      return null;
+    }
+  }
+
+  /** The usage error for the lines noted, if any. */
+  throwIfAny(): void {
+    if (this.#count === 0) return;
+    const more = this.#count > this.#named.length ? `; and ${this.#count - this.#named.length} more bad lines` : '';
+    throw new UsageError(`${this.#count === 1 ? '' : `${this.#count} bad lines: `}${this.#named.join('; ')}${more}`);
+  }
+}
+
 /** Parses a targets file's content; the error names the file and every bad line (up to 20, then a count). */
 export function parseTargetFile(content: string, source: string): string[] {
   const out: string[] = [];
-  const bad: string[] = [];
-  let badCount = 0;
-  for (const { line, text } of readTargetLines(content)) {
-    try {
-      parseTarget(text);
-      out.push(text);
-    } catch (error) {
-      badCount += 1;
-      if (bad.length < MAX_BAD_LINES) bad.push(`${source}:${line}: ${error instanceof Error ? error.message : String(error)}`);
-    }
-  }
-  if (badCount > 0) {
-    const more = badCount > bad.length ? `; and ${badCount - bad.length} more bad lines` : '';
-    throw new UsageError(`${badCount === 1 ? '' : `${badCount} bad lines: `}${bad.join('; ')}${more}`);
-  }
+  const bad = new BadLines(source);
+  for (const { line, text } of readTargetLines(content)) if (bad.parse(text, line) !== null) out.push(text);
+  bad.throwIfAny();
   return out;
 }

@@ -7,43 +7,33 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import type { Report } from '../../src/model/report.js';
+import { startFleetLab, type FleetLab } from '../helpers/fleet.js';
 import { BIN } from '../helpers/cli.js';
 
 const root = (path: string): string => fileURLToPath(new URL(`../../../${path}`, import.meta.url));
-const PROCESS = fileURLToPath(new URL('../../src/lab/fleet-process.js', import.meta.url));
 const DOMAINS = 600;
 let dir: string;
 let lab: string[];
-const children: ChildProcess[] = [];
+let fleet: FleetLab;
 
-async function startFleet(role: 'dns' | 'smtp'): Promise<Record<string, unknown>> {
-  const child = spawn(process.execPath, [PROCESS, role, '50'], { stdio: ['pipe', 'pipe', 'inherit'] });
-  children.push(child);
-  const first = await new Promise<string>((resolve, reject) => {
-    createInterface({ input: child.stdout! }).once('line', resolve);
-    child.once('exit', (code) => reject(new Error(`fleet ${role} exited with ${code}`)));
-  });
-  return JSON.parse(first) as Record<string, unknown>;
-}
 
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'mxready-docs-'));
-  const [dns, smtp] = await Promise.all([startFleet('dns'), startFleet('smtp')]);
-  writeFileSync(join(dir, 'ca.pem'), String(smtp['caPem']));
+  fleet = await startFleetLab(50);
+  writeFileSync(join(dir, 'ca.pem'), fleet.caPem);
   writeFileSync(join(dir, 'domains.txt'), Array.from({ length: DOMAINS }, (_, i) => `d${i}.fleet.test`).join('\n'));
-  lab = ['--resolver', `${String(dns['host'])}:${String(dns['port'])}`, '--port', String(smtp['port']), '--ca-file', join(dir, 'ca.pem'), '--allow-private', '--no-progress', '-q'];
+  lab = ['--resolver', `${fleet.dns.host}:${fleet.dns.port}`, '--port', String(fleet.smtpPort), '--ca-file', join(dir, 'ca.pem'), '--allow-private', '--no-progress', '-q'];
 });
 
 after(() => {
-  for (const child of children) child.stdin?.end();
+  fleet.close();
   rmSync(dir, { recursive: true, force: true });
 });
 

@@ -6,52 +6,40 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { Ajv } from 'ajv';
 import type { NdjsonEnd, NdjsonLine, NdjsonTarget } from '../../src/model/ndjson.js';
 import type { Report, TargetReport } from '../../src/model/report.js';
+import { startFleetLab, type FleetLab } from '../helpers/fleet.js';
 import { BIN, runCli } from '../helpers/cli.js';
 
-const PROCESS = fileURLToPath(new URL('../../src/lab/fleet-process.js', import.meta.url));
 const SCHEMA = fileURLToPath(new URL('../../../schema/ndjson-line.schema.json', import.meta.url));
 const HOSTS = 200;
 const DOMAINS = 20_000;
 
 let dir: string;
 let args: string[];
-const children: ChildProcess[] = [];
+let fleet: FleetLab;
 
-/** Starts one fleet lab process and reads its first line. */
-async function startFleet(role: 'dns' | 'smtp'): Promise<Record<string, unknown>> {
-  const child = spawn(process.execPath, [PROCESS, role, String(HOSTS)], { stdio: ['pipe', 'pipe', 'inherit'] });
-  children.push(child);
-  const lines = createInterface({ input: child.stdout! });
-  const first = await new Promise<string>((resolve, reject) => {
-    lines.once('line', resolve);
-    child.once('exit', (code) => reject(new Error(`fleet ${role} exited with ${code}`)));
-  });
-  return JSON.parse(first) as Record<string, unknown>;
-}
 
 const domain = (i: number): string => `d${i}.fleet.test`;
 
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'mxready-fleet-'));
-  const [dns, smtp] = await Promise.all([startFleet('dns'), startFleet('smtp')]);
-  writeFileSync(join(dir, 'ca.pem'), String(smtp['caPem']));
+  fleet = await startFleetLab(HOSTS);
+  writeFileSync(join(dir, 'ca.pem'), fleet.caPem);
   // Every domain once, and one repeated (it must appear once).
   writeFileSync(join(dir, 'targets.txt'), `${Array.from({ length: DOMAINS }, (_, i) => domain(i)).join('\n')}\n${domain(7)}\n`);
   writeFileSync(join(dir, 'small.txt'), Array.from({ length: 2000 }, (_, i) => domain(i)).join('\n'));
-  args = ['--resolver', `${String(dns['host'])}:${String(dns['port'])}`, '--port', String(smtp['port']), '--ca-file', join(dir, 'ca.pem'), '--allow-private', '--no-progress'];
+  args = ['--resolver', `${fleet.dns.host}:${fleet.dns.port}`, '--port', String(fleet.smtpPort), '--ca-file', join(dir, 'ca.pem'), '--allow-private', '--no-progress'];
 });
 
 after(() => {
-  for (const child of children) child.stdin?.end();
+  fleet.close();
   rmSync(dir, { recursive: true, force: true });
 });
 

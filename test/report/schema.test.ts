@@ -16,6 +16,12 @@ import { PRESETS } from '../../src/policy/presets.js';
 const root = (path: string) => fileURLToPath(new URL(`../../../${path}`, import.meta.url));
 const committed = JSON.parse(readFileSync(root('schema/report.v2.schema.json'), 'utf8')) as object;
 
+/** The schema of a model type, generated as `npm run schema` does. */
+function generate(path: string, type: string): unknown {
+  const schema = createGenerator({ path: root(path), type, tsconfig: root('tsconfig.build.json'), topRef: false, additionalProperties: true }).createSchema(type);
+  return JSON.parse(JSON.stringify(schema));
+}
+
 describe('report JSON Schema', () => {
   it('Given the schemaVersion 1 schema Then it is still committed and describes version 1', () => {
     const v1 = JSON.parse(readFileSync(root('schema/report.v1.schema.json'), 'utf8')) as { properties: { schemaVersion: { const?: number; type?: string } } };
@@ -23,25 +29,11 @@ describe('report JSON Schema', () => {
   });
 
   it('Given the model types When the schema is generated again Then it equals the committed one (run `npm run schema` after changing the model)', () => {
-    const generated = createGenerator({
-      path: root('src/model/report.ts'),
-      type: 'Report',
-      tsconfig: root('tsconfig.build.json'),
-      topRef: false,
-      additionalProperties: true,
-    }).createSchema('Report');
-    assert.deepEqual(JSON.parse(JSON.stringify(generated)), committed);
+    assert.deepEqual(generate('src/model/report.ts', 'Report'), committed);
   });
 
   it('Given the NDJSON line types When their schema is generated again Then it equals the committed schema/ndjson-line.schema.json', () => {
-    const generated = createGenerator({
-      path: root('src/model/ndjson.ts'),
-      type: 'NdjsonLine',
-      tsconfig: root('tsconfig.build.json'),
-      topRef: false,
-      additionalProperties: true,
-    }).createSchema('NdjsonLine');
-    assert.deepEqual(JSON.parse(JSON.stringify(generated)), JSON.parse(readFileSync(root('schema/ndjson-line.schema.json'), 'utf8')));
+    assert.deepEqual(generate('src/model/ndjson.ts', 'NdjsonLine'), JSON.parse(readFileSync(root('schema/ndjson-line.schema.json'), 'utf8')));
   });
 
   it('Given a scan of the whole demo lab under each preset Then every report validates against the schema', async () => {

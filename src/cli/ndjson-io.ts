@@ -1,15 +1,19 @@
 /**
- * Reading a saved NDJSON scan (`mxready report FILE` when the first line is a
- * header) as a stream: a 10⁶-target file is gigabytes, more than one string may
- * hold, so it is never read whole. Every line must be valid JSON and valid against
- * schema/ndjson-line.schema.json; the header comes first.
+ * NDJSON scans on the command line. Reading one (`report`, `merge`, `--resume`)
+ * as a stream: a 10⁶-target file is gigabytes, more than one string may hold, so
+ * it is never read whole; every line must be valid JSON and valid against
+ * schema/ndjson-line.schema.json, the header first. Writing lines to stdout at
+ * its pace. And the one report its lines make for the formats that need it whole.
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { Ajv as AjvClass, ValidateFunction } from 'ajv';
 import { UsageError } from '../model/errors.js';
-import type { NdjsonLine } from '../model/ndjson.js';
+import type { NdjsonEnd, NdjsonHeader, NdjsonLine } from '../model/ndjson.js';
+import type { PolicyReport, Report, Summary, TargetReport } from '../model/report.js';
+import { summarize } from '../scan/summary.js';
+import type { OutputStream } from './output.js';
 import { PACKAGE_ROOT } from '../model/version.js';
 
 const requireLazily = createRequire(import.meta.url);
@@ -51,4 +55,36 @@ export async function* ndjsonLines(lines: AsyncIterable<string>, source: string)
     if (number === 1 && line.type !== 'header') throw new UsageError(`${source}:1: an NDJSON scan starts with its header line`);
     yield line;
   }
+}
+
+/** Writes one line, waiting for stdout to drain; false once its reader has gone (stop quietly: 141). */
+export async function writeLine(out: OutputStream, line: NdjsonLine): Promise<boolean> {
+  if (!out.write(`${JSON.stringify(line)}\n`)) await out.drain?.();
+  return out.closed !== true;
+}
+
+/**
+ * The report an NDJSON scan's lines make: the header's facts, the targets in
+ * `index` order, the end line's times, a summary over the targets (or the one given,
+ * built in another order).
+ */
+export function reportOfLines(
+  header: NdjsonHeader,
+  targets: { readonly index: number; readonly target: TargetReport }[],
+  end: Pick<NdjsonEnd, 'finishedAt' | 'dnssec'> | undefined,
+  policy: PolicyReport = header.policy,
+  summary?: Summary,
+): Report {
+  const list = targets.sort((a, b) => a.index - b.index).map((t) => t.target);
+  return {
+    schemaVersion: header.schemaVersion,
+    tool: header.tool,
+    startedAt: header.startedAt,
+    finishedAt: end?.finishedAt ?? header.startedAt,
+    policy,
+    depth: header.depth,
+    ...(end?.dnssec ? { dnssec: end.dnssec } : {}),
+    targets: list,
+    summary: summary ?? summarize(list),
+  };
 }
