@@ -15,10 +15,11 @@ import { PRESETS, withOverrides, type Policy } from '../policy/presets.js';
 import { loadFormat } from '../report/catalog.js';
 import { domainsInLine } from '../scan/extract.js';
 import { rejudge } from '../scan/rejudge.js';
+import { FLEET_DEFAULTS } from '../scan/defaults.js';
 import { DEFAULTS, parseServerAddress, scan, type ScanEvent, type ScanOptions } from '../scan/scan.js';
 import { parseShard, shardOf, type Shard } from '../scan/shard.js';
 import { parseTarget, parseTargetFile, parseTargets, targetKey } from '../scan/targets.js';
-import { readCaFile, readClientCertificate, readTextInput, textLines } from './files.js';
+import { readCaFile, readClientCertificate, readExcludeFile, readTextInput, textLines } from './files.js';
 import { extractNote, streamInputs } from './inputs.js';
 import { isNdjsonHeader, ndjsonLines, reportOfLines, writeLine } from './ndjson-io.js';
 import type { DepthOptions, OutputOptions, PolicyOptions, ScanTuningOptions } from './options.js';
@@ -114,6 +115,26 @@ function familyOption(opts: ScanTuningOptions): Pick<ScanOptions, 'family'> {
   return opts.ipv4 === true ? { family: 4 } : opts.ipv6 === true ? { family: 6 } : {};
 }
 
+/**
+ * The politeness options: given ones as given; otherwise the defaults of the
+ * output's mode. NDJSON output (--format ndjson, --resume) is fleet mode: one
+ * session per address, eight per provider, one retry.
+ */
+function politeOptions(opts: ScanCliOptions): Pick<ScanOptions, 'perHost' | 'perProvider' | 'retries' | 'retryDelayMs' | 'rate' | 'exclude'> {
+  const fleet = opts.format === 'ndjson' || opts.resume !== undefined;
+  const perHost = opts.perHost ?? (fleet ? FLEET_DEFAULTS.perHost : undefined);
+  const perProvider = opts.perProvider ?? (fleet ? FLEET_DEFAULTS.perProvider : undefined);
+  const retries = opts.retries ?? (fleet ? FLEET_DEFAULTS.retries : undefined);
+  return {
+    ...(perHost !== undefined ? { perHost } : {}),
+    ...(perProvider !== undefined ? { perProvider } : {}),
+    ...(retries !== undefined ? { retries } : {}),
+    ...(opts.retryDelay !== undefined ? { retryDelayMs: opts.retryDelay } : {}),
+    ...(opts.rate !== undefined ? { rate: opts.rate } : {}),
+    ...(opts.exclude !== undefined ? { exclude: readExcludeFile(opts.exclude) } : {}),
+  };
+}
+
 function buildScanOptions(opts: ScanCliOptions, policy: Policy, signal: AbortSignal): ScanOptions {
   const extraCa = (opts.caFile ?? []).flatMap((path) => readCaFile(path));
   const clientCertificate = readClientCertificate(opts.clientCert, opts.clientKey);
@@ -124,7 +145,7 @@ function buildScanOptions(opts: ScanCliOptions, policy: Policy, signal: AbortSig
     extraCa,
     allowPrivate: opts.allowPrivate === true,
     ...(opts.concurrency !== undefined ? { concurrency: opts.concurrency } : {}),
-    ...(opts.perHost !== undefined ? { perHost: opts.perHost } : {}),
+    ...politeOptions(opts),
     ...(opts.timeout !== undefined ? { timeoutMs: opts.timeout } : {}),
     ...(opts.dnsTimeout !== undefined ? { dnsTimeoutMs: opts.dnsTimeout } : {}),
     ...(opts.helo !== undefined ? { heloName: validateHelo(opts.helo) } : {}),
@@ -449,7 +470,7 @@ async function reportNdjson(lines: AsyncIterable<NdjsonLine>, opts: ReportCliOpt
   const judged = (target: TargetReport): TargetReport =>
     effective === undefined || header === undefined ? target : judgeTarget(target, effective, { checks: DEFAULT_CHECKS, depth: header.depth, at: header.startedAt });
   if (opts.format === 'ndjson') {
-    const { SummaryBuilder } = await import('../scan/summary.js');
+    const { SummaryBuilder, sumPoliteness } = await import('../scan/summary.js');
     const summary = new SummaryBuilder();
     let code: number = EXIT.ok;
     for await (const line of lines) {
@@ -462,7 +483,7 @@ async function reportNdjson(lines: AsyncIterable<NdjsonLine>, opts: ReportCliOpt
         summary.add(target);
         code = exitCodeOf([code, exitCodeFor({ targets: [target] }, opts.failOn as FailOn)]);
         out = { ...line, target };
-      } else out = { ...line, summary: summary.result() };
+      } else out = { ...line, summary: { ...summary.result(), ...sumPoliteness([line.summary]) } };
       if (!(await writeLine(io.stdout, out))) return EXIT.stdoutClosed;
     }
     return code;

@@ -3,6 +3,7 @@ import { createPrivateKey, type KeyObject, X509Certificate } from 'node:crypto';
 import { createReadStream, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { UsageError } from '../model/errors.js';
+import { parseExclusions, type Exclusions } from '../scan/exclude.js';
 
 /** Errno names in words, for one-line messages. */
 const ERRNO_WORDS: Readonly<Record<string, string>> = {
@@ -136,4 +137,15 @@ export async function* textLines(path: string, stdin?: NodeJS.ReadableStream): A
     lines.close();
     if (input !== stdin) (input as ReturnType<typeof createReadStream>).destroy();
   }
+}
+
+/** Reads --exclude's opt-out list; a bad entry is a usage error naming the file and line. */
+export function readExcludeFile(path: string): Exclusions {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(path);
+  } catch (error) {
+    throw new UsageError(`cannot read --exclude ${path}: ${reason(error)}`);
+  }
+  return parseExclusions(utf8Text(bytes, path), path);
 }

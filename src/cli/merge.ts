@@ -12,7 +12,7 @@ import type { NdjsonEnd, NdjsonHeader, NdjsonLine } from '../model/ndjson.js';
 import type { Report, TargetReport } from '../model/report.js';
 import { EXIT, exitCodeFor, type FailOn } from '../policy/exit-code.js';
 import { SeenKeys } from '../scan/seen.js';
-import { SummaryBuilder } from '../scan/summary.js';
+import { SummaryBuilder, sumPoliteness } from '../scan/summary.js';
 import { textLines } from './files.js';
 import { ndjsonLines, reportOfLines, writeLine } from './ndjson-io.js';
 import type { OutputOptions } from './options.js';
@@ -74,6 +74,8 @@ export async function runMerge(paths: readonly string[], opts: OutputOptions, io
   let code: number = EXIT.ok;
   const held: { index: number; target: TargetReport }[] = [];
   let dnssec: NdjsonEnd['dnssec'];
+  /** Each run's opt-out and politeness counts, added up. */
+  const ends: NdjsonEnd['summary'][] = [];
   const streaming = opts.format === 'ndjson';
   const header: NdjsonHeader = { ...headers.first, startedAt: headers.startedAt, targets: null, shard: null };
   if (streaming && !(await writeLine(io.stdout, header))) return EXIT.stdoutClosed;
@@ -82,6 +84,7 @@ export async function runMerge(paths: readonly string[], opts: OutputOptions, io
       if (line.type === 'end') {
         if (line.finishedAt > finishedAt) finishedAt = line.finishedAt;
         dnssec ??= line.dnssec;
+        ends.push(line.summary);
         continue;
       }
       if (line.type !== 'target') continue;
@@ -97,6 +100,7 @@ export async function runMerge(paths: readonly string[], opts: OutputOptions, io
     }
   }
   if (dropped > 0) io.stderr.write(`mxready: merge: ${dropped} target line(s) whose key was seen before were dropped (the first occurrence, in command-line order, is kept)\n`);
+  const polite = sumPoliteness(ends);
   if (streaming) {
     const end: NdjsonEnd = {
       type: 'end',
@@ -105,13 +109,14 @@ export async function runMerge(paths: readonly string[], opts: OutputOptions, io
       written: seen.size,
       notScanned: 0,
       reprobed: 0,
-      summary: summary.result(),
+      summary: { ...summary.result(), ...polite },
+      ...(polite.politeness ? { politeness: polite.politeness } : {}),
       ...(dnssec ? { dnssec } : {}),
       window: { limit: 0, peak: 0 },
     };
     if (!(await writeLine(io.stdout, end))) return EXIT.stdoutClosed;
     return code;
   }
-  const report = reportOfLines({ ...headers.first, startedAt: headers.startedAt }, held, { finishedAt, ...(dnssec ? { dnssec } : {}) }, headers.first.policy, summary.result());
+  const report = reportOfLines({ ...headers.first, startedAt: headers.startedAt }, held, { finishedAt, ...(dnssec ? { dnssec } : {}) }, headers.first.policy, { ...summary.result(), ...polite });
   return render(report);
 }

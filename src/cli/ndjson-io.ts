@@ -12,7 +12,7 @@ import type { Ajv as AjvClass, ValidateFunction } from 'ajv';
 import { UsageError } from '../model/errors.js';
 import type { NdjsonEnd, NdjsonHeader, NdjsonLine } from '../model/ndjson.js';
 import type { PolicyReport, Report, Summary, TargetReport } from '../model/report.js';
-import { summarize } from '../scan/summary.js';
+import { summarize, sumPoliteness } from '../scan/summary.js';
 import type { OutputStream } from './output.js';
 import { PACKAGE_ROOT } from '../model/version.js';
 
@@ -71,7 +71,7 @@ export async function writeLine(out: OutputStream, line: NdjsonLine): Promise<bo
 export function reportOfLines(
   header: NdjsonHeader,
   targets: { readonly index: number; readonly target: TargetReport }[],
-  end: Pick<NdjsonEnd, 'finishedAt' | 'dnssec'> | undefined,
+  end: Pick<NdjsonEnd, 'finishedAt' | 'dnssec'> & { readonly summary?: Summary } | undefined,
   policy: PolicyReport = header.policy,
   summary?: Summary,
 ): Report {
@@ -85,6 +85,6 @@ export function reportOfLines(
     depth: header.depth,
     ...(end?.dnssec ? { dnssec: end.dnssec } : {}),
     targets: list,
-    summary: summary ?? summarize(list),
+    summary: summary ?? { ...summarize(list), ...sumPoliteness([end?.summary]) },
   };
 }

@@ -5,7 +5,7 @@
  */
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { FORMAT_NAMES } from '../report/catalog.js';
-import { DEFAULTS } from '../scan/defaults.js';
+import { DEFAULTS, FLEET_DEFAULTS } from '../scan/defaults.js';
 
 function integer(name: string, min: number, max: number) {
   return (value: string): number => {
@@ -92,6 +92,11 @@ export interface ScanTuningOptions {
   allowPrivate?: boolean;
   concurrency?: number;
   perHost?: number;
+  perProvider?: number;
+  retries?: number;
+  retryDelay?: number;
+  rate?: number;
+  exclude?: string;
   timeout?: number;
   dnsTimeout?: number;
   helo?: string;
@@ -121,7 +126,12 @@ export function addScanOptions(command: Command): Command {
     .option('-4, --ipv4', 'probe only IPv4 addresses (the others are counted, not probed)')
     .option('-6, --ipv6', 'probe only IPv6 addresses (the others are counted, not probed)')
     .option('--concurrency <n>', `probes at once (default ${DEFAULTS.concurrency})`, integer('--concurrency', 1, 10_000))
-    .option('--per-host <n>', `probes at once per IP address (default ${DEFAULTS.perHost})`, integer('--per-host', 1, 100))
+    .option('--per-host <n>', `probes at once per IP address (default ${DEFAULTS.perHost}; ${FLEET_DEFAULTS.perHost} with NDJSON output: --format ndjson or --resume)`, integer('--per-host', 1, 100))
+    .option('--per-provider <n>', `probes at once per provider, the registrable domain of the MX name (Public Suffix List); 0: no cap (default 0; ${FLEET_DEFAULTS.perProvider} with NDJSON output)`, integer('--per-provider', 0, 10_000))
+    .option('--retries <n>', `attempts after the first for a 4xx greeting or EHLO, a refused connection, or one closed before a greeting (default 0; ${FLEET_DEFAULTS.retries} with NDJSON output)`, integer('--retries', 0, 10))
+    .option('--retry-delay <ms>', `before the first retry, doubled for each next one, ±20 %; no new connection to the address meanwhile (default ${DEFAULTS.retryDelayMs})`, integer('--retry-delay', 0, 3_600_000))
+    .option('--rate <n>', 'at most N new SMTP connections per second over the whole scan (DNS and MTA-STS fetches not counted; default: no limit)', integer('--rate', 1, 100_000))
+    .option('--exclude <file>', "opt-out list, one entry a line ('#' comments): a domain excludes itself and every name under it, an IP address or CIDR prefix those addresses")
     .option('--timeout <ms>', `one probe's deadline, connect to QUIT; caps every phase (default ${DEFAULTS.timeoutMs})`, integer('--timeout', 1, 3_600_000))
     .option('--dns-timeout <ms>', `each DNS query attempt's deadline; 3 attempts per lookup (default ${DEFAULTS.dnsTimeoutMs})`, integer('--dns-timeout', 1, 600_000))
     .option('--helo <name>', `name to send with EHLO (default ${DEFAULTS.heloName})`)

@@ -6,16 +6,20 @@
  *                                               syntheticAddress(K), one port, one wildcard
  *                                               certificate from a CA made at start-up
  *
+ *   … HOSTS providers                             MX hosts spread over providers (mxK.pP-fleet.test)
+ *
  * Prints one JSON line ({host, port} for dns; {port, caPem} for smtp) and serves
  * until its stdin closes; a line "queries" on stdin is answered with
- * {"queries": N}, the DNS queries answered so far (dns). Loopback only.
+ * {"queries": N}, the DNS queries answered so far (dns); a line "peak" with
+ * {"peak": N}, the most sessions any one host had open at once (smtp). Loopback only.
  */
 import { createInterface } from 'node:readline';
 import { createCa } from './certs.js';
 import { startLab } from './lab.js';
-import { startSyntheticDns, syntheticAddress, SYNTHETIC_ZONE } from './synthetic.js';
+import { startSyntheticDns, syntheticAddress, syntheticMxName, syntheticProvider, SYNTHETIC_ZONE } from './synthetic.js';
 
-const [role, count] = process.argv.slice(2);
+const [role, count, spread] = process.argv.slice(2);
+const providers = spread === 'providers';
 const hosts = Number(count);
 if ((role !== 'dns' && role !== 'smtp') || !Number.isInteger(hosts) || hosts < 1 || hosts > 60_000) {
   process.stderr.write('usage: fleet-process.js dns|smtp HOSTS (1-60000)\n');
@@ -24,27 +28,31 @@ if ((role !== 'dns' && role !== 'smtp') || !Number.isInteger(hosts) || hosts < 1
 
 let close: () => Promise<void>;
 let queries = (): number => 0;
+let peak = (): number => 0;
 if (role === 'dns') {
-  const dns = await startSyntheticDns(hosts);
+  const dns = await startSyntheticDns(hosts, { providers });
   process.stdout.write(`${JSON.stringify({ host: dns.host, port: dns.port })}\n`);
   close = () => dns.close();
   queries = () => dns.queries;
 } else {
   const ca = await createCa({ commonName: 'fleet CA' });
-  const cert = await ca.issue({ commonName: `*.${SYNTHETIC_ZONE}`, dnsNames: [`*.${SYNTHETIC_ZONE}`] });
+  const zones = providers ? Array.from({ length: syntheticProvider(hosts - 1) + 1 }, (_, p) => `p${p}-${SYNTHETIC_ZONE}`) : [SYNTHETIC_ZONE];
+  const cert = await ca.issue({ commonName: `*.${zones[0]}`, dnsNames: zones.map((zone) => `*.${zone}`) });
   const servers = Array.from({ length: hosts }, (_, k) => ({
     ip: syntheticAddress(k),
-    hostname: `mx${k}.${SYNTHETIC_ZONE}`,
+    hostname: syntheticMxName(k, providers),
     starttls: true,
     tls: { key: cert.keyPem, cert: cert.chainPem, ecdhCurve: 'X25519' },
   }));
   const lab = await startLab({ servers, records: [] });
   process.stdout.write(`${JSON.stringify({ port: lab.port, caPem: ca.certPem })}\n`);
   close = () => lab.close();
+  peak = () => Math.max(0, ...lab.smtp.map((s) => s.peak));
 }
 const input = createInterface({ input: process.stdin });
 input.on('line', (line) => {
   if (line.trim() === 'queries') process.stdout.write(`${JSON.stringify({ queries: queries() })}\n`);
+  if (line.trim() === 'peak') process.stdout.write(`${JSON.stringify({ peak: peak() })}\n`);
 });
 input.on('close', () => {
   void close().then(() => process.exit(0));

@@ -58,6 +58,8 @@ export interface LabSmtpOptions {
   readonly greetingDelayMs?: number;
   /** Wait this long before every reply, the greeting included unless greetingDelayMs says otherwise (the latency benchmark). */
   readonly replyDelayMs?: number;
+  /** Answer the first K connections `421 4.7.0 Too many connections` and close; greet the others (a busy server). */
+  readonly busyFirst?: number;
 }
 
 export interface LabSmtpServer {
@@ -67,8 +69,14 @@ export interface LabSmtpServer {
   readonly sessions: number;
   /** Connections closed so far (the client's session is over). */
   readonly finished: number;
+  /** The most connections open at once so far. */
+  readonly peak: number;
+  /** When each connection was accepted (performance.now(), the first 10,000), in order. */
+  readonly accepts: readonly number[];
   /** Calls `listener` each time a connection closes; returns a function that stops it. */
   onSessionEnd(listener: () => void): () => void;
+  /** Calls `listener` each time a connection is accepted; returns a function that stops it. */
+  onSessionStart(listener: () => void): () => void;
   /** Every command line received, in order (the first 1,000): what a client really sent. */
   readonly commands: readonly string[];
   /** Stops listening and destroys every open session. */
@@ -79,6 +87,7 @@ const DEFAULT_EXTENSIONS = ['PIPELINING', 'SIZE 10240000', '8BITMIME', 'ENHANCED
 /** Longest command line the server buffers; past it the client is told so and disconnected. */
 const MAX_COMMAND_BYTES = 4096;
 const MAX_RECORDED_COMMANDS = 1000;
+const MAX_RECORDED_ACCEPTS = 10_000;
 const LEGACY_VERSIONS: readonly SecureVersion[] = ['TLSv1', 'TLSv1.1'];
 
 /** Starts a server and resolves once it listens. */
@@ -90,15 +99,22 @@ export async function startSmtpServer(options: LabSmtpOptions): Promise<LabSmtpS
   const open = new Map<Socket, Promise<void>>();
   let sessions = 0;
   let finished = 0;
+  let peak = 0;
+  let served = 0;
+  const accepts: number[] = [];
   const endListeners = new Set<() => void>();
+  const startListeners = new Set<() => void>();
   const commands: string[] = [];
   const record = (line: string): void => {
     if (commands.length < MAX_RECORDED_COMMANDS) commands.push(line);
   };
   const track = (socket: Socket): void => {
     sessions += 1;
+    if (accepts.length < MAX_RECORDED_ACCEPTS) accepts.push(performance.now());
     const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
     open.set(socket, closed);
+    peak = Math.max(peak, open.size);
+    for (const listener of [...startListeners]) listener();
     void closed.then(() => {
       open.delete(socket);
       finished += 1;
@@ -110,9 +126,9 @@ export async function startSmtpServer(options: LabSmtpOptions): Promise<LabSmtpS
   const server: Server =
     options.implicitTls === true && tlsOptions !== undefined
       ? createTlsServer({ ...secureContextOptions(tlsOptions), ...clientCertOptions(tlsOptions) }, (socket) =>
-          serveSession(socket, options, context, true, record),
+          serveSession(socket, options, context, true, record, (served += 1) <= (options.busyFirst ?? 0)),
         )
-      : createTcpServer((socket) => serveSession(socket, options, context, false, record));
+      : createTcpServer((socket) => serveSession(socket, options, context, false, record, (served += 1) <= (options.busyFirst ?? 0)));
   server.on('connection', track);
   server.on('tlsClientError', (_error: Error, socket: Socket) => socket.destroy());
   const host = options.host ?? '127.0.0.1';
@@ -127,9 +143,17 @@ export async function startSmtpServer(options: LabSmtpOptions): Promise<LabSmtpS
     get finished() {
       return finished;
     },
+    get peak() {
+      return peak;
+    },
+    accepts,
     onSessionEnd(listener) {
       endListeners.add(listener);
       return () => endListeners.delete(listener);
+    },
+    onSessionStart(listener) {
+      startListeners.add(listener);
+      return () => startListeners.delete(listener);
     },
     close: async () => {
       const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
@@ -171,7 +195,12 @@ function clientCertOptions(tls: LabTlsOptions | undefined): { requestCert: boole
 }
 
 /** One connection: a line reader feeding a tiny command loop. */
-function serveSession(socket: Socket, options: LabSmtpOptions, context: SecureContext | null, inTls: boolean, record: (line: string) => void): void {
+function serveSession(socket: Socket, options: LabSmtpOptions, context: SecureContext | null, inTls: boolean, record: (line: string) => void, busy: boolean): void {
+  if (busy) {
+    socket.on('error', () => socket.destroy());
+    socket.end('421 4.7.0 Too many connections, try again later\r\n');
+    return;
+  }
   const session = new LabSession(socket, options, context, inTls, record);
   session.start();
 }

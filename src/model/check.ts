@@ -115,6 +115,8 @@ export interface MxView {
   readonly partialError?: ErrorInfo;
   readonly addressesSkipped?: number;
   readonly addressesOmitted?: number;
+  /** Addresses the opt-out list kept the scan from (--exclude). */
+  readonly addressesExcluded?: readonly { readonly ip: string; readonly port: number; readonly by: 'name' | 'address' }[];
   readonly addresses: readonly { readonly ip: string; readonly port: number }[];
   readonly checks: Readonly<Record<string, CheckResult>>;
 }

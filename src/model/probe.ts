@@ -278,4 +278,10 @@ export interface ProbeResult {
    * text and in items for a list.
    */
   readonly truncated?: Readonly<Record<string, number>>;
+  /**
+   * How many sessions the probe took when it was tried again (--retries: a 4xx
+   * greeting or EHLO reply, a refused connection, or one closed before a greeting);
+   * every fact is the last attempt's. Absent when the first attempt was the last.
+   */
+  readonly attempts?: number;
 }

@@ -87,6 +87,13 @@ export interface AddressReport {
   readonly dane?: DaneVerdict;
 }
 
+/** An address the opt-out list kept the scan from: by the MX host's name, or by the address's range. */
+export interface ExcludedAddress {
+  readonly ip: string;
+  readonly port: number;
+  readonly by: 'name' | 'address';
+}
+
 export interface MxReport {
   readonly host: string;
   readonly preference: number;
@@ -110,6 +117,8 @@ export interface MxReport {
   readonly addressesSkipped?: number;
   /** Addresses of the other family, left out by -4 or -6. */
   readonly addressesOmitted?: number;
+  /** Addresses never connected to because the opt-out list (--exclude) names the host or holds the address. */
+  readonly addressesExcluded?: readonly ExcludedAddress[];
   readonly addresses: readonly AddressReport[];
   /** MX-scope checks' results, by check id; absent when there is none. */
   readonly checks?: Readonly<Record<string, CheckResult>>;
@@ -233,6 +242,24 @@ export interface Summary {
   readonly byCertificateKey: Readonly<Record<string, number>>;
   /** Domain targets by protection level (`unknown`: none); absent from reports made before it. */
   readonly protection?: ProtectionSummary;
+  /** Input targets the opt-out list (--exclude) kept out of the scan: no entry, no line. Absent from reports made before it. */
+  readonly excluded?: number;
+  /** What the scan did to be polite (retries, back-off, the opt-out list); absent from reports made before it. */
+  readonly politeness?: PolitenessSummary;
+}
+
+/** A scan's politeness counters. */
+export interface PolitenessSummary {
+  /** Attempts made after a probe's first (--retries). */
+  readonly retries: number;
+  /** Probes that ended ok after at least one retry. */
+  readonly retriedOk: number;
+  /** Milliseconds probes spent waiting in back-off, added up. */
+  readonly waitedMs: number;
+  /** Input targets the opt-out list kept out (as summary.excluded). */
+  readonly excludedTargets: number;
+  /** Distinct addresses the opt-out list kept the scan from connecting to. */
+  readonly excludedAddresses: number;
 }
 
 export interface Report {

@@ -85,6 +85,7 @@ function mxView(mx: MxReport): MxView {
     ...(mx.partialError ? { partialError: mx.partialError } : {}),
     ...(mx.addressesSkipped ? { addressesSkipped: mx.addressesSkipped } : {}),
     ...(mx.addressesOmitted ? { addressesOmitted: mx.addressesOmitted } : {}),
+    ...(mx.addressesExcluded ? { addressesExcluded: mx.addressesExcluded } : {}),
     addresses: mx.addresses.map((a) => ({ ip: a.ip, port: a.port })),
     checks: checksOf(mx),
   };

@@ -145,6 +145,7 @@ function mxReport(mx: PlannedMx, results: GatheredResults): MxReport {
     ...(mx.dnssec ? { dnssec: mx.dnssec } : {}),
     ...(mx.addressesSkipped > 0 ? { addressesSkipped: mx.addressesSkipped } : {}),
     ...(mx.addressesOmitted > 0 ? { addressesOmitted: mx.addressesOmitted } : {}),
+    ...(mx.addressesExcluded.length > 0 ? { addressesExcluded: mx.addressesExcluded } : {}),
     addresses: mx.addresses.map((address) => addressReport(address, mx.host, results)),
     ...mxResults(results.mxHosts.get(mxKey(mx.host, mx.port)), results.checks),
     ...(Object.keys(cuts).length > 0 ? { truncated: cuts } : {}),

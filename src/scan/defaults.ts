@@ -13,12 +13,27 @@ export const DEFAULTS = {
   commandMs: 30_000,
   tlsMs: 30_000,
   graceMs: 5_000,
+  retryDelayMs: 30_000,
+} as const;
+
+/** Fleet mode (NDJSON output): one session per address, eight per provider, one retry. */
+export const FLEET_DEFAULTS = {
+  perHost: 1,
+  perProvider: 8,
+  retries: 1,
 } as const;
 
 /** A whole number of at least 1, or a usage error naming the option. */
 export function positive(name: string, value: number | undefined, fallback: number): number {
   const v = value ?? fallback;
   if (!Number.isInteger(v) || v < 1) throw new UsageError(`${name} must be a positive whole number`);
+  return v;
+}
+
+/** A whole number of at least 0, or a usage error naming the option. */
+export function wholeNumber(name: string, value: number | undefined, fallback: number): number {
+  const v = value ?? fallback;
+  if (!Number.isInteger(v) || v < 0) throw new UsageError(`${name} must be a whole number (0 or more)`);
   return v;
 }
 

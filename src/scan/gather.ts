@@ -13,7 +13,8 @@ import type { ProbeResult } from '../model/probe.js';
 import type { SessionOptions } from '../smtp/session.js';
 import { unreachedProbe } from './assemble.js';
 import type { Plan, PlannedProbe, PlannedTarget } from './plan.js';
-import { createScheduler } from './scheduler.js';
+import type { ConnectionRate } from './rate.js';
+import { createScheduler, type Job, type Outcome } from './scheduler.js';
 
 export type Results = Readonly<Record<string, CheckResult>>;
 
@@ -30,6 +31,14 @@ export interface GatherSettings {
   readonly cut: AbortSignal;
   readonly concurrency: number;
   readonly perHost: number;
+  /** Probes at once per provider (registrable domain of the MX name); 0: no cap. */
+  readonly perProvider: number;
+  /** New SMTP connections per second over the scan; null: no limit. */
+  readonly rate: ConnectionRate | null;
+  /** Attempts after a probe's first when it ended in a way worth another try. */
+  readonly retries: number;
+  /** Before the first retry, doubled for each next one (±20 %). */
+  readonly retryDelayMs: number;
   readonly implicitTls: boolean;
   /** The port MTA-STS policies are fetched from (443). */
   readonly mtaStsPort: number;
@@ -90,18 +99,80 @@ export async function gatherAddress(probe: PlannedProbe, checks: readonly Addres
   return results;
 }
 
-/** Address checks for every planned probe, under the global and per-address limits. Keyed by probe key. */
-export async function gatherAddresses(plan: Plan, settings: GatherSettings): Promise<Map<string, Results>> {
+/** 4xx replies to the greeting or EHLO that say "not now" (RFC 5321 §4.2.5, §3.8): worth another try later. */
+const TRANSIENT_REPLIES = new Set([421, 450, 451, 452, 454]);
+
+/** Whether a probe ended in a way another attempt later may not: a transient refusal before STARTTLS, a refused connection, one closed before a greeting. */
+export function worthRetrying(probe: ProbeResult): boolean {
+  switch (probe.status) {
+    case 'smtp-rejected':
+      return (probe.error?.phase === 'greeting' || probe.error?.phase === 'ehlo') && TRANSIENT_REPLIES.has(probe.error.reply?.code ?? 0);
+    case 'connection-refused':
+      return true;
+    case 'connection-closed':
+      return probe.banner === null;
+    default:
+      return false;
+  }
+}
+
+function starttlsFacts(results: Results): ProbeResult | undefined {
+  return results[STARTTLS_CHECK_ID]?.facts as ProbeResult | undefined;
+}
+
+/** The scheduler that address checks run under: the global, per-address and per-provider limits, the rate, retries and back-off. */
+export function addressScheduler(settings: GatherSettings) {
+  return createScheduler({
+    concurrency: settings.concurrency,
+    perHost: settings.perHost,
+    perProvider: settings.perProvider,
+    rate: settings.rate,
+    retries: settings.retries,
+    retryDelayMs: settings.retryDelayMs,
+    ...(settings.stop ? { stop: settings.stop } : {}),
+  });
+}
+
+/** One address's checks as a scheduler job: each attempt with its own connections (under the rate), retried while the probe asks for it. */
+export function addressJob(probe: PlannedProbe, checks: readonly AddressCheck[], settings: GatherSettings): Job<Results> {
+  const rate = settings.rate;
+  return {
+    key: probe.key,
+    address: probe.ip,
+    provider: probe.provider,
+    run: () => gatherAddress(probe, checks, rate === null ? settings : { ...settings, io: { ...settings.io, connect: rate.connector(settings.io.connect) } }),
+    retryable: (results) => {
+      const facts = starttlsFacts(results);
+      return facts !== undefined && worthRetrying(facts);
+    },
+    ok: (results) => starttlsFacts(results)?.status === 'ok',
+    interrupted: () => ({ [STARTTLS_CHECK_ID]: { status: 'completed', facts: notStarted() } }),
+  };
+}
+
+/** An address's results with the number of attempts on its STARTTLS facts (absent when one). */
+export function withAttempts(outcome: Outcome<Results>): Results {
+  const facts = starttlsFacts(outcome.value);
+  if (outcome.attempts <= 1 || facts === undefined) return outcome.value;
+  const starttls = outcome.value[STARTTLS_CHECK_ID] as CheckResult;
+  return { ...outcome.value, [STARTTLS_CHECK_ID]: { ...starttls, facts: { ...facts, attempts: outcome.attempts } } };
+}
+
+/** Address checks for every planned probe, under the scheduler's limits. Keyed by probe key. */
+export async function gatherAddresses(plan: Plan, settings: GatherSettings, scheduler = addressScheduler(settings)): Promise<Map<string, Results>> {
   const checks = addressChecks(settings);
-  const scheduler = createScheduler({ concurrency: settings.concurrency, perHost: settings.perHost });
   const byKey = new Map(plan.probes.map((p) => [p.key, p]));
-  return scheduler.runAll<Results>(
-    plan.probes.map((p) => ({ key: p.key, address: p.ip, run: () => gatherAddress(p, checks, settings) })),
-    (key, results) => {
+  const out = new Map<string, Results>();
+  await scheduler.runAll<Results>(
+    plan.probes.map((p) => addressJob(p, checks, settings)),
+    (key, outcome) => {
+      const results = withAttempts(outcome);
+      out.set(key, results);
       const probe = byKey.get(key);
       if (probe) settings.onAddress?.(probe, probeStatusOf(results));
     },
   );
+  return out;
 }
 
 /** Runs fn over items with at most `limit` at once, keeping input order in the result. */

@@ -10,7 +10,10 @@
 import type { DnssecState, ResolvedMx } from '../dns/types.js';
 import type { ErrorInfo, MxSource } from '../model/report.js';
 import { isIP } from 'node:net';
+import type { ExcludedAddress } from '../model/report.js';
+import type { Exclusions } from './exclude.js';
 import { refusal } from './guard.js';
+import { providerOfMxHost, providerOfRelay } from './provider.js';
 
 export const DEFAULT_MAX_ADDRESSES_PER_MX = 5;
 
@@ -32,6 +35,8 @@ export interface PlannedMx {
   readonly addressesSkipped: number;
   /** Addresses of the other family, left out by -4 or -6. */
   readonly addressesOmitted: number;
+  /** Addresses the opt-out list keeps the scan from: never connected to. */
+  readonly addressesExcluded: readonly ExcludedAddress[];
   readonly addresses: readonly PlannedAddress[];
 }
 
@@ -62,6 +67,8 @@ export interface PlannedProbe {
   readonly ip: string;
   readonly port: number;
   readonly sni: string | null;
+  /** Whose servers these are, for the per-provider cap: the registrable domain of the MX name that gave the SNI (./provider.ts). */
+  readonly provider: string;
 }
 
 export interface Plan {
@@ -94,6 +101,8 @@ export interface PlanOptions {
   /** Probe only this address family (-4, -6); the others are counted, not probed. */
   readonly family?: 4 | 6;
   readonly maxAddressesPerMx?: number;
+  /** The opt-out list (--exclude): listed MX names and address ranges are never connected to. */
+  readonly exclude?: Exclusions;
 }
 
 export function probeKey(ip: string, port: number): string {
@@ -108,13 +117,21 @@ export function planScan(resolved: readonly ResolvedTarget[], options: PlanOptio
     const mx = target.hosts.map((host): PlannedMx => {
       const inFamily = options.family === undefined ? host.addresses : host.addresses.filter((ip) => isIP(ip) === options.family);
       const kept = inFamily.slice(0, limit);
-      const addresses = kept.map((ip): PlannedAddress => {
+      const excludedName = !target.ipLiteral && options.exclude?.excludesName(host.name) === true;
+      const excluded: ExcludedAddress[] = [];
+      const allowed = kept.filter((ip) => {
+        const by = excludedName ? 'name' : options.exclude?.excludesAddress(ip) === true ? 'address' : null;
+        if (by !== null) excluded.push({ ip, port: target.port, by });
+        return by === null;
+      });
+      const provider = target.kind === 'host' || target.ipLiteral || host.ipLiteral === true ? providerOfRelay(host.name) : providerOfMxHost(host.name);
+      const addresses = allowed.map((ip): PlannedAddress => {
         const range = refusal(ip, { fromDns: target.fromDns, allowPrivate: options.allowPrivate });
         if (range !== null) return { ip, port: target.port, probeKey: null, refusedRange: range };
         const key = probeKey(ip, target.port);
         const sni = target.ipLiteral ? null : host.name;
         const existing = probes.get(key);
-        if (!existing || (existing.sni === null && sni !== null)) probes.set(key, { key, ip, port: target.port, sni });
+        if (!existing || (existing.sni === null && sni !== null)) probes.set(key, { key, ip, port: target.port, sni, provider });
         return { ip, port: target.port, probeKey: key };
       });
       return {
@@ -129,6 +146,7 @@ export function planScan(resolved: readonly ResolvedTarget[], options: PlanOptio
         ...(host.partialError ? { partialError: host.partialError } : {}),
         addressesSkipped: inFamily.length - kept.length,
         addressesOmitted: host.addresses.length - inFamily.length,
+        addressesExcluded: excluded,
         addresses,
       };
     });

@@ -12,12 +12,12 @@ import type { EnumerationFacts, ProbeResult } from '../model/probe.js';
 import { SCHEMA_VERSION, type AddressReport, type MxReport, type PolicyReport, type Report, type TargetReport } from '../model/report.js';
 import { judgeTarget } from '../policy/evaluate.js';
 import type { Policy } from '../policy/presets.js';
-import { summarize } from './summary.js';
+import { summarize, sumPoliteness } from './summary.js';
 
 /** `report` judged again under `policy`: every finding, assessment, status, `deliverable` and the summary. */
 export function rejudge(report: Report, policy: Policy, checks: readonly Check[] = DEFAULT_CHECKS): Report {
   const targets = report.targets.map((target) => judgeTarget(target, policy, { checks, depth: report.depth, at: report.startedAt }));
-  return { ...report, policy, targets, summary: summarize(targets) };
+  return { ...report, policy, targets, summary: { ...summarize(targets), ...sumPoliteness([report.summary]) } };
 }
 
 type Json = Record<string, unknown>;

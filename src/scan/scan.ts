@@ -23,13 +23,15 @@ import { REAL_IO } from '../net/io.js';
 import { judgeTarget } from '../policy/evaluate.js';
 import { depthFor, PRESETS, type Policy } from '../policy/presets.js';
 import { assembleTarget, internalErrorTarget, notScannedTarget, type GatheredResults } from './assemble.js';
-import { DEFAULTS, phaseTimeouts, positive } from './defaults.js';
-import { gatherAddresses, gatherDomains, gatherMxHosts, mapLimited, type GatherSettings, type Results } from './gather.js';
+import { DEFAULTS, phaseTimeouts, positive, wholeNumber } from './defaults.js';
+import { addressScheduler, gatherAddresses, gatherDomains, gatherMxHosts, mapLimited, type GatherSettings, type Results } from './gather.js';
+import type { Exclusions } from './exclude.js';
 import { guardOf, refusal } from './guard.js';
+import { ConnectionRate } from './rate.js';
 import { planScan, type PlannedTarget, type ResolvedTarget } from './plan.js';
 import { internalErrorTarget as internalErrorResolution, resolveTarget } from './resolve.js';
 import { systemResolvers } from './resolvers.js';
-import { summarize } from './summary.js';
+import { excludedAddresses, politenessSummary, summarize } from './summary.js';
 import { parseTargets } from './targets.js';
 
 export { DEFAULTS, phaseTimeouts } from './defaults.js';
@@ -49,6 +51,16 @@ export interface ScanOptions {
   /** Probes at once overall (default 32) and per IP address (default 2). */
   readonly concurrency?: number;
   readonly perHost?: number;
+  /** Probes at once per provider, the registrable domain of the MX name (default 0: no cap). */
+  readonly perProvider?: number;
+  /** New SMTP connections per second over the whole scan (default: no limit). */
+  readonly rate?: number;
+  /** Attempts after a probe's first, for a 4xx greeting or EHLO, a refused connection, or one closed before a greeting (default 0). */
+  readonly retries?: number;
+  /** Milliseconds before the first retry, doubled for each next one, ±20 % (default 30000). */
+  readonly retryDelayMs?: number;
+  /** The opt-out list: targets it names are not scanned, MX names and addresses it holds never connected to. */
+  readonly exclude?: Exclusions;
   /** One probe's deadline, connect to QUIT (default 60000); caps every phase. */
   readonly timeoutMs?: number;
   /** Each DNS query attempt's deadline (default 5000); a lookup makes up to 3 attempts. */
@@ -94,9 +106,9 @@ export interface ScanOptions {
 export type ScanEvent =
   | { readonly type: 'resolved'; readonly done: number; readonly total: number }
   | { readonly type: 'planned'; readonly probes: number }
-  | { readonly type: 'probed'; readonly done: number; readonly total: number; readonly ip: string; readonly port: number; readonly status: string }
+  | { readonly type: 'probed'; readonly done: number; readonly total: number; readonly ip: string; readonly port: number; readonly status: string; readonly waiting?: number }
   /** A streaming scan's progress by target: read, written, the known total, in flight, the status of the one just written. */
-  | { readonly type: 'targets'; readonly read: number; readonly written: number; readonly total: number | null; readonly inFlight: number; readonly status: string | null };
+  | { readonly type: 'targets'; readonly read: number; readonly written: number; readonly total: number | null; readonly inFlight: number; readonly status: string | null; readonly waiting?: number };
 
 export interface ScanDeps {
   readonly resolver?: Resolver;
@@ -170,6 +182,10 @@ export function prepareScan(options: ScanOptions, deps: ScanDeps, extra: { reado
   if (port > 65535) throw new UsageError('port must be 1-65535');
   const concurrency = positive('concurrency', options.concurrency, DEFAULTS.concurrency);
   const perHost = positive('per-host', options.perHost, DEFAULTS.perHost);
+  const perProvider = wholeNumber('per-provider', options.perProvider, 0);
+  const retries = wholeNumber('retries', options.retries, 0);
+  const retryDelayMs = wholeNumber('retry-delay', options.retryDelayMs, DEFAULTS.retryDelayMs);
+  const rate = options.rate === undefined ? null : new ConnectionRate(positive('rate', options.rate, 1));
   const timeoutMs = positive('timeout', options.timeoutMs, DEFAULTS.timeoutMs);
   const dnsTimeoutMs = positive('dns-timeout', options.dnsTimeoutMs, DEFAULTS.dnsTimeoutMs);
   const mtaStsPort = positive('mta-sts-port', options.mtaStsPort, 443);
@@ -209,6 +225,10 @@ export function prepareScan(options: ScanOptions, deps: ScanDeps, extra: { reado
     cut,
     concurrency,
     perHost,
+    perProvider,
+    rate,
+    retries,
+    retryDelayMs,
     implicitTls: options.implicitTls === true,
     mtaStsPort,
   };
@@ -241,8 +261,9 @@ export function prepareScan(options: ScanOptions, deps: ScanDeps, extra: { reado
  * every network outcome is data in the report.
  */
 export async function scan(inputs: readonly string[], options: ScanOptions = {}, deps: ScanDeps = {}): Promise<Report> {
-  const targets = parseTargets(inputs);
-  if (targets.length === 0) throw new UsageError('no targets given');
+  const parsed = parseTargets(inputs);
+  if (parsed.length === 0) throw new UsageError('no targets given');
+  const targets = options.exclude === undefined ? parsed : parsed.filter((t) => !(options.exclude as Exclusions).excludesTarget(t));
   if (options.family !== undefined) {
     const other = targets.find((t) => t.kind === 'host' && t.isIp && isIP(t.host) !== options.family);
     if (other) throw new UsageError(`relay "${other.input}" is an IPv${options.family === 4 ? 6 : 4} address, and -${options.family} probes only IPv${options.family}`);
@@ -261,19 +282,20 @@ export async function scan(inputs: readonly string[], options: ScanOptions = {},
       return result;
     });
     const complete = resolved.filter((r): r is ResolvedTarget => r !== null);
-    const plan = planScan(complete, { allowPrivate: options.allowPrivate ?? false, ...(options.family ? { family: options.family } : {}) });
+    const plan = planScan(complete, { allowPrivate: options.allowPrivate ?? false, ...(options.family ? { family: options.family } : {}), ...(options.exclude ? { exclude: options.exclude } : {}) });
     emit({ type: 'planned', probes: plan.probes.length });
 
     let probed = 0;
+    const scheduler = addressScheduler(prepared.settings);
     const settings = {
       ...prepared.settings,
       onAddress: (probe: { ip: string; port: number }, status: string) => {
         probed += 1;
-        emit({ type: 'probed', done: probed, total: plan.probes.length, ip: probe.ip, port: probe.port, status });
+        emit({ type: 'probed', done: probed, total: plan.probes.length, ip: probe.ip, port: probe.port, status, waiting: scheduler.waiting });
       },
     };
     // MX and domain checks (DNS lookups) run while the addresses are probed.
-    const [addresses, mxHosts, domains] = await Promise.all([gatherAddresses(plan, settings), gatherMxHosts(plan.targets, settings), gatherDomains(plan.targets, settings)]);
+    const [addresses, mxHosts, domains] = await Promise.all([gatherAddresses(plan, settings, scheduler), gatherMxHosts(plan.targets, settings), gatherDomains(plan.targets, settings)]);
     const results: GatheredResults = { checks, capped: new Map(), addresses, mxHosts, domains };
 
     const byInput = new Map<string, PlannedTarget>(plan.targets.map((t) => [t.input, t]));
@@ -300,7 +322,10 @@ export async function scan(inputs: readonly string[], options: ScanOptions = {},
       depth,
       ...(dnssec ? { dnssec } : {}),
       targets: reports,
-      summary: summarize(reports),
+      summary: {
+        ...summarize(reports),
+        ...politenessSummary(scheduler.counters, parsed.length - targets.length, excludedAddresses(plan.targets)),
+      },
     };
   } finally {
     prepared.dispose();

@@ -24,14 +24,13 @@ import { TOOL } from '../model/version.js';
 import { judgeTarget } from '../policy/evaluate.js';
 import { isIP } from 'node:net';
 import { assembleTarget, internalErrorTarget, type GatheredResults } from './assemble.js';
-import { addressChecks, gatherAddress, gatherDomains, gatherMxHost, mxChecks, mxKey, type Results } from './gather.js';
+import { addressChecks, addressJob, addressScheduler, gatherDomains, gatherMxHost, mxChecks, mxKey, withAttempts, type Results } from './gather.js';
 import { planScan, type PlannedProbe } from './plan.js';
 import { internalErrorTarget as internalErrorResolution, resolveTarget } from './resolve.js';
 import { dnssecSummary, prepareScan, wasInterrupted, type ScanDeps, type ScanOptions } from './scan.js';
-import { createScheduler } from './scheduler.js';
 import { SeenKeys } from './seen.js';
 import { shardOf, type Shard } from './shard.js';
-import { SummaryBuilder } from './summary.js';
+import { politenessSummary, SummaryBuilder } from './summary.js';
 import { parseTarget, targetKey, type Target } from './targets.js';
 
 /** The fewest targets a stream keeps between read and written. */
@@ -72,14 +71,18 @@ export async function* scanStream(inputs: AsyncIterable<string> | Iterable<strin
   const prepared = prepareScan(options, deps, options.dnsCacheEntries !== undefined ? { dnsCacheEntries: options.dnsCacheEntries } : {});
   const { policy, port, concurrency, checks, depth, startedAt, emit, stop, cut, resolver, dnsClient, now } = prepared;
   const window = windowFor(concurrency);
-  const scheduler = createScheduler({ concurrency, perHost: prepared.settings.perHost });
+  const scheduler = addressScheduler(prepared.settings);
   const probes = new Lru<string, Promise<Results>>(options.probeCacheEntries ?? PROBE_CACHE_ENTRIES);
   const mxHosts = new Lru<string, Promise<Results>>(options.probeCacheEntries ?? PROBE_CACHE_ENTRIES);
   const probedKeys = new Set<string>();
   const seen = new SeenKeys();
   const summary = new SummaryBuilder();
   const settings = prepared.settings;
-  const planOptions = { allowPrivate: options.allowPrivate ?? false, ...(options.family ? { family: options.family } : {}) };
+  const planOptions = { allowPrivate: options.allowPrivate ?? false, ...(options.family ? { family: options.family } : {}), ...(options.exclude ? { exclude: options.exclude } : {}) };
+  /** Distinct addresses the opt-out list kept the scan from, and targets it kept out. */
+  const excludedKeys = new SeenKeys();
+  let excludedAddresses = 0;
+  let excludedTargets = 0;
   const address = addressChecks(settings);
   const mx = mxChecks(settings);
   let reprobed = 0;
@@ -90,7 +93,7 @@ export async function* scanStream(inputs: AsyncIterable<string> | Iterable<strin
     if (cached !== undefined) return cached;
     if (probedKeys.has(probe.key)) reprobed += 1;
     probedKeys.add(probe.key);
-    const result = scheduler.run(probe.ip, () => gatherAddress(probe, address, settings));
+    const result = scheduler.runJob(addressJob(probe, address, settings)).then(withAttempts);
     probes.set(probe.key, result);
     return result;
   }
@@ -111,6 +114,7 @@ export async function* scanStream(inputs: AsyncIterable<string> | Iterable<strin
     const plan = planScan([resolved], planOptions);
     const planned = plan.targets[0];
     if (planned === undefined) return null;
+    for (const entry of planned.mx) for (const a of entry.addressesExcluded) if (excludedKeys.add(`${a.ip}|${a.port}`)) excludedAddresses += 1;
     try {
       const [addresses, hosts, domains] = await Promise.all([
         Promise.all(plan.probes.map(async (p) => [p.key, await probeShared(p)] as const)).then((entries) => new Map(entries)),
@@ -176,6 +180,10 @@ export async function* scanStream(inputs: AsyncIterable<string> | Iterable<strin
         position += 1;
         if (options.shard !== undefined && shardOf(key, options.shard.count) !== options.shard.index) continue;
         if (options.skip?.(key) === true) continue;
+        if (options.exclude?.excludesTarget(target) === true) {
+          excludedTargets += 1;
+          continue;
+        }
         read += 1;
         peak = Math.max(peak, read - written - dropped);
         void one(target)
@@ -193,7 +201,7 @@ export async function* scanStream(inputs: AsyncIterable<string> | Iterable<strin
         }
         written += 1;
         summary.add(finished.report);
-        emit({ type: 'targets', read, written, total: options.totalTargets ?? null, inFlight: read - written, status: finished.report.status });
+        emit({ type: 'targets', read, written, total: options.totalTargets ?? null, inFlight: read - written, status: finished.report.status, waiting: scheduler.waiting });
         const line: NdjsonTarget = { type: 'target', index: finished.index, key: finished.key, target: finished.report };
         yield line;
       }
@@ -210,6 +218,7 @@ export async function* scanStream(inputs: AsyncIterable<string> | Iterable<strin
     }
     const notScanned = read - written;
     const dnssec = dnsClient === null ? undefined : dnssecSummary(prepared.servers, dnsClient.stats?.().authenticated ?? 0);
+    const polite = politenessSummary(scheduler.counters, excludedTargets, excludedAddresses);
     const end: NdjsonEnd = {
       type: 'end',
       finishedAt: now().toISOString(),
@@ -217,7 +226,8 @@ export async function* scanStream(inputs: AsyncIterable<string> | Iterable<strin
       written,
       notScanned,
       reprobed,
-      summary: summary.result(),
+      summary: { ...summary.result(), ...polite },
+      politeness: polite.politeness,
       ...(dnssec ? { dnssec } : {}),
       window: { limit: window, peak },
     };

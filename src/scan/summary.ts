@@ -1,6 +1,6 @@
 /** The zERT-style inventory: records aggregated by their significant attributes. Pure. */
 import type { ProbeResult } from '../model/probe.js';
-import type { Summary, TargetReport } from '../model/report.js';
+import type { PolitenessSummary, Summary, TargetReport } from '../model/report.js';
 import { meetsMinimum } from '../model/tls-versions.js';
 
 function count(into: Record<string, number>, key: string): void {
@@ -104,4 +104,36 @@ export function summarize(targets: readonly TargetReport[]): Summary {
   const builder = new SummaryBuilder();
   for (const target of targets) builder.add(target);
   return builder.result();
+}
+
+/** The summary's opt-out and politeness fields: targets kept out, and what the scheduler counted. */
+export function politenessSummary(
+  counters: { readonly retries: number; readonly retriedOk: number; readonly waitedMs: number },
+  excludedTargets: number,
+  excludedAddresses: number,
+): { excluded: number; politeness: PolitenessSummary } {
+  return {
+    excluded: excludedTargets,
+    politeness: { retries: counters.retries, retriedOk: counters.retriedOk, waitedMs: counters.waitedMs, excludedTargets, excludedAddresses },
+  };
+}
+
+/** Distinct addresses (IP:port) the opt-out list kept planned targets from. */
+export function excludedAddresses(targets: readonly { readonly mx: readonly { readonly addressesExcluded: readonly { readonly ip: string; readonly port: number }[] }[] }[]): number {
+  const keys = new Set<string>();
+  for (const target of targets) for (const mx of target.mx) for (const a of mx.addressesExcluded) keys.add(`${a.ip}|${a.port}`);
+  return keys.size;
+}
+
+/** Adds up the opt-out and politeness fields of several summaries (merged runs); absent when none has them. */
+export function sumPoliteness(summaries: readonly (Pick<Summary, 'excluded' | 'politeness'> | undefined)[]): Pick<Summary, 'excluded' | 'politeness'> {
+  const present = summaries.filter((s): s is Pick<Summary, 'excluded' | 'politeness'> => s?.politeness !== undefined || s?.excluded !== undefined);
+  if (present.length === 0) return {};
+  const total = { retries: 0, retriedOk: 0, waitedMs: 0, excludedTargets: 0, excludedAddresses: 0 };
+  let excluded = 0;
+  for (const s of present) {
+    excluded += s.excluded ?? 0;
+    for (const key of Object.keys(total) as (keyof PolitenessSummary)[]) total[key] += s.politeness?.[key] ?? 0;
+  }
+  return { excluded, politeness: total };
 }

@@ -1,5 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { parseExclusions } from '../../src/scan/exclude.js';
 import { planScan, type ResolvedTarget } from '../../src/scan/plan.js';
 
 function domain(name: string, hosts: [string, number, string[]][], port = 25): ResolvedTarget {
@@ -30,7 +31,43 @@ describe('planScan', () => {
       [domain('a.example', [['mx.a.example', 10, ['8.8.4.4']]]), domain('b.example', [['mx.b.example', 10, ['8.8.4.4']]])],
       { allowPrivate: false },
     );
-    assert.deepEqual(plan.probes, [{ key: '8.8.4.4|25', ip: '8.8.4.4', port: 25, sni: 'mx.a.example' }]);
+    assert.deepEqual(plan.probes, [{ key: '8.8.4.4|25', ip: '8.8.4.4', port: 25, sni: 'mx.a.example', provider: 'a.example' }]);
+  });
+
+  it('Given MX names under one registrable domain Then their probes share one provider, by the Public Suffix List', () => {
+    const plan = planScan(
+      [
+        domain('a.example', [['aspmx.l.google.com', 10, ['8.8.4.4']], ['alt1.aspmx.l.google.com', 20, ['8.8.4.5']]]),
+        domain('b.example', [['mx.example.co.uk', 10, ['8.8.4.6']], ['mx1.other.co.uk', 20, ['8.8.4.7']]]),
+      ],
+      { allowPrivate: false },
+    );
+    assert.deepEqual(
+      plan.probes.map((p) => [p.ip, p.provider]),
+      [
+        ['8.8.4.4', 'google.com'],
+        ['8.8.4.5', 'google.com'],
+        ['8.8.4.6', 'example.co.uk'],
+        ['8.8.4.7', 'other.co.uk'],
+      ],
+    );
+  });
+
+  it('Given an opt-out list naming an MX host and a range Then those addresses are listed as excluded and never planned', () => {
+    const exclude = parseExclusions('mx.a.example\n8.8.8.0/24\n2001:4860::/32\n', 'optout');
+    const plan = planScan(
+      [domain('a.example', [['mx.a.example', 10, ['8.8.4.4']], ['mx2.a.example', 20, ['8.8.8.8', '2001:4860::1', '9.9.9.9']]])],
+      { allowPrivate: false, exclude },
+    );
+    assert.deepEqual(plan.probes.map((p) => p.ip), ['9.9.9.9']);
+    const [first, second] = plan.targets[0]?.mx ?? [];
+    assert.deepEqual(first?.addresses, []);
+    assert.deepEqual(first?.addressesExcluded, [{ ip: '8.8.4.4', port: 25, by: 'name' }]);
+    assert.deepEqual(second?.addressesExcluded, [
+      { ip: '8.8.8.8', port: 25, by: 'address' },
+      { ip: '2001:4860::1', port: 25, by: 'address' },
+    ]);
+    assert.deepEqual(second?.addresses.map((a) => a.ip), ['9.9.9.9']);
   });
 
   it('Given the same address on two ports Then they are two probes', () => {
@@ -56,7 +93,7 @@ describe('planScan', () => {
   it('Given a relay typed by the user in a private range Then it is probed without --allow-private', () => {
     const relay: ResolvedTarget = { ...domain('10.0.0.5', [['10.0.0.5', 0, ['10.0.0.5']]]), kind: 'host', fromDns: false, ipLiteral: true };
     const plan = planScan([relay], { allowPrivate: false });
-    assert.deepEqual(plan.probes, [{ key: '10.0.0.5|25', ip: '10.0.0.5', port: 25, sni: null }]);
+    assert.deepEqual(plan.probes, [{ key: '10.0.0.5|25', ip: '10.0.0.5', port: 25, sni: null, provider: 'relay:10.0.0.5' }]);
   });
 
   it('Given an MX host with 8 addresses Then 5 are probed and 3 counted as skipped', () => {

@@ -2,6 +2,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { ConnectionRate } from '../../src/scan/rate.js';
 import { createScheduler } from '../../src/scan/scheduler.js';
 
 function instrumented(addresses: string[], concurrency: number, perHost: number) {
@@ -45,4 +46,137 @@ describe('createScheduler', () => {
       assert.equal(t.peak(), Math.min(concurrency, new Set(addresses).size * perHost));
     });
   }
+});
+
+/** A job that runs until the test releases it: started and finished are events, not timers. */
+function gate() {
+  let open!: () => void;
+  const opened = new Promise<void>((resolve) => (open = resolve));
+  return { open, opened };
+}
+
+describe('createScheduler: providers, retries, back-off', () => {
+  it('Given one busy provider and three others (concurrency 4, per-provider 1) Then the others start at once: the busy one holds no global slot idle', async () => {
+    const scheduler = createScheduler({ concurrency: 4, perHost: 2, perProvider: 1 });
+    const release = gate();
+    const started: string[] = [];
+    let busyAtOnce = 0;
+    let busyPeak = 0;
+    const jobs = [
+      ...Array.from({ length: 6 }, (_, i) => ({ key: `big${i}`, address: `10.0.0.${i}`, provider: 'big.example' })),
+      ...['a.example', 'b.example', 'c.example'].map((provider, i) => ({ key: provider, address: `10.1.0.${i}`, provider })),
+    ].map((job) => ({
+      ...job,
+      run: async () => {
+        started.push(job.key);
+        if (job.provider === 'big.example') {
+          busyAtOnce += 1;
+          busyPeak = Math.max(busyPeak, busyAtOnce);
+          await release.opened;
+          busyAtOnce -= 1;
+        }
+        return job.key;
+      },
+    }));
+    const all = scheduler.runAll(jobs);
+    // The three small providers' jobs ran to the end while the big provider's first job still holds its only slot.
+    for (let i = 0; i < 100 && started.filter((k) => !k.startsWith('big')).length < 3; i += 1) await new Promise((r) => setImmediate(r));
+    assert.deepEqual(started.filter((k) => !k.startsWith('big')).sort(), ['a.example', 'b.example', 'c.example']);
+    assert.deepEqual(started.filter((k) => k.startsWith('big')), ['big0']);
+    release.open();
+    const results = await all;
+    assert.equal(results.size, 9);
+    assert.equal(busyPeak, 1);
+  });
+
+  it('Given a job that fails once in a retryable way Then it runs again after the delay, attempts 2, counted as retried and ok', async () => {
+    const scheduler = createScheduler({ concurrency: 2, perHost: 1, retries: 2, retryDelayMs: 40, random: () => 0 });
+    const times: number[] = [];
+    const outcome = await scheduler.runJob({
+      key: 'a',
+      address: '10.0.0.1',
+      run: async () => {
+        times.push(performance.now());
+        return times.length === 1 ? 'busy' : 'ok';
+      },
+      retryable: (v) => v === 'busy',
+      ok: (v) => v === 'ok',
+    });
+    assert.deepEqual(outcome, { value: 'ok', attempts: 2 });
+    assert.ok((times[1] as number) - (times[0] as number) >= 40 * 0.8 - 1, `gap ${(times[1] as number) - (times[0] as number)} ms`);
+    assert.equal(scheduler.counters.retries, 1);
+    assert.equal(scheduler.counters.retriedOk, 1);
+    assert.ok(scheduler.counters.waitedMs >= 30);
+  });
+
+  it('Given a job that always asks again Then it ends after 1 + retries attempts with its last value; with retries 0, after one', async () => {
+    for (const retries of [0, 1, 3]) {
+      const scheduler = createScheduler({ concurrency: 2, perHost: 1, retries, retryDelayMs: 1 });
+      let runs = 0;
+      const outcome = await scheduler.runJob({ key: 'a', address: '10.0.0.1', run: async () => `busy${(runs += 1)}`, retryable: () => true, ok: () => false });
+      assert.deepEqual(outcome, { value: `busy${1 + retries}`, attempts: 1 + retries });
+      assert.equal(scheduler.counters.retries, retries);
+      assert.equal(scheduler.counters.retriedOk, 0);
+    }
+  });
+
+  it('Given an address in back-off Then another job to it (per-host 2) does not start until the back-off ends', async () => {
+    const scheduler = createScheduler({ concurrency: 4, perHost: 2, retries: 1, retryDelayMs: 60, random: () => 0.5 });
+    const events: string[] = [];
+    let first = true;
+    const retrying = scheduler.runJob({
+      key: 'a',
+      address: '10.0.0.1',
+      run: async () => {
+        events.push(first ? 'a1' : 'a2');
+        const busy = first;
+        first = false;
+        return busy ? 'busy' : 'ok';
+      },
+      retryable: (v) => v === 'busy',
+    });
+    // Wait until the first attempt is in back-off, then queue a second job for the same address.
+    for (let i = 0; i < 100 && scheduler.waiting === 0; i += 1) await new Promise((r) => setImmediate(r));
+    assert.equal(scheduler.waiting, 1);
+    const other = scheduler.runJob({ key: 'b', address: '10.0.0.1', run: async () => void events.push('b') });
+    const elsewhere = scheduler.runJob({ key: 'c', address: '10.0.0.2', run: async () => void events.push('c') });
+    await elsewhere;
+    assert.deepEqual(events, ['a1', 'c'], 'another address is not held up; this one is');
+    await Promise.all([retrying, other]);
+    assert.deepEqual(events.slice(2).sort(), ['a2', 'b']);
+    assert.equal(scheduler.waiting, 0);
+  });
+
+  it('Given the scan stops while a job waits to retry Then it ends at once with its interrupted value', async () => {
+    const stop = new AbortController();
+    const scheduler = createScheduler({ concurrency: 1, perHost: 1, retries: 1, retryDelayMs: 3_600_000, stop: stop.signal });
+    const outcome = scheduler.runJob({ key: 'a', address: '10.0.0.1', run: async () => 'busy', retryable: () => true, interrupted: () => 'interrupted' });
+    for (let i = 0; i < 100 && scheduler.waiting === 0; i += 1) await new Promise((r) => setImmediate(r));
+    stop.abort();
+    assert.deepEqual(await outcome, { value: 'interrupted', attempts: 1 });
+  });
+});
+
+describe('ConnectionRate', () => {
+  it('Given a rate of 3 Then three tokens are free at once and each next one comes a second after the one three before it', () => {
+    let now = 0;
+    const rate = new ConnectionRate(3, () => now);
+    assert.deepEqual([rate.reserve(), rate.reserve(), rate.reserve(), rate.reserve(), rate.reserve()], [0, 0, 0, 1000, 1000]);
+    now = 500;
+    assert.equal(rate.reserve(), 500); // the third spent at 0 comes back at 1000
+    now = 5000;
+    assert.deepEqual([rate.reserve(), rate.reserve(), rate.reserve(), rate.reserve()], [0, 0, 0, 1000]);
+  });
+
+  it('Given any sequence of takers Then no one-second window holds more than N reservations', () => {
+    let now = 0;
+    const rate = new ConnectionRate(5, () => now);
+    const at: number[] = [];
+    for (let i = 0; i < 200; i += 1) {
+      now += (i * 7919) % 13 === 0 ? 400 : (i % 3) * 10;
+      at.push(now + rate.reserve());
+    }
+    at.sort((a, b) => a - b);
+    for (let i = 5; i < at.length; i += 1) assert.ok((at[i] as number) - (at[i - 5] as number) >= 1000, `window at ${i}`);
+  });
 });

@@ -35,6 +35,10 @@ export const DNS_FINDINGS = {
     severity: 'warn',
     description: 'An MX record points at an alias (CNAME); RFC 2181 §10.3 forbids it, some senders refuse it.',
   },
+  'address.excluded': {
+    severity: 'info',
+    description: 'The opt-out list (--exclude) names the MX host or holds the address: it was never connected to.',
+  },
   'dns.mx.no-address': {
     severity: 'warn',
     description: 'An MX host has no usable address.',

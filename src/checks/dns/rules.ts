@@ -65,7 +65,8 @@ const mxHostRule: DomainRule = (target) => {
       if (mx.error?.code === 'invalid-name') {
         out.push({ id: 'dns.name.invalid', message: `MX host ${host}: ${mx.error.message}; it is never looked up, dialled or used as SNI`, host });
       } else if (mx.addresses.length === 0 && (mx.addressesOmitted ?? 0) === 0) {
-        out.push({ id: 'dns.mx.no-address', message: `MX host ${host} has no usable address: ${mx.error?.message ?? 'no A or AAAA record'}`, host });
+        const why = mx.error?.message ?? ((mx.addressesExcluded?.length ?? 0) > 0 ? 'every address is excluded by the opt-out list' : 'no A or AAAA record');
+        out.push({ id: 'dns.mx.no-address', message: `MX host ${host} has no usable address: ${why}`, host });
       }
     } else if (mx.error) {
       const id = mx.error.code === 'invalid-name' ? 'dns.name.invalid' : 'dns.mx.no-address';
@@ -79,6 +80,11 @@ const mxHostRule: DomainRule = (target) => {
     }
     if (mx.partialError) {
       out.push({ id: 'dns.lookup-failed', message: `${mx.host}: ${mx.partialError.message}; only the other family's addresses were probed`, host: mx.host });
+    }
+    for (const excluded of mx.addressesExcluded ?? []) {
+      const where = excluded.ip.includes(':') ? `[${excluded.ip}]:${excluded.port}` : `${excluded.ip}:${excluded.port}`;
+      const why = excluded.by === 'name' ? `the opt-out list names ${mx.host}` : 'the opt-out list holds this address';
+      out.push({ id: 'address.excluded', message: `${mx.host} ${where}: not connected to: ${why}`, host: mx.host });
     }
     if ((mx.addressesSkipped ?? 0) > 0) {
       out.push({ id: 'dns.addresses.truncated', message: `${mx.host}: ${mx.addressesSkipped} more addresses not probed`, host: mx.host });
