@@ -69,14 +69,14 @@ export interface LabSmtpServer {
   readonly sessions: number;
   /** Connections closed so far (the client's session is over). */
   readonly finished: number;
-  /** The most connections open at once so far. */
+  /** The most sessions open at once so far: from the accept until the client sends QUIT or the connection closes, whichever is first. */
   readonly peak: number;
   /** When each connection was accepted (performance.now(), the first 10,000), in order. */
   readonly accepts: readonly number[];
   /** Calls `listener` each time a connection closes; returns a function that stops it. */
   onSessionEnd(listener: () => void): () => void;
-  /** Calls `listener` each time a connection is accepted; returns a function that stops it. */
-  onSessionStart(listener: () => void): () => void;
+  /** Calls `listener` each time a connection is accepted, with a promise of the client's leaving (QUIT received, or the connection closed); returns a function that stops it. */
+  onSessionStart(listener: (left: Promise<void>) => void): () => void;
   /** Every command line received, in order (the first 1,000): what a client really sent. */
   readonly commands: readonly string[];
   /** Stops listening and destroys every open session. */
@@ -100,10 +100,14 @@ export async function startSmtpServer(options: LabSmtpOptions): Promise<LabSmtpS
   let sessions = 0;
   let finished = 0;
   let peak = 0;
+  let active = 0;
   let served = 0;
   const accepts: number[] = [];
   const endListeners = new Set<() => void>();
-  const startListeners = new Set<() => void>();
+  const startListeners = new Set<(left: Promise<void>) => void>();
+  /** Each open connection's "the client has left" (QUIT received): called by its session. */
+  const leaving = new WeakMap<Socket, () => void>();
+  const left = (socket: Socket): void => leaving.get(socket)?.();
   const commands: string[] = [];
   const record = (line: string): void => {
     if (commands.length < MAX_RECORDED_COMMANDS) commands.push(line);
@@ -113,8 +117,14 @@ export async function startSmtpServer(options: LabSmtpOptions): Promise<LabSmtpS
     if (accepts.length < MAX_RECORDED_ACCEPTS) accepts.push(performance.now());
     const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
     open.set(socket, closed);
-    peak = Math.max(peak, open.size);
-    for (const listener of [...startListeners]) listener();
+    const gone = new Promise<void>((resolve) => {
+      leaving.set(socket, resolve);
+      void closed.then(resolve);
+    });
+    active += 1;
+    peak = Math.max(peak, active);
+    void gone.then(() => (active -= 1));
+    for (const listener of [...startListeners]) listener(gone);
     void closed.then(() => {
       open.delete(socket);
       finished += 1;
@@ -126,9 +136,9 @@ export async function startSmtpServer(options: LabSmtpOptions): Promise<LabSmtpS
   const server: Server =
     options.implicitTls === true && tlsOptions !== undefined
       ? createTlsServer({ ...secureContextOptions(tlsOptions), ...clientCertOptions(tlsOptions) }, (socket) =>
-          serveSession(socket, options, context, true, record, (served += 1) <= (options.busyFirst ?? 0)),
+          serveSession(socket, options, context, true, record, (served += 1) <= (options.busyFirst ?? 0), left),
         )
-      : createTcpServer((socket) => serveSession(socket, options, context, false, record, (served += 1) <= (options.busyFirst ?? 0)));
+      : createTcpServer((socket) => serveSession(socket, options, context, false, record, (served += 1) <= (options.busyFirst ?? 0), left));
   server.on('connection', track);
   server.on('tlsClientError', (_error: Error, socket: Socket) => socket.destroy());
   const host = options.host ?? '127.0.0.1';
@@ -195,13 +205,13 @@ function clientCertOptions(tls: LabTlsOptions | undefined): { requestCert: boole
 }
 
 /** One connection: a line reader feeding a tiny command loop. */
-function serveSession(socket: Socket, options: LabSmtpOptions, context: SecureContext | null, inTls: boolean, record: (line: string) => void, busy: boolean): void {
+function serveSession(socket: Socket, options: LabSmtpOptions, context: SecureContext | null, inTls: boolean, record: (line: string) => void, busy: boolean, left: (socket: Socket) => void): void {
   if (busy) {
     socket.on('error', () => socket.destroy());
     socket.end('421 4.7.0 Too many connections, try again later\r\n');
     return;
   }
-  const session = new LabSession(socket, options, context, inTls, record);
+  const session = new LabSession(socket, options, context, inTls, record, () => left(socket));
   session.start();
 }
 
@@ -215,8 +225,11 @@ class LabSession {
   readonly #record: (line: string) => void;
   #upgrading = false;
 
-  constructor(socket: Socket, options: LabSmtpOptions, context: SecureContext | null, inTls: boolean, record: (line: string) => void) {
+  readonly #left: () => void;
+
+  constructor(socket: Socket, options: LabSmtpOptions, context: SecureContext | null, inTls: boolean, record: (line: string) => void, left: () => void) {
     this.#record = record;
+    this.#left = left;
     this.#socket = socket;
     this.#options = options;
     this.#context = context;
@@ -286,6 +299,7 @@ class LabSession {
         this.#write('250 2.0.0 OK\r\n');
         return 'go';
       case 'QUIT':
+        this.#left();
         this.#write('221 2.0.0 Bye\r\n', () => this.#socket.end());
         return 'stop';
       default:

@@ -85,7 +85,7 @@ function parseEntry(text: string, into: Exclusions): string | null {
     return null;
   }
   if (slash !== -1) return `${quoted(text)} is not a CIDR prefix`;
-  const name = normalizeHostName(text.startsWith('*.') ? text.slice(2) : text);
+  const name = normalizeHostName(text);
   if (name === null) return `${quoted(text)} is not a domain name, IP address or CIDR prefix`;
   into.addName(name);
   return null;

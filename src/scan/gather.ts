@@ -140,7 +140,7 @@ export function addressJob(probe: PlannedProbe, checks: readonly AddressCheck[],
     key: probe.key,
     address: probe.ip,
     provider: probe.provider,
-    run: () => gatherAddress(probe, checks, rate === null ? settings : { ...settings, io: { ...settings.io, connect: rate.connector(settings.io.connect) } }),
+    run: () => gatherAddress(probe, checks, rate === null ? settings : { ...settings, io: { ...settings.io, connect: rate.connector(settings.io.connect, settings.cut) } }),
     retryable: (results) => {
       const facts = starttlsFacts(results);
       return facts !== undefined && worthRetrying(facts);

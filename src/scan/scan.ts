@@ -199,6 +199,8 @@ export function prepareScan(options: ScanOptions, deps: ScanDeps, extra: { reado
   const { cut, dispose: disposeGrace } = graceSignal(stop, options.graceMs ?? DEFAULTS.graceMs);
   // Every in-flight probe (and, in a stream, every target in its window) listens on the cut signal.
   setMaxListeners(Math.max(concurrency, 256) * 4 + 16, cut);
+  // Every probe waiting for a connection token or a retry listens on the stop signal; in a batch scan that is any number.
+  if (stop) setMaxListeners(0, stop);
 
   const dnsClient = deps.resolver ? null : createDnsClient({ servers: options.resolvers ?? systemResolvers(), timeoutMs: dnsTimeoutMs, ...(extra.dnsCacheEntries !== undefined ? { cacheEntries: extra.dnsCacheEntries } : {}) });
   const resolver = deps.resolver ?? createResolver(dnsClient!);

@@ -137,7 +137,7 @@ export function createScheduler(options: SchedulerOptions) {
   function attempt<T>(job: Job<T>): Promise<T> {
     const inGlobal = (): Promise<T> =>
       global(async () => {
-        await options.rate?.take();
+        await options.rate?.take(options.stop);
         return job.run();
       });
     return perProvider && job.provider !== undefined ? perProvider.run(job.provider, inGlobal) : inGlobal();

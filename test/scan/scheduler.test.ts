@@ -158,25 +158,24 @@ describe('createScheduler: providers, retries, back-off', () => {
 });
 
 describe('ConnectionRate', () => {
-  it('Given a rate of 3 Then three tokens are free at once and each next one comes a second after the one three before it', () => {
-    let now = 0;
-    const rate = new ConnectionRate(3, () => now);
-    assert.deepEqual([rate.reserve(), rate.reserve(), rate.reserve(), rate.reserve(), rate.reserve()], [0, 0, 0, 1000, 1000]);
-    now = 500;
-    assert.equal(rate.reserve(), 500); // the third spent at 0 comes back at 1000
-    now = 5000;
-    assert.deepEqual([rate.reserve(), rate.reserve(), rate.reserve(), rate.reserve()], [0, 0, 0, 1000]);
+  it('Given a rate of 3 Then three takers go at once and each next one a window after the one three before it was let go', async () => {
+    const rate = new ConnectionRate(3, { returnMs: 60 });
+    const started = performance.now();
+    const at: number[] = [];
+    await Promise.all(Array.from({ length: 7 }, () => rate.take().then(() => at.push(performance.now() - started))));
+    assert.equal(at.length, 7);
+    assert.ok((at[2] as number) < 30, `the first three went at once: ${at.map((t) => t.toFixed(0)).join(' ')}`);
+    for (let i = 3; i < at.length; i += 1) assert.ok((at[i] as number) - (at[i - 3] as number) >= 59, `taker ${i} went ${((at[i] as number) - (at[i - 3] as number)).toFixed(1)} ms after taker ${i - 3}`);
+    assert.ok((at[6] as number) >= 2 * 59);
   });
 
-  it('Given any sequence of takers Then no one-second window holds more than N reservations', () => {
-    let now = 0;
-    const rate = new ConnectionRate(5, () => now);
-    const at: number[] = [];
-    for (let i = 0; i < 200; i += 1) {
-      now += (i * 7919) % 13 === 0 ? 400 : (i % 3) * 10;
-      at.push(now + rate.reserve());
-    }
-    at.sort((a, b) => a - b);
-    for (let i = 5; i < at.length; i += 1) assert.ok((at[i] as number) - (at[i - 5] as number) >= 1000, `window at ${i}`);
+  it('Given takers waiting when the scan stops Then they are let go at once', async () => {
+    const rate = new ConnectionRate(1, { returnMs: 3_600_000 });
+    await rate.take();
+    const stop = new AbortController();
+    const waiting = Promise.all([rate.take(stop.signal), rate.take(stop.signal)]);
+    stop.abort();
+    await waiting;
+    assert.ok(true, 'both were let go without their tokens');
   });
 });
