@@ -12,6 +12,13 @@
  * 80 and 100 % of the run (sampled from /proc), bytes per line, DNS queries (counted
  * by the server), probes and reprobed (the end line).
  *
+ * With BENCH_FLEET_PROVIDERS=1 (the default) the MX hosts are spread over providers as on the
+ * internet (mxK.pP-fleet.test, P = floor(log2(K + 1)): the largest provider holds half the hosts),
+ * so fleet mode's per-provider cap meets what it would meet. "max/addr" is the most sessions any
+ * one lab address had open at once during the run (counted by the servers).
+ *
+ *   BENCH_FLEET_ARGS: extra scan options (e.g. "--per-host 2 --per-provider 0 --retries 0", batch
+ *   mode's politeness, to compare with fleet mode's defaults)
  *   BENCH_FLEET_SIZES ("10000,100000"; add 1000000 for the full run), BENCH_FLEET_HOSTS (2000),
  *   BENCH_FLEET_CONCURRENCY (64), BENCH_FLEET_PARTS (1: also, for the last size, a run killed twice and
  *   resumed against an uninterrupted one, and 4 shards merged to NDJSON and to JSON)
@@ -27,12 +34,14 @@ const here = (name) => fileURLToPath(new URL(name, import.meta.url));
 const sizes = (process.env.BENCH_FLEET_SIZES ?? '10000,100000').split(',').map(Number);
 const hosts = Number(process.env.BENCH_FLEET_HOSTS ?? 2000);
 const concurrency = Number(process.env.BENCH_FLEET_CONCURRENCY ?? 64);
+const providers = (process.env.BENCH_FLEET_PROVIDERS ?? '1') === '1';
+const extraArgs = (process.env.BENCH_FLEET_ARGS ?? '').split(' ').filter(Boolean);
 const PROCESS = here('../dist/lab/fleet-process.js');
 const BIN = here('../bin/mxready.js');
 const dir = mkdtempSync(join(tmpdir(), 'mxready-fleet-bench-'));
 
 async function start(role) {
-  const child = spawn(process.execPath, [PROCESS, role, String(hosts)], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [PROCESS, role, String(hosts), ...(providers ? ['providers'] : [])], { stdio: ['pipe', 'pipe', 'inherit'] });
   const lines = createInterface({ input: child.stdout });
   const first = await new Promise((resolve, reject) => {
     lines.once('line', resolve);
@@ -64,8 +73,9 @@ async function writeTargets(n) {
 const dns = await start('dns');
 const smtp = await start('smtp');
 writeFileSync(join(dir, 'ca.pem'), smtp.info.caPem);
-console.log(`mxready bench:fleet: ${hosts} STARTTLS hosts, concurrency ${concurrency}, node ${process.version} (servers in two processes of their own)`);
-console.log('targets    seconds  targets/s  CPU ms/target  peak RSS MiB  RSS at 20/50/80/100 % MiB      bytes/line  DNS queries  probes  reprobed');
+console.log(`mxready bench:fleet: ${hosts} STARTTLS hosts${providers ? ' spread over providers' : ' under one provider'}, concurrency ${concurrency}, node ${process.version} (servers in two processes of their own)${extraArgs.length > 0 ? `, options ${extraArgs.join(' ')}` : ', fleet-mode defaults'}`);
+console.log('targets    seconds  targets/s  CPU ms/target  peak RSS MiB  RSS at 20/50/80/100 % MiB      bytes/line  DNS queries  probes  reprobed  max/addr');
+await peakSessions();
 let failed = false;
 for (const n of sizes) {
   const targets = await writeTargets(n);
@@ -75,7 +85,7 @@ for (const n of sizes) {
   const started = performance.now();
   const child = spawn(
     process.execPath,
-    [...(process.env.BENCH_FLEET_NODE_FLAGS ?? '').split(' ').filter(Boolean), '--import', here('./usage-hook.mjs'), BIN, '-f', targets, '--resolver', `${dns.info.host}:${dns.info.port}`, '--port', String(smtp.info.port), '--ca-file', join(dir, 'ca.pem'), '--allow-private', '--concurrency', String(concurrency), '--format', 'ndjson', '--no-progress', '--quiet'],
+    [...(process.env.BENCH_FLEET_NODE_FLAGS ?? '').split(' ').filter(Boolean), '--import', here('./usage-hook.mjs'), BIN, '-f', targets, '--resolver', `${dns.info.host}:${dns.info.port}`, '--port', String(smtp.info.port), '--ca-file', join(dir, 'ca.pem'), '--allow-private', '--concurrency', String(concurrency), '--format', 'ndjson', '--no-progress', '--quiet', ...extraArgs],
     { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, BENCH_USAGE_FILE: usage } },
   );
   child.stdout.pipe(createWriteStream(output));
@@ -107,8 +117,9 @@ for (const n of sizes) {
   const end = JSON.parse(last);
   const bytesPerLine = statSync(output).size / lines;
   const dnsQueries = (await queries()) - queriesBefore;
+  const perAddress = await peakSessions();
   console.log(
-    `${String(n).padStart(7)}  ${seconds.toFixed(1).padStart(8)}  ${(n / seconds).toFixed(0).padStart(9)}  ${((u.userMs + u.systemMs) / n).toFixed(2).padStart(13)}  ${(u.maxRssKiB / 1024).toFixed(1).padStart(12)}  ${[0.2, 0.5, 0.8, 1].map(at).join(' / ').padEnd(29)}  ${bytesPerLine.toFixed(0).padStart(10)}  ${String(dnsQueries).padStart(11)}  ${String(end.summary.probes).padStart(6)}  ${String(end.reprobed).padStart(8)}`,
+    `${String(n).padStart(7)}  ${seconds.toFixed(1).padStart(8)}  ${(n / seconds).toFixed(0).padStart(9)}  ${((u.userMs + u.systemMs) / n).toFixed(2).padStart(13)}  ${(u.maxRssKiB / 1024).toFixed(1).padStart(12)}  ${[0.2, 0.5, 0.8, 1].map(at).join(' / ').padEnd(29)}  ${bytesPerLine.toFixed(0).padStart(10)}  ${String(dnsQueries).padStart(11)}  ${String(end.summary.probes).padStart(6)}  ${String(end.reprobed).padStart(8)}  ${String(perAddress).padStart(8)}`,
   );
   rmSync(output, { force: true });
   rmSync(targets, { force: true });
@@ -171,6 +182,16 @@ rmSync(dir, { recursive: true, force: true });
 process.exit(failed ? 1 : 0);
 
 /** Asks the DNS process how many queries it answered ("queries" on its stdin, a JSON line back). */
+/** The most sessions any one lab address had open at once since the last call (the SMTP process counts). */
+async function peakSessions() {
+  const lines = createInterface({ input: smtp.child.stdout });
+  const answer = new Promise((resolve) => lines.once('line', resolve));
+  smtp.child.stdin.write('peak\n');
+  const value = JSON.parse(await answer).peak;
+  lines.close();
+  return value;
+}
+
 async function queries() {
   const lines = createInterface({ input: dns.child.stdout });
   const answer = new Promise((resolve) => lines.once('line', resolve));

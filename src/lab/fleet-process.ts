@@ -11,7 +11,8 @@
  * Prints one JSON line ({host, port} for dns; {port, caPem} for smtp) and serves
  * until its stdin closes; a line "queries" on stdin is answered with
  * {"queries": N}, the DNS queries answered so far (dns); a line "peak" with
- * {"peak": N}, the most sessions any one host had open at once (smtp). Loopback only.
+ * {"peak": N}, the most sessions any one host had open at once since the last
+ * "peak" (smtp: from the accept until the client's QUIT or close). Loopback only.
  */
 import { createInterface } from 'node:readline';
 import { createCa } from './certs.js';
@@ -47,7 +48,21 @@ if (role === 'dns') {
   const lab = await startLab({ servers, records: [] });
   process.stdout.write(`${JSON.stringify({ port: lab.port, caPem: ca.certPem })}\n`);
   close = () => lab.close();
-  peak = () => Math.max(0, ...lab.smtp.map((s) => s.peak));
+  // Sessions open at once per host, and the most any host had since the last question.
+  let most = 0;
+  for (const server of lab.smtp) {
+    let open = 0;
+    server.onSessionStart((left) => {
+      open += 1;
+      most = Math.max(most, open);
+      void left.then(() => (open -= 1));
+    });
+  }
+  peak = () => {
+    const value = most;
+    most = 0;
+    return value;
+  };
 }
 const input = createInterface({ input: process.stdin });
 input.on('line', (line) => {
