@@ -4,6 +4,7 @@ export { scanStream, windowFor, MIN_WINDOW, PROBE_CACHE_ENTRIES, type StreamOpti
 export type { NdjsonLine, NdjsonHeader, NdjsonTarget, NdjsonEnd } from './model/ndjson.js';
 export { rejudge } from './scan/rejudge.js';
 export { parseTarget, parseTargets, type Target } from './scan/targets.js';
+export { parseExclusions, Exclusions } from './scan/exclude.js';
 export { render, renderJson, renderTable, getFormat, FORMATS, type Format, type FormatName, type RenderOptions } from './report/index.js';
 export { parseSavedReport, type SavedReport } from './cli/saved-report.js';
 export { PRESETS, resolvePolicy, depthFor, type Policy } from './policy/presets.js';

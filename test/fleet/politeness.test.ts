@@ -156,6 +156,18 @@ describe('retries and back-off', () => {
 });
 
 describe('fleet-mode defaults', () => {
+  it('Given --help Then each politeness option names its default in both modes', async () => {
+    const run = await runCli(['--help']);
+    assert.equal(run.code, 0);
+    const help = run.stdout.replace(/\s+/g, ' ');
+    assert.match(help, /--per-host <n> .*\(default 2; 1 with NDJSON output: --format ndjson or --resume\)/);
+    assert.match(help, /--per-provider <n> .*\(default 0; 8 with NDJSON output\)/);
+    assert.match(help, /--retries <n> .*\(default 0; 1 with NDJSON output\)/);
+    assert.match(help, /--retry-delay <ms> .*\(default 30000\)/);
+    assert.match(help, /--rate <n>/);
+    assert.match(help, /--exclude <file>/);
+  });
+
   it('Given NDJSON output Then one session per address and one retry; given JSON output, two and none', async () => {
     // One slow address on three ports, and a host busy for three connections.
     const lab = await startLab({ servers: [server('127.0.61.1', 'mx.busy.polite.test', { busyFirst: 3 })], records: zone([['busy.polite.test', 'mx.busy.polite.test', ['127.0.61.1']]]) });
