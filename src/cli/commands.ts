@@ -18,9 +18,12 @@ import { rejudge } from '../scan/rejudge.js';
 import { FLEET_DEFAULTS } from '../scan/defaults.js';
 import { DEFAULTS, parseServerAddress, scan, type ScanEvent, type ScanOptions } from '../scan/scan.js';
 import { parseShard, shardOf, type Shard } from '../scan/shard.js';
-import { parseTarget, parseTargetFile, parseTargets, targetKey } from '../scan/targets.js';
+import { parseTarget, parseTargetFile, parseTargets, readTargetLines, targetKey } from '../scan/targets.js';
+import { keyOfTarget } from '../model/target-key.js';
+import { FINDINGS } from '../policy/findings.js';
+import { CiRun } from './ci.js';
 import { readCaFile, readClientCertificate, readExcludeFile, readTextInput, textLines } from './files.js';
-import { extractNote, streamInputs } from './inputs.js';
+import { extractNote, sourceFile, streamInputs } from './inputs.js';
 import { isNdjsonHeader, ndjsonLines, reportOfLines, writeLine } from './ndjson-io.js';
 import type { DepthOptions, OutputOptions, PolicyOptions, ScanTuningOptions } from './options.js';
 import { exitCodeOf, writePieces, type CliIo, type OutputStream } from './output.js';
@@ -59,9 +62,21 @@ function effectivePolicy(opts: PolicyOptions, io: CliIo, fallback = 'encrypt'): 
 
 export type ScanCliOptions = OutputOptions & PolicyOptions & DepthOptions & ScanTuningOptions;
 
-async function gatherTargets(args: readonly string[], files: readonly string[], io: CliIo, extract = false, quiet = false): Promise<string[]> {
+/** Targets as read, with where in a targets file each came from (the first time its key was read from one). */
+interface Gathered {
+  readonly inputs: string[];
+  readonly sources: Map<string, { file: string; line: number }>;
+}
+
+async function gatherTargets(args: readonly string[], files: readonly string[], io: CliIo, extract = false, quiet = false): Promise<Gathered> {
   if (extract && files.length === 0) throw new UsageError('--extract-domains reads the text of a file: give it with --file (or -f - for stdin)');
   const inputs: string[] = [];
+  const sources = new Map<string, { file: string; line: number }>();
+  const note = (input: string, file: string, line: number): void => {
+    if (file === '-') return;
+    const key = targetKey(parseTarget(input));
+    if (!sources.has(key)) sources.set(key, { file: sourceFile(file), line });
+  };
   for (const arg of args) {
     parseTarget(arg); // validates and names the bad one
     inputs.push(arg);
@@ -70,6 +85,7 @@ async function gatherTargets(args: readonly string[], files: readonly string[], 
     const content = await readTextInput(file, io.stdin);
     if (!extract) {
       inputs.push(...parseTargetFile(content, file === '-' ? '<stdin>' : file));
+      for (const { line, text } of readTargetLines(content)) note(text, file, line);
       continue;
     }
     // --extract-domains: any text; every mail address gives its domain.
@@ -77,16 +93,26 @@ async function gatherTargets(args: readonly string[], files: readonly string[], 
     if (lines.at(-1) === '') lines.pop();
     let empty = 0;
     let found = 0;
-    for (const line of lines) {
+    lines.forEach((line, index) => {
       const domains = domainsInLine(line);
       if (domains.length === 0) empty += 1;
       found += domains.length;
       inputs.push(...domains);
-    }
+      for (const domain of domains) note(domain, file, index + 1);
+    });
     if (!quiet) io.stderr.write(`mxready: ${extractNote(new Set(inputs).size, found, lines.length, empty)}\n`);
   }
   if (inputs.length === 0) throw new UsageError('no targets given (name domains or relays, or use --file)');
-  return inputs;
+  return { inputs, sources };
+}
+
+/** Each target read from a targets file gains `source`: the file (relative) and line. */
+function withSources(report: Report, sources: ReadonlyMap<string, { file: string; line: number }>): Report {
+  if (sources.size === 0) return report;
+  return { ...report, targets: report.targets.map((t) => {
+    const source = sources.get(keyOfTarget(t));
+    return source === undefined ? t : { ...t, source };
+  }) };
 }
 
 function validateHelo(name: string): string {
@@ -164,9 +190,23 @@ function buildScanOptions(opts: ScanCliOptions, policy: Policy, signal: AbortSig
  * stderr line says so, the JSON report goes to stdout unless it is already
  * there, and the code is 74.
  */
-async function emitReport(report: Report, opts: OutputOptions, io: CliIo, file: ReportFile | undefined): Promise<number> {
+async function emitReport(given: Report, opts: OutputOptions, io: CliIo, file: ReportFile | undefined, ci: CiRun): Promise<number> {
+  const report = ci.report(await withInventory(given, opts.format));
+  const code = await writeReport(report, opts, io, file);
+  ci.finish();
+  return code;
+}
+
+/** A report made before the inventory, for the formats that show it: its summary rebuilt from the targets (the rest kept). */
+async function withInventory(report: Report, format: string): Promise<Report> {
+  if (report.summary.inventory !== undefined || (format !== 'inventory' && format !== 'markdown')) return report;
+  const { summarize, sumPoliteness } = await import('../scan/summary.js');
+  return { ...report, summary: { ...summarize(report.targets), ...sumPoliteness([report.summary]) } };
+}
+
+async function writeReport(report: Report, opts: OutputOptions, io: CliIo, file: ReportFile | undefined): Promise<number> {
   const code = exitCodeFor(report, opts.failOn as FailOn);
-  const options = { color: colorWanted(io), width: outputWidth(io), wide: opts.wide === true };
+  const options = { color: colorWanted(io), width: outputWidth(io), wide: opts.wide === true, catalogue: FINDINGS };
   const json = await loadFormat('json');
   writePieces(io.stdout, (await loadFormat(opts.format)).render(report, options));
   if (file === undefined) return code;
@@ -190,10 +230,11 @@ async function emitReport(report: Report, opts: OutputOptions, io: CliIo, file: 
 }
 
 /** Runs `body` with --json's file opened (a problem with it is exit 2 before anything starts), and never leaves its temporary file behind. */
-async function withReportFile(opts: OutputOptions, body: (file: ReportFile | undefined) => Promise<number>): Promise<number> {
+async function withReportFile(opts: OutputOptions, io: CliIo, body: (file: ReportFile | undefined, ci: CiRun) => Promise<number>, opened?: CiRun): Promise<number> {
+  const ci = opened ?? (await CiRun.open(opts, io));
   const file = opts.json === undefined ? undefined : ReportFile.open(opts.json);
   try {
-    return await body(file);
+    return await body(file, ci);
   } finally {
     file?.discard();
   }
@@ -261,19 +302,19 @@ export async function runScan(args: string[], opts: ScanCliOptions, io: CliIo): 
     const shard = opts.shard === undefined ? undefined : parseShard(opts.shard, io.env);
     if (opts.resume !== undefined && opts.format !== 'ndjson' && (opts.formatGiven === true || opts.format !== 'table')) throw new UsageError(`--resume writes NDJSON; --format ${opts.format} cannot go with it`);
     if (opts.format === 'ndjson' || opts.resume !== undefined) return await streamScan(args, opts, io, options, signals, shard);
-    const all = await gatherTargets(args, opts.file ?? [], io, opts.extractDomains === true, opts.quiet === true);
+    const { inputs: all, sources } = await gatherTargets(args, opts.file ?? [], io, opts.extractDomains === true, opts.quiet === true);
     // A shard scans its own targets only; every shard has read and checked the whole input.
     const inputs = shard === undefined ? all : parseTargets(all).filter((t) => shardOf(targetKey(t), shard.count) === shard.index).map((t) => t.input);
     if (inputs.length === 0) throw new UsageError(`shard ${shard?.index ?? 0}/${shard?.count ?? 1} holds none of the ${all.length} targets`);
-    return await withReportFile(opts, async (file) => {
+    return await withReportFile(opts, io, async (file, ci) => {
       const progress = createProgress(io.stderr, opts.progress && opts.quiet !== true && io.stderr.isTTY === true);
       let report: Report;
       try {
-        report = await scan(inputs, options, { onEvent: (event: ScanEvent) => progress.update(event) });
+        report = withSources(await scan(inputs, options, { onEvent: (event: ScanEvent) => progress.update(event) }), sources);
       } finally {
         progress.done();
       }
-      const code = await emitReport(report, opts, io, file);
+      const code = await emitReport(report, opts, io, file, ci);
       if (opts.quiet !== true) {
         noteUnreachableResolvers(report, opts.resolver, io);
         noteDnssec(report, io);
@@ -302,7 +343,7 @@ async function streamScan(args: readonly string[], opts: ScanCliOptions, io: Cli
       ? undefined
       : await openResume(opts.resume, { schemaVersion: SCHEMA_VERSION, policy: options.policy ?? PRESETS.encrypt, shard, failOn: opts.failOn as FailOn }, quietNote);
   try {
-    return await streamInto(args, opts, io, options, signals, shard, resumed);
+    return await streamInto(args, opts, io, options, signals, shard, resumed, await CiRun.open(opts, io));
   } finally {
     resumed?.close();
   }
@@ -316,6 +357,7 @@ async function streamInto(
   signals: { code(): number | null },
   shard: Shard | undefined,
   resumed: Resumed | undefined,
+  ci: CiRun,
 ): Promise<number> {
   const inputs = await streamInputs(args, opts.file ?? [], io.stdin, { extract: opts.extractDomains === true, ...(shard ? { shard } : {}) });
   try {
@@ -330,8 +372,14 @@ async function streamInto(
     let depthDane = true;
     try {
       const skip = resumed ? { skip: (key: string) => resumed.done.has(key) } : {};
-      for await (const line of scanStream(inputs.targets(), { ...options, totalTargets: inputs.count, ...(shard ? { shard } : {}), ...skip }, { onEvent: (event: ScanEvent) => progress.update(event) })) {
-        if (line.type === 'header') depthDane = line.depth.dane !== false;
+      for await (const scanned of scanStream(inputs.targets(), { ...options, totalTargets: inputs.count, ...(shard ? { shard } : {}), ...skip }, { onEvent: (event: ScanEvent) => progress.update(event) })) {
+        let line = scanned;
+        if (line.type === 'header') {
+          depthDane = line.depth.dane !== false;
+          ci.policy(line.policy);
+        }
+        if (line.type === 'target') line = { ...line, target: ci.target(line.target) };
+        if (line.type === 'end' && ci.baseline) line = { ...line, baseline: ci.baseline.summary() };
         if (line.type === 'target') {
           code = exitCodeOf([code, exitCodeFor({ targets: [line.target] }, opts.failOn as FailOn)]);
           answered ||= hasDnssecState(line.target);
@@ -353,6 +401,7 @@ async function streamInto(
       if (dnsNetworkFailure !== null) noteResolvers(opts.resolver, dnsNetworkFailure, io);
       noteDnssecOf(end.dnssec, depthDane, answered, io);
     }
+    ci.finish();
     return exitCodeOf([signals.code() ?? EXIT.ok, code]);
   } finally {
     inputs.dispose();
@@ -427,7 +476,7 @@ export async function runReport(path: string, opts: ReportCliOptions, io: CliIo)
     );
   }
   const report = rejudging ? rejudge(saved.report, policy ?? withOverrides(saved.report.policy, { minTls: opts.minTls, expiryWarnDays: opts.expiryWarn })) : saved.report;
-  return withReportFile(opts, (file) => emitReport(report, opts, io, file));
+  return withReportFile(opts, io, (file, ci) => emitReport(report, opts, io, file, ci));
 }
 
 /** The first line of a file (at most 64 KiB of it), or '' when it cannot be read (the full read names the problem). */
@@ -469,6 +518,7 @@ async function reportNdjson(lines: AsyncIterable<NdjsonLine>, opts: ReportCliOpt
   };
   const judged = (target: TargetReport): TargetReport =>
     effective === undefined || header === undefined ? target : judgeTarget(target, effective, { checks: DEFAULT_CHECKS, depth: header.depth, at: header.startedAt });
+  const opened = await CiRun.open(opts, io);
   if (opts.format === 'ndjson') {
     const { SummaryBuilder, sumPoliteness } = await import('../scan/summary.js');
     const summary = new SummaryBuilder();
@@ -478,14 +528,18 @@ async function reportNdjson(lines: AsyncIterable<NdjsonLine>, opts: ReportCliOpt
       if (line.type === 'header') {
         onHeader(line);
         if (effective) out = { ...line, policy: effective };
+        opened.policy(out.type === 'header' ? out.policy : line.policy);
       } else if (line.type === 'target') {
-        const target = judged(line.target);
+        const target = opened.target(judged(line.target));
         summary.add(target);
         code = exitCodeOf([code, exitCodeFor({ targets: [target] }, opts.failOn as FailOn)]);
         out = { ...line, target };
-      } else out = { ...line, summary: { ...summary.result(), ...sumPoliteness([line.summary]) } };
+      } else {
+        out = { ...line, summary: { ...summary.result(), ...sumPoliteness([line.summary]) }, ...(opened.baseline ? { baseline: opened.baseline.summary() } : {}) };
+      }
       if (!(await writeLine(io.stdout, out))) return EXIT.stdoutClosed;
     }
+    opened.finish();
     return code;
   }
   const targets: { index: number; target: TargetReport }[] = [];
@@ -497,7 +551,7 @@ async function reportNdjson(lines: AsyncIterable<NdjsonLine>, opts: ReportCliOpt
   }
   if (header === undefined) throw new UsageError('the NDJSON scan has no header line');
   const report = reportOfLines(header, targets, end, effective);
-  return withReportFile(opts, (file) => emitReport(report, opts, io, file));
+  return withReportFile(opts, io, (file, ci) => emitReport(report, opts, io, file, ci), opened);
 }
 
 /** `merge FILE…`: see ./merge.ts; formats other than NDJSON render the merged report like any other. */
@@ -505,7 +559,8 @@ export async function runMergeCommand(files: readonly string[], opts: OutputOpti
   await loadFormat(opts.format);
   if (opts.format === 'ndjson' && opts.json !== undefined) throw new UsageError('--json needs the whole report; use --format json with --json, or merge to NDJSON without it');
   const { runMerge } = await import('./merge.js');
-  return runMerge(files, opts, io, (report) => withReportFile(opts, (file) => emitReport(report, opts, io, file)));
+  const ci = await CiRun.open(opts, io);
+  return runMerge(files, opts, io, ci, (report) => withReportFile(opts, io, (file) => emitReport(report, opts, io, file, ci), ci));
 }
 
 export type DemoCliOptions = OutputOptions & PolicyOptions & DepthOptions;
@@ -513,13 +568,13 @@ export type DemoCliOptions = OutputOptions & PolicyOptions & DepthOptions;
 export async function runDemo(opts: DemoCliOptions, io: CliIo): Promise<number> {
   await loadFormat(opts.format);
   const policy = effectivePolicy(opts, io);
-  return withReportFile(opts, async (file) => {
+  return withReportFile(opts, io, async (file, ci) => {
     const { startDemoLab } = await import('../lab/demo.js');
     io.stderr.write('mxready demo: starting the offline lab on loopback (DNS + SMTP servers)…\n');
     const lab = await startDemoLab();
     try {
       const report = await scan(lab.targets, { ...lab.scanOptions, policy, ...depthOptions(opts) });
-      return await emitReport(report, opts, io, file);
+      return await emitReport(report, opts, io, file, ci);
     } finally {
       await lab.close();
     }

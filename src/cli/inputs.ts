@@ -9,6 +9,7 @@
 import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { relative, resolve, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { UsageError } from '../model/errors.js';
 import { domainsInLine } from '../scan/extract.js';
@@ -23,9 +24,17 @@ export interface StreamedInputs {
   /** With --extract-domains: "N domains from M lines (K lines had none)". */
   readonly note: string | null;
   /** Pass 2: every target, in input order (the scan de-duplicates). */
-  targets(): AsyncIterable<string>;
+  targets(): AsyncIterable<SourcedInput>;
   /** Removes the spooled stdin, if any. */
   dispose(): void;
+}
+
+/** A target as read: its text, and where in a targets file it was (absent for arguments and stdin). */
+export type SourcedInput = string | { readonly input: string; readonly source: { readonly file: string; readonly line: number } };
+
+/** A targets file as a report names it: relative to the working directory, with forward slashes (SARIF's uri, GitHub's file=). */
+export function sourceFile(path: string): string {
+  return relative(process.cwd(), resolve(path)).split(sep).join('/');
 }
 
 /** The targets of one line: the line itself (comments and blanks dropped), or the domains of its addresses. */
@@ -100,7 +109,14 @@ export async function streamInputs(
       note: options.extract ? extractNote(seen.size, found, lines, empty) : null,
       async *targets() {
         yield* args;
-        for (const { path } of paths) for await (const raw of textLines(path)) yield* targetsOf(raw, options.extract);
+        for (const { path, source } of paths) {
+          const file = source === '<stdin>' ? null : sourceFile(source);
+          let line = 0;
+          for await (const raw of textLines(path)) {
+            line += 1;
+            for (const input of targetsOf(raw, options.extract)) yield file === null ? input : { input, source: { file, line } };
+          }
+        }
       },
       dispose,
     };

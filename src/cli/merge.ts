@@ -14,6 +14,7 @@ import { EXIT, exitCodeFor, type FailOn } from '../policy/exit-code.js';
 import { SeenKeys } from '../scan/seen.js';
 import { SummaryBuilder, sumPoliteness } from '../scan/summary.js';
 import { textLines } from './files.js';
+import type { CiRun } from './ci.js';
 import { ndjsonLines, reportOfLines, writeLine } from './ndjson-io.js';
 import type { OutputOptions } from './options.js';
 import { exitCodeOf, type CliIo } from './output.js';
@@ -59,7 +60,7 @@ async function readHeaders(paths: readonly string[], io: CliIo): Promise<Headers
   return { first, startedAt, shardCount: shardCount ?? null, shards };
 }
 
-export async function runMerge(paths: readonly string[], opts: OutputOptions, io: CliIo, render: (report: Report) => Promise<number>): Promise<number> {
+export async function runMerge(paths: readonly string[], opts: OutputOptions, io: CliIo, ci: CiRun, render: (report: Report) => Promise<number>): Promise<number> {
   if (paths.length === 0) throw new UsageError('merge: name the NDJSON files to merge');
   if (paths.filter((p) => p === '-').length > 0) throw new UsageError('merge reads each file twice: give files, not stdin');
   const headers = await readHeaders(paths, io);
@@ -79,6 +80,7 @@ export async function runMerge(paths: readonly string[], opts: OutputOptions, io
   const streaming = opts.format === 'ndjson';
   const header: NdjsonHeader = { ...headers.first, startedAt: headers.startedAt, targets: null, shard: null };
   if (streaming && !(await writeLine(io.stdout, header))) return EXIT.stdoutClosed;
+  if (streaming) ci.policy(header.policy);
   for (const path of paths) {
     for await (const line of linesOf(path, io)) {
       if (line.type === 'end') {
@@ -93,9 +95,10 @@ export async function runMerge(paths: readonly string[], opts: OutputOptions, io
         continue;
       }
       summary.add(line.target);
-      code = exitCodeOf([code, exitCodeFor({ targets: [line.target] }, opts.failOn as FailOn)]);
       if (streaming) {
-        if (!(await writeLine(io.stdout, line))) return EXIT.stdoutClosed;
+        const target = ci.target(line.target);
+        code = exitCodeOf([code, exitCodeFor({ targets: [target] }, opts.failOn as FailOn)]);
+        if (!(await writeLine(io.stdout, { ...line, target }))) return EXIT.stdoutClosed;
       } else held.push({ index: line.index, target: line.target });
     }
   }
@@ -111,10 +114,12 @@ export async function runMerge(paths: readonly string[], opts: OutputOptions, io
       reprobed: 0,
       summary: { ...summary.result(), ...polite },
       ...(polite.politeness ? { politeness: polite.politeness } : {}),
+      ...(ci.baseline ? { baseline: ci.baseline.summary() } : {}),
       ...(dnssec ? { dnssec } : {}),
       window: { limit: 0, peak: 0 },
     };
     if (!(await writeLine(io.stdout, end))) return EXIT.stdoutClosed;
+    ci.finish();
     return code;
   }
   const report = reportOfLines({ ...headers.first, startedAt: headers.startedAt }, held, { finishedAt, ...(dnssec ? { dnssec } : {}) }, headers.first.policy, { ...summary.result(), ...polite });

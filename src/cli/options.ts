@@ -28,6 +28,9 @@ export interface OutputOptions {
   json?: string;
   failOn: 'fail' | 'warn';
   wide?: boolean;
+  baseline?: string;
+  /** --no-annotations makes it false. */
+  annotations?: boolean;
 }
 
 /** What goes to stdout, what else is written, what makes exit 1. */
@@ -36,7 +39,9 @@ export function addOutputOptions(command: Command): Command {
     .addOption(new Option('--format <format>', 'what goes to stdout').choices([...FORMAT_NAMES]).default('table'))
     .option('--json <path>', 'also write the JSON report to this file: atomically (a temporary file, then a rename), or appended in place for /dev/stdout, /dev/fd/N, a FIFO or a device')
     .option('--wide', 'the table as a full grid, as wide as it needs (by default it fits the terminal)')
-    .addOption(new Option('--fail-on <severity>', 'what makes exit 1: fail (a policy gap) or warn (any warning too)').choices(['fail', 'warn']).default('fail'));
+    .addOption(new Option('--fail-on <severity>', 'what makes exit 1: fail (a policy gap) or warn (any warning too)').choices(['fail', 'warn']).default('fail'))
+    .option('--baseline <file>', 'a saved scan (JSON or NDJSON): mark each finding new or existing, list the fixed ones, and exit 1 only for new findings')
+    .option('--no-annotations', 'on GitHub Actions, write no ::error/::warning annotations to stderr');
 }
 
 export interface PolicyOptions {

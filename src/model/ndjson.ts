@@ -6,7 +6,7 @@
  */
 import type { DnssecSummary } from './dane.js';
 import type { Depth } from './check.js';
-import type { PolicyReport, SCHEMA_VERSION, PolitenessSummary, Summary, TargetReport } from './report.js';
+import type { BaselineSummary, PolicyReport, SCHEMA_VERSION, PolitenessSummary, Summary, TargetReport } from './report.js';
 
 export interface NdjsonHeader {
   readonly type: 'header';
@@ -44,6 +44,8 @@ export interface NdjsonEnd {
   readonly reprobed: number;
   /** The usual summary, over this run's target lines. */
   readonly summary: Summary;
+  /** With --baseline: the findings compared with a saved scan's. */
+  readonly baseline?: BaselineSummary;
   /** What the scan did to be polite (as summary.politeness). */
   readonly politeness?: PolitenessSummary;
   /** Whose AD bit the scan trusted, and whether any answer carried it. */

@@ -40,6 +40,31 @@ export interface Finding {
   readonly resultType?: TlsRptResultType;
   /** Present when the message was cut to 1 KiB (it quoted long server text): { message: original length }. */
   readonly truncated?: { readonly message: number };
+  /** With --baseline: whether the baseline held this finding (target key, id, MX host) already. */
+  readonly baseline?: 'new' | 'existing';
+}
+
+/** With --baseline: the findings compared with a saved scan's. */
+export interface BaselineSummary {
+  /** The baseline file as given. */
+  readonly file: string;
+  /** Findings the baseline did not hold. */
+  readonly new: number;
+  /** Findings the baseline held too. */
+  readonly existing: number;
+  /** Identities the baseline held that this scan no longer has. */
+  readonly fixed: number;
+  /** The first 1,000 of them. */
+  readonly fixedList: readonly BaselineIdentity[];
+}
+
+/** A finding's identity across scans: addresses, ports and messages are left out (addresses rotate, messages carry day counts). */
+export interface BaselineIdentity {
+  /** The target's key (domain:example.com, host:mx.example.net:25). */
+  readonly key: string;
+  readonly id: string;
+  /** The MX host, or "" for a finding of the whole target. */
+  readonly host: string;
 }
 
 export interface ErrorInfo {
@@ -168,6 +193,8 @@ export interface TargetReport {
   /** Domain-scope checks' results, by check id; absent when there is none. */
   readonly checks?: Readonly<Record<string, CheckResult>>;
   readonly findings: readonly Finding[];
+  /** Where the target was read from, when it came from a targets file (-f FILE): the file as given and its line (1-based). */
+  readonly source?: { readonly file: string; readonly line: number };
 }
 
 export type TlsVersionSetting = Exclude<TlsVersionName, 'SSLv3'>;
@@ -214,10 +241,35 @@ export interface PolicyReport {
   readonly findings: Readonly<Record<string, Severity | 'off'>>;
 }
 
+/**
+ * One row of the zERT-style inventory: connection records (distinct IP:port
+ * probes that received an SMTP greeting) that share their four significant
+ * attributes, keyed as `byProtocol`, `byCipher`, `byKeyExchange` and
+ * `byCertificateKey` key them. The row whose keys are all `none` is "no
+ * protection" (no STARTTLS, refused, a failed handshake).
+ */
 export interface InventoryRow {
-  /** e.g. "TLSv1.3", or "none" for records without TLS. */
-  readonly key: string;
-  readonly count: number;
+  readonly protocol: string;
+  readonly cipher: string;
+  readonly keyExchange: string;
+  readonly certificateKey: string;
+  /** Connection records in the row. */
+  readonly addresses: number;
+  /** Domain targets with at least one MX address in the row. */
+  readonly domains: number;
+}
+
+/** How many destinations (domain targets with at least one connection record) are encrypted, and at TLS 1.2 or better, on every record. */
+export interface Transparency {
+  readonly destinations: number;
+  /** Destinations where no record's protocol is `none`. */
+  readonly encrypted: number;
+  /** Destinations where every record's protocol is TLSv1.2 or TLSv1.3. */
+  readonly tls12OrBetter: number;
+  /** encrypted ÷ destinations (0 when there is none), unrounded. */
+  readonly encryptedShare: number;
+  /** tls12OrBetter ÷ destinations (0 when there is none), unrounded. */
+  readonly tls12OrBetterShare: number;
 }
 
 export interface Summary {
@@ -242,6 +294,16 @@ export interface Summary {
   readonly byCertificateKey: Readonly<Record<string, number>>;
   /** Domain targets by protection level (`unknown`: none); absent from reports made before it. */
   readonly protection?: ProtectionSummary;
+  /**
+   * The inventory: the joint distribution of the four `by…` keys over connection
+   * records, largest first. Grouping its rows by one key and adding `addresses`
+   * (plus `unreached` on `none`) gives that key's map. Absent from reports made before it.
+   */
+  readonly inventory?: readonly InventoryRow[];
+  /** Distinct probes that received no SMTP greeting (refused, timed out, closed): counted under `none` in the `by…` maps, not in the inventory. */
+  readonly unreached?: number;
+  /** Destinations encrypted, and at TLS 1.2 or better, on every connection record. */
+  readonly transparency?: Transparency;
   /** Input targets the opt-out list (--exclude) kept out of the scan: no entry, no line. Absent from reports made before it. */
   readonly excluded?: number;
   /** What the scan did to be polite (retries, back-off, the opt-out list); absent from reports made before it. */
@@ -274,4 +336,6 @@ export interface Report {
   readonly dnssec?: DnssecSummary;
   readonly targets: readonly TargetReport[];
   readonly summary: Summary;
+  /** With --baseline: the findings compared with a saved scan's (each finding carries `baseline` too). */
+  readonly baseline?: BaselineSummary;
 }

@@ -6,9 +6,10 @@
  * each cover every name; the compiler checks both.
  */
 import { UsageError } from '../model/errors.js';
+import type { FindingKind } from '../model/check.js';
 import type { Report } from '../model/report.js';
 
-export const FORMAT_NAMES = ['table', 'json', 'ndjson'] as const;
+export const FORMAT_NAMES = ['table', 'json', 'ndjson', 'inventory', 'markdown', 'junit', 'sarif'] as const;
 
 export type FormatName = (typeof FORMAT_NAMES)[number];
 
@@ -19,6 +20,8 @@ export interface RenderOptions {
   readonly width?: number;
   /** The table's full grid instead of the fitted layout (--wide). */
   readonly wide?: boolean;
+  /** The finding catalogue (FINDINGS), for formats that describe every finding id (sarif's rules). */
+  readonly catalogue?: Readonly<Record<string, FindingKind>>;
 }
 
 export interface Format {
@@ -41,6 +44,10 @@ const LOADERS: { readonly [N in FormatName]: () => Promise<Format & { readonly n
   table: async () => (await import('./table.js')).TABLE_FORMAT,
   json: async () => (await import('./json.js')).JSON_FORMAT,
   ndjson: async () => (await import('./ndjson.js')).NDJSON_FORMAT,
+  inventory: async () => (await import('./inventory.js')).INVENTORY_FORMAT,
+  markdown: async () => (await import('./markdown.js')).MARKDOWN_FORMAT,
+  junit: async () => (await import('./junit.js')).JUNIT_FORMAT,
+  sarif: async () => (await import('./sarif.js')).SARIF_FORMAT,
 };
 
 /** One format, its renderer's module loaded now; a name that is no format is a usage error. */

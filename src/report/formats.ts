@@ -9,12 +9,24 @@ import type { Report } from '../model/report.js';
 import { FORMAT_NAMES, isFormatName, unknownFormat, type Format, type FormatName, type RenderOptions } from './catalog.js';
 import { JSON_FORMAT } from './json.js';
 import { NDJSON_FORMAT } from './ndjson.js';
+import { INVENTORY_FORMAT } from './inventory.js';
+import { JUNIT_FORMAT } from './junit.js';
+import { MARKDOWN_FORMAT } from './markdown.js';
+import { SARIF_FORMAT } from './sarif.js';
 import { TABLE_FORMAT } from './table.js';
 
 export type { Format, FormatName, RenderOptions };
 
 /** Every format, loaded: one for each name in ./catalog.ts (a name without one does not compile). */
-const REGISTRY: { readonly [N in FormatName]: Format & { readonly name: N } } = { table: TABLE_FORMAT, json: JSON_FORMAT, ndjson: NDJSON_FORMAT };
+const REGISTRY: { readonly [N in FormatName]: Format & { readonly name: N } } = {
+  table: TABLE_FORMAT,
+  json: JSON_FORMAT,
+  ndjson: NDJSON_FORMAT,
+  inventory: INVENTORY_FORMAT,
+  markdown: MARKDOWN_FORMAT,
+  junit: JUNIT_FORMAT,
+  sarif: SARIF_FORMAT,
+};
 
 /** Every format's name, in help order. */
 export const FORMATS: readonly FormatName[] = FORMAT_NAMES;

@@ -108,7 +108,7 @@ function findingLines(report: Report, paint: Paint): string[] {
   for (const target of report.targets) {
     if (target.findings.length === 0) continue;
     lines.push(paint.bold(safe(target.domain)));
-    for (const f of target.findings) lines.push(`  ${label[f.severity]} ${f.id}  ${safe(f.message)}`);
+    for (const f of target.findings) lines.push(`  ${label[f.severity]} ${f.id}${f.baseline === 'new' ? ' new' : ''}  ${safe(f.message)}`);
   }
   return lines;
 }

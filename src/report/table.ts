@@ -174,7 +174,7 @@ const SEVERITY_LABEL = { fail: 'FAIL', warn: 'WARN', info: 'INFO' } as const;
  */
 function findingLines(f: Finding, indent: string, width: number, paint: Paint): string[] {
   const label = SEVERITY_LABEL[f.severity];
-  const head = `${indent}${label} ${f.id}  `;
+  const head = `${indent}${label} ${f.id}${f.baseline === 'new' ? ' new' : ''}  `;
   const where = f.host !== undefined && f.ip !== undefined ? `${f.host} [${f.ip}]:${f.port ?? ''}: ` : null;
   const message = where !== null && f.message.startsWith(where) ? f.message.slice(where.length) : f.message;
   const lines = hanging(head, `${indent}     `, inert(message), width);

@@ -93,6 +93,9 @@ export function summaryRows(report: Report): { label: string; text: string }[] {
     },
     { label: 'Protocols', text: countsLine(s.byProtocol) },
     ...(s.protection ? [{ label: 'Protection', text: protectionLine(s.protection) }] : []),
+    ...(report.baseline
+      ? [{ label: 'Baseline', text: `${report.baseline.new} new, ${report.baseline.existing} existing, ${report.baseline.fixed} fixed findings against ${inert(report.baseline.file)}` }]
+      : []),
   ];
 }
 

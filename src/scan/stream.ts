@@ -67,7 +67,10 @@ interface Finished {
  * UsageError (the CLI checks every line before any traffic). After the stop
  * signal nothing new starts; targets not finished within the grace get no line.
  */
-export async function* scanStream(inputs: AsyncIterable<string> | Iterable<string>, options: StreamOptions = {}, deps: ScanDeps = {}): AsyncGenerator<NdjsonLine, void, undefined> {
+/** A target as read: its text, or its text and where in a targets file it was (the report's `source`). */
+export type StreamInput = string | { readonly input: string; readonly source?: { readonly file: string; readonly line: number } };
+
+export async function* scanStream(inputs: AsyncIterable<StreamInput> | Iterable<StreamInput>, options: StreamOptions = {}, deps: ScanDeps = {}): AsyncGenerator<NdjsonLine, void, undefined> {
   const prepared = prepareScan(options, deps, options.dnsCacheEntries !== undefined ? { dnsCacheEntries: options.dnsCacheEntries } : {});
   const { policy, port, concurrency, checks, depth, startedAt, emit, stop, cut, resolver, dnsClient, now } = prepared;
   const window = windowFor(concurrency);
@@ -141,7 +144,7 @@ export async function* scanStream(inputs: AsyncIterable<string> | Iterable<strin
     targets: options.totalTargets ?? null,
     shard: options.shard ? { index: options.shard.index, count: options.shard.count } : null,
   };
-  const source = (Symbol.asyncIterator in inputs ? inputs[Symbol.asyncIterator]() : (inputs as Iterable<string>)[Symbol.iterator]()) as AsyncIterator<string> | Iterator<string>;
+  const source = (Symbol.asyncIterator in inputs ? inputs[Symbol.asyncIterator]() : (inputs as Iterable<StreamInput>)[Symbol.iterator]()) as AsyncIterator<StreamInput> | Iterator<StreamInput>;
   const done: Finished[] = [];
   let wake: (() => void) | null = null;
   const notify = (): void => {
@@ -170,7 +173,9 @@ export async function* scanStream(inputs: AsyncIterable<string> | Iterable<strin
           inputEnded = true;
           break;
         }
-        const target = parseTarget(next.value);
+        const item = next.value;
+        const target = parseTarget(typeof item === 'string' ? item : item.input);
+        const from = typeof item === 'string' ? undefined : item.source;
         if (options.family !== undefined && target.kind === 'host' && target.isIp && isIP(target.host) !== options.family) {
           throw new UsageError(`relay "${target.input}" is an IPv${options.family === 4 ? 6 : 4} address, and -${options.family} probes only IPv${options.family}`);
         }
@@ -187,6 +192,7 @@ export async function* scanStream(inputs: AsyncIterable<string> | Iterable<strin
         read += 1;
         peak = Math.max(peak, read - written - dropped);
         void one(target)
+          .then((report) => (report === null || from === undefined ? report : { ...report, source: from }))
           .catch((bug: unknown) => internalErrorTarget(target.input, target.kind === 'domain' ? target.domain : target.host, target.kind, bug))
           .then((report) => {
             done.push({ index, key, report });
@@ -235,7 +241,7 @@ export async function* scanStream(inputs: AsyncIterable<string> | Iterable<strin
   } finally {
     stop?.removeEventListener('abort', notify);
     cut.removeEventListener('abort', notify);
-    await (source as AsyncIterator<string>).return?.();
+    await (source as AsyncIterator<StreamInput>).return?.();
     prepared.dispose();
   }
 }

@@ -1,6 +1,6 @@
 /** The zERT-style inventory: records aggregated by their significant attributes. Pure. */
 import type { ProbeResult } from '../model/probe.js';
-import type { PolitenessSummary, Summary, TargetReport } from '../model/report.js';
+import type { InventoryRow, PolitenessSummary, Summary, TargetReport } from '../model/report.js';
 import { meetsMinimum } from '../model/tls-versions.js';
 
 function count(into: Record<string, number>, key: string): void {
@@ -19,6 +19,29 @@ function certificateKeyKey(probe: ProbeResult): string {
   const cert = probe.certificate;
   if (!cert) return 'none';
   return cert.keyBits === null ? cert.keyType : `${cert.keyType} ${cert.keyBits}`;
+}
+
+/** A connection record: a probe that received an SMTP greeting (refused-private addresses are no connection at all). */
+function isRecord(probe: ProbeResult): boolean {
+  return probe.banner !== null && probe.status !== 'refused-private';
+}
+
+/** A record's four inventory keys, as the `by…` maps key it. */
+function inventoryKeys(probe: ProbeResult): Pick<InventoryRow, 'protocol' | 'cipher' | 'keyExchange' | 'certificateKey'> {
+  return { protocol: probe.tls?.protocol ?? 'none', cipher: probe.tls?.cipher.standardName ?? 'none', keyExchange: keyExchangeKey(probe), certificateKey: certificateKeyKey(probe) };
+}
+
+function rowKey(keys: Pick<InventoryRow, 'protocol' | 'cipher' | 'keyExchange' | 'certificateKey'>): string {
+  return `${keys.protocol}\u0000${keys.cipher}\u0000${keys.keyExchange}\u0000${keys.certificateKey}`;
+}
+
+/** Rows by addresses, most first, then by their keys. */
+function byAddressesThenKeys(a: InventoryRow, b: InventoryRow): number {
+  if (a.addresses !== b.addresses) return b.addresses - a.addresses;
+  for (const key of ['protocol', 'cipher', 'keyExchange', 'certificateKey'] as const) {
+    if (a[key] !== b[key]) return a[key] < b[key] ? -1 : 1;
+  }
+  return 0;
 }
 
 /**
@@ -44,6 +67,12 @@ export class SummaryBuilder {
   readonly #byKeyExchange: Record<string, number> = {};
   readonly #byCertificateKey: Record<string, number> = {};
   readonly #protection: Record<string, number> = { dane: 0, 'mta-sts-enforce': 0, 'mta-sts-testing': 0, opportunistic: 0, none: 0, unknown: 0 };
+  /** Inventory rows by their four keys joined with "\u0000". */
+  readonly #rows = new Map<string, { protocol: string; cipher: string; keyExchange: string; certificateKey: string; addresses: number; domains: number }>();
+  #unreached = 0;
+  #destinations = 0;
+  #encrypted = 0;
+  #tls12Destinations = 0;
 
   add(target: TargetReport): void {
     this.#targets += 1;
@@ -52,14 +81,32 @@ export class SummaryBuilder {
     else this.#error += 1;
     if (target.deliverable === false) this.#stuck += 1;
     if (target.kind === 'domain') this.#protection[target.protection?.level ?? 'unknown'] = (this.#protection[target.protection?.level ?? 'unknown'] ?? 0) + 1;
+    /** The inventory rows this target has a record in, and whether every record is encrypted / TLS 1.2+. */
+    const rows = new Set<string>();
+    let encrypted = true;
+    let tls12 = true;
     for (const mx of target.mx) {
       if (mx.addressesOmitted) this.#omittedByHost.set(mx.host, mx.addressesOmitted);
       for (const address of mx.addresses) {
         const key = `${address.ip}|${address.port}`;
-        if (this.#seen.has(key)) continue;
-        this.#seen.add(key);
-        this.#record(address.probe);
+        if (!this.#seen.has(key)) {
+          this.#seen.add(key);
+          this.#record(address.probe);
+        }
+        if (!isRecord(address.probe)) continue;
+        const protocol = address.probe.tls?.protocol ?? 'none';
+        rows.add(rowKey(inventoryKeys(address.probe)));
+        if (protocol === 'none') encrypted = false;
+        if (protocol === 'none' || !meetsMinimum(protocol, 'TLSv1.2')) tls12 = false;
       }
+    }
+    if (target.kind !== 'domain' || rows.size === 0) return;
+    this.#destinations += 1;
+    if (encrypted) this.#encrypted += 1;
+    if (tls12) this.#tls12Destinations += 1;
+    for (const key of rows) {
+      const row = this.#rows.get(key);
+      if (row) row.domains += 1;
     }
   }
 
@@ -76,6 +123,15 @@ export class SummaryBuilder {
       this.#tlsProbes += 1;
       if (meetsMinimum(protocol, 'TLSv1.2')) this.#tls12 += 1;
     }
+    if (!isRecord(probe)) {
+      this.#unreached += 1;
+      return;
+    }
+    const keys = inventoryKeys(probe);
+    const key = rowKey(keys);
+    const row = this.#rows.get(key);
+    if (row) row.addresses += 1;
+    else this.#rows.set(key, { ...keys, addresses: 1, domains: 0 });
   }
 
   result(): Summary {
@@ -95,6 +151,15 @@ export class SummaryBuilder {
       byKeyExchange: { ...this.#byKeyExchange },
       byCertificateKey: { ...this.#byCertificateKey },
       protection: { ...this.#protection } as Summary['protection'] & object,
+      inventory: [...this.#rows.values()].map((row) => ({ ...row })).sort(byAddressesThenKeys),
+      unreached: this.#unreached,
+      transparency: {
+        destinations: this.#destinations,
+        encrypted: this.#encrypted,
+        tls12OrBetter: this.#tls12Destinations,
+        encryptedShare: this.#destinations === 0 ? 0 : this.#encrypted / this.#destinations,
+        tls12OrBetterShare: this.#destinations === 0 ? 0 : this.#tls12Destinations / this.#destinations,
+      },
     };
   }
 }

@@ -187,3 +187,4 @@ export function parseTargetFile(content: string, source: string): string[] {
   bad.throwIfAny();
   return out;
 }
+
