@@ -17,6 +17,8 @@
  * so fleet mode's per-provider cap meets what it would meet. "max/addr" is the most sessions any
  * one lab address had open at once during the run (counted by the servers).
  *
+ *   BENCH_FLEET_RENDER=1: also render each size's file with `report --format inventory` and `--format sarif`
+ *   (time, peak RSS, output size)
  *   BENCH_FLEET_ARGS: extra scan options (e.g. "--per-host 2 --per-provider 0 --retries 0", batch
  *   mode's politeness, to compare with fleet mode's defaults)
  *   BENCH_FLEET_SIZES ("10000,100000"; add 1000000 for the full run), BENCH_FLEET_HOSTS (2000),
@@ -121,6 +123,19 @@ for (const n of sizes) {
   console.log(
     `${String(n).padStart(7)}  ${seconds.toFixed(1).padStart(8)}  ${(n / seconds).toFixed(0).padStart(9)}  ${((u.userMs + u.systemMs) / n).toFixed(2).padStart(13)}  ${(u.maxRssKiB / 1024).toFixed(1).padStart(12)}  ${[0.2, 0.5, 0.8, 1].map(at).join(' / ').padEnd(29)}  ${bytesPerLine.toFixed(0).padStart(10)}  ${String(dnsQueries).padStart(11)}  ${String(end.summary.probes).padStart(6)}  ${String(end.reprobed).padStart(8)}  ${String(perAddress).padStart(8)}`,
   );
+  // BENCH_FLEET_RENDER=1: the inventory and the SARIF log of this size's file (time, peak RSS).
+  if (process.env.BENCH_FLEET_RENDER === '1') {
+    for (const format of ['inventory', 'sarif']) {
+      const renderUsage = join(dir, `usage-render-${format}.json`);
+      const begun = performance.now();
+      const child = spawn(process.execPath, ['--import', here('./usage-hook.mjs'), BIN, 'report', output, '--format', format], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, BENCH_USAGE_FILE: renderUsage } });
+      let bytes = 0;
+      child.stdout.on('data', (chunk) => (bytes += chunk.length));
+      const exit = await new Promise((resolve) => child.on('close', resolve));
+      const ru = JSON.parse(readFileSync(renderUsage, 'utf8'));
+      console.log(`  report ${n}-target NDJSON --format ${format}: ${((performance.now() - begun) / 1000).toFixed(1)} s, peak RSS ${(ru.maxRssKiB / 1024).toFixed(1)} MiB, ${(bytes / 1048576).toFixed(1)} MiB out, exit ${exit}`);
+    }
+  }
   rmSync(output, { force: true });
   rmSync(targets, { force: true });
 }

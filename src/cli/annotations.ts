@@ -50,7 +50,7 @@ export class Annotations {
       ];
       const where = [finding.host, finding.ip].filter((x) => x !== undefined).join(' ');
       const text = `${target.domain}${where ? ` (${where})` : ''}: ${finding.message}`;
-      return `::${command} ${properties.join(',')}::${escapeData(sanitizeText(text))}\n`;
+      return `::${command} ${properties.join(',')}::${sanitizeText(escapeData(text))}\n`;
     };
     const out = [...this.#errors.map((k) => line('error', k)), ...this.#warnings.map((k) => line('warning', k))];
     if (this.#more > 0) out.push(`::notice::${this.#more} more findings\n`);

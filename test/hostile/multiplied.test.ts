@@ -99,6 +99,13 @@ async function scan(n: number): Promise<void> {
   assert.equal(lines.stdout.toString('utf8').trim().split('\n').length, n + 2, 'a header, a line per target, an end line');
   sizes.set(`${n} ndjson`, lines.stdout.length);
   reports.set(n, JSON.parse(file.toString('utf8')) as Report);
+  // The formats rendered from the saved report: the CI and audit formats.
+  for (const format of FORMATS.filter((f) => !sizes.has(`${n} ${f}`))) {
+    const rendered = await runCliRaw(['report', json, '--format', format], 60_000);
+    assert.equal(rendered.code, 0, `report --format ${format}: ${rendered.stderr.toString('utf8').slice(0, 500)}`);
+    assert.deepEqual(rawOutputViolations(rendered.stdout), [], format);
+    sizes.set(`${n} ${format}`, rendered.stdout.length);
+  }
   const text = run.stdout.toString('utf8');
   assert.match(text, /Targets\s+\d+: \d+ pass/);
   // The summary's last rows: the protocols, then (for domains) their protection, wrapped under its label.
