@@ -133,7 +133,7 @@ for (const n of sizes) {
       child.stdout.on('data', (chunk) => (bytes += chunk.length));
       const exit = await new Promise((resolve) => child.on('close', resolve));
       const ru = JSON.parse(readFileSync(renderUsage, 'utf8'));
-      console.log(`  report ${n}-target NDJSON --format ${format}: ${((performance.now() - begun) / 1000).toFixed(1)} s, peak RSS ${(ru.maxRssKiB / 1024).toFixed(1)} MiB, ${(bytes / 1048576).toFixed(1)} MiB out, exit ${exit}`);
+      console.log(`  report ${n}-target NDJSON --format ${format}: ${((performance.now() - begun) / 1000).toFixed(1)} s, peak RSS ${(ru.maxRssKiB / 1024).toFixed(1)} MiB, ${(bytes / 1024).toFixed(1)} KiB out, exit ${exit}`);
     }
   }
   rmSync(output, { force: true });

@@ -9,7 +9,7 @@ import { UsageError } from '../model/errors.js';
 import type { FindingKind } from '../model/check.js';
 import type { Report } from '../model/report.js';
 
-export const FORMAT_NAMES = ['table', 'json', 'ndjson', 'inventory', 'markdown', 'junit', 'sarif'] as const;
+export const FORMAT_NAMES = ['table', 'json', 'ndjson', 'inventory', 'markdown', 'junit', 'sarif', 'html'] as const;
 
 export type FormatName = (typeof FORMAT_NAMES)[number];
 
@@ -48,6 +48,7 @@ const LOADERS: { readonly [N in FormatName]: () => Promise<Format & { readonly n
   markdown: async () => (await import('./markdown.js')).MARKDOWN_FORMAT,
   junit: async () => (await import('./junit.js')).JUNIT_FORMAT,
   sarif: async () => (await import('./sarif.js')).SARIF_FORMAT,
+  html: async () => (await import('./html.js')).HTML_FORMAT,
 };
 
 /** One format, its renderer's module loaded now; a name that is no format is a usage error. */

@@ -9,6 +9,7 @@ import type { Report } from '../model/report.js';
 import { FORMAT_NAMES, isFormatName, unknownFormat, type Format, type FormatName, type RenderOptions } from './catalog.js';
 import { JSON_FORMAT } from './json.js';
 import { NDJSON_FORMAT } from './ndjson.js';
+import { HTML_FORMAT } from './html.js';
 import { INVENTORY_FORMAT } from './inventory.js';
 import { JUNIT_FORMAT } from './junit.js';
 import { MARKDOWN_FORMAT } from './markdown.js';
@@ -26,6 +27,7 @@ const REGISTRY: { readonly [N in FormatName]: Format & { readonly name: N } } = 
   markdown: MARKDOWN_FORMAT,
   junit: JUNIT_FORMAT,
   sarif: SARIF_FORMAT,
+  html: HTML_FORMAT,
 };
 
 /** Every format's name, in help order. */
