@@ -32,8 +32,8 @@ function status(s: TargetReport['status']): string {
 function barChart(id: string, title: string, items: readonly { label: string; count: number }[]): string {
   const max = Math.max(1, ...items.map((i) => i.count));
   const rowHeight = 22;
-  // Room for the longest label (about 7 px a character at 12 px), within reason.
-  const labelWidth = Math.min(640, Math.max(80, 12 + 7 * Math.max(0, ...items.map((i) => inert(i.label).length))));
+  // Room for the longest label (about 8 px a character at 12 px), within reason.
+  const labelWidth = Math.min(720, Math.max(80, 16 + 8 * Math.max(0, ...items.map((i) => inert(i.label).length))));
   const barWidth = 420;
   const height = items.length * rowHeight + 8;
   const bars = items
@@ -131,6 +131,9 @@ const COLUMNS = [
   ['findings', 'text'],
 ] as const;
 
+/** The connection table's column widths, in per cent: a fixed layout, so a browser lays out 50,000 rows once, not again as each arrives. */
+const COLUMN_WIDTHS = [10, 5, 10, 4, 8, 5, 5, 13, 6, 11, 4, 4, 4, 11];
+
 function cell(text: string, numeric?: number | null): string {
   return numeric === undefined ? `<td>${escapeHtml(text)}</td>` : `<td class="num" data-sort="${numeric ?? ''}">${escapeHtml(text)}</td>`;
 }
@@ -143,7 +146,9 @@ function connectionRow(target: TargetReport, mx: MxReport | null, address: Addre
   const probe = address?.probe;
   const kx = probe?.tls?.keyExchange;
   const where = address === null ? '—' : address.ip.includes(':') ? `[${address.ip}]:${address.port}` : `${address.ip}:${address.port}`;
-  const ids = [...new Set(target.findings.filter((f) => address === null || f.ip === undefined || f.ip === address.ip).map((f) => `${f.id}${f.baseline === 'new' ? ' (new)' : ''}`))];
+  const findings = target.findings.filter((f) => address === null || f.ip === undefined || f.ip === address.ip);
+  const ids = [...new Set(findings.map((f) => `${f.id}${f.baseline === 'new' ? ' (new)' : ''}`))];
+  const messages = findings.map((f) => `${f.severity} ${f.id}: ${f.message}`).join('\n');
   const days = probe?.certificate?.daysRemaining;
   return `<tr>${[
     cell(target.domain),
@@ -159,7 +164,7 @@ function connectionRow(target: TargetReport, mx: MxReport | null, address: Addre
     cell(yesNo(probe?.certificate?.trusted)),
     cell(yesNo(probe?.certificate?.hostnameMatch)),
     cell(days === undefined ? '—' : String(days), days ?? null),
-    cell(ids.join(', ') || '—'),
+    messages === '' ? cell('—') : `<td title="${escapeHtml(messages).replace(/\\x0A/g, '&#10;')}">${escapeHtml(ids.join(', '))}</td>`,
   ].join('')}</tr>`;
 }
 
@@ -194,17 +199,18 @@ code{font-family:ui-monospace,Menlo,Consolas,monospace;background:#f3f4f6;paddin
 dl{display:grid;grid-template-columns:max-content auto;gap:2px 12px;margin:8px 0}dt{font-weight:600}dd{margin:0}
 .st{font-weight:600;white-space:nowrap}.st-pass{color:#116329}.st-fail{color:#b3261e}.st-error{color:#8a5300}.st-stuck{color:#b3261e}
 table.data{border-collapse:collapse;margin:8px 0 16px;font-size:13px}table.data th,table.data td{border:1px solid #d0d7de;padding:3px 7px;text-align:left;vertical-align:top}
-table.data th{background:#f6f8fa;position:sticky;top:0}td.num{text-align:right;font-variant-numeric:tabular-nums}
-#connections th{cursor:pointer;user-select:none}#connections th[aria-sort=ascending]::after{content:" ▲"}#connections th[aria-sort=descending]::after{content:" ▼"}
+table.data th{background:#f6f8fa}#connections th{position:sticky;top:0}td.num{text-align:right;font-variant-numeric:tabular-nums}
+#connections{table-layout:fixed;width:100%;min-width:1400px}#connections th{cursor:pointer;user-select:none;overflow-wrap:anywhere}#connections td{overflow-wrap:anywhere}#connections th[aria-sort=ascending]::after{content:" ▲"}#connections th[aria-sort=descending]::after{content:" ▼"}
 svg text{font-size:12px;fill:#1b1f24}svg .bar{fill:#3b6fb6}
 #filter{font:inherit;padding:4px 8px;width:28em;max-width:100%}
 .note{background:#fff8e1;border:1px solid #e0c36c;padding:6px 10px}
-@media print{#filter,.hint{display:none}table.data th{position:static}}
+@media print{#filter,.hint{display:none}#connections th{position:static}}
 `;
 
 /** Sorts on a header click (again: the other way), numbers numerically, stably; filters on input. Constant markup only. */
 const SCRIPT = `
 (function(){
+  var wrap=document.getElementById('rows');if(wrap)wrap.style.display='block';
   var table=document.getElementById('connections');if(!table)return;
   var body=table.tBodies[0];var heads=table.tHead.rows[0].cells;var rows=Array.prototype.slice.call(body.rows);
   var state={col:-1,dir:1};
@@ -238,6 +244,7 @@ export function* renderHtml(report: Report): Iterable<string> {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>mxready report: ${report.summary.pass} of ${report.summary.targets} ready (${escapeHtml(report.policy.name)})</title>
 <style>${STYLE}</style>
+<noscript><style>#rows{display:block!important}</style></noscript>
 </head>
 <body>
 ${headSection(report)}
@@ -250,7 +257,8 @@ ${inventorySection(report)}
   if (total > MAX_HTML_ROWS) {
     yield `<p class="note">${total - MAX_HTML_ROWS} of ${total} connection rows are left out (the table holds ${MAX_HTML_ROWS}). Every row is in the JSON report (<code>--format json</code>) or the NDJSON stream (<code>--format ndjson</code>).</p>\n`;
   }
-  yield `<table class="data" id="connections"><thead><tr>${COLUMNS.map(([name, type]) => `<th data-type="${type}" scope="col">${name}</th>`).join('')}</tr></thead><tbody>\n`;
+  // Laid out once, when the script shows it (or at once without scripts: see the <noscript> style): a table laid out as each row arrives costs a browser quadratic time.
+  yield `<div id="rows" style="display:none"><table class="data" id="connections"><colgroup>${COLUMN_WIDTHS.map((w) => `<col style="width:${w}%">`).join('')}</colgroup><thead><tr>${COLUMNS.map(([name, type]) => `<th data-type="${type}" scope="col">${name}</th>`).join('')}</tr></thead><tbody>\n`;
   let n = 0;
   let piece: string[] = [];
   for (const row of connectionRows(report)) {
@@ -263,7 +271,7 @@ ${inventorySection(report)}
     }
   }
   if (piece.length > 0) yield `${piece.join('\n')}\n`;
-  yield `</tbody></table></section>
+  yield `</tbody></table></div></section>
 <footer><p>Made by ${escapeHtml(report.tool.name)} ${escapeHtml(report.tool.version)}; this file fetches nothing and needs no network.</p></footer>
 <script>${SCRIPT}</script>
 </body>

@@ -5,24 +5,13 @@
  * the same way, its targets in report order with `index` their position.
  */
 import type { NdjsonEnd, NdjsonHeader, NdjsonLine, NdjsonTarget } from '../model/ndjson.js';
-import type { Report, TargetReport } from '../model/report.js';
+import type { Report } from '../model/report.js';
 import type { Format } from './catalog.js';
+import { keyOfTarget } from '../model/target-key.js';
 
 /** One line: the object's JSON and "\n". */
 export function ndjsonText(line: NdjsonLine): string {
   return `${JSON.stringify(line)}\n`;
-}
-
-/**
- * A target's key as de-duplication writes it (src/scan/targets.ts targetKey), from
- * the report: `domain:DOMAIN`, or `host:HOST:PORT` with the port the input gave
- * (none for a bare host or IPv6 literal).
- */
-export function keyOfReport(target: Pick<TargetReport, 'kind' | 'domain' | 'input'>): string {
-  if (target.kind === 'domain') return `domain:${target.domain}`;
-  const input = target.input.trim();
-  const port = input.startsWith('[') ? /\]:(\d+)$/.exec(input)?.[1] : (input.match(/:/g) ?? []).length === 1 ? /:(\d+)$/.exec(input)?.[1] : undefined;
-  return `host:${target.domain}:${port === undefined ? '' : String(Number(port))}`;
 }
 
 export function* ndjsonLines(report: Report): Generator<NdjsonLine> {
@@ -38,7 +27,7 @@ export function* ndjsonLines(report: Report): Generator<NdjsonLine> {
   };
   yield header;
   for (const [index, target] of report.targets.entries()) {
-    const line: NdjsonTarget = { type: 'target', index, key: keyOfReport(target), target };
+    const line: NdjsonTarget = { type: 'target', index, key: keyOfTarget(target), target };
     yield line;
   }
   const end: NdjsonEnd = {

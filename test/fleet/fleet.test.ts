@@ -116,11 +116,13 @@ describe('resume, shards and merge', () => {
     const runUntilKilled = (): Promise<void> =>
       new Promise((resolve) => {
         const child = spawn(process.execPath, [BIN, '-f', join(dir, 'targets.txt'), ...args, '--resume', file], { stdio: ['ignore', 'ignore', 'ignore'] });
-        // A kill at a moment of its own: once at least one target line is in the file, after a random further wait.
+        // A kill at a moment of its own: once this run's header and a target line after it are in the file, after a random further wait.
         const wait = 200 + Math.floor(Math.random() * 1500);
+        const headers = (text: string): number => text.split('"type":"header"').length - 1;
+        const before = headers(existsSync(file) ? readFileSync(file, 'utf8') : '');
         const poll = setInterval(() => {
           const text = existsSync(file) ? readFileSync(file, 'utf8') : '';
-          if (text.includes('"type":"target"')) {
+          if (headers(text) > before && text.lastIndexOf('"type":"target"') > text.lastIndexOf('"type":"header"')) {
             clearInterval(poll);
             setTimeout(() => child.kill('SIGKILL'), wait);
           }

@@ -53,8 +53,10 @@ apt_update_once() {
 # What the tier needs from Debian (iproute2 for ss and ip; dnsutils for dig; nmap for its
 # ssl-enum-ciphers script, the second opinion on --enumerate; unbound validates DNSSEC;
 # ldnsutils signs the zone; util-linux's unshare gives posttls-finger its own resolv.conf;
-# nginx-light serves MTA-STS policies; postfix-mta-sts-resolver's mta-sts-query reads them).
-PACKAGES=(postfix nsd dnsutils openssl ca-certificates iproute2 nmap unbound ldnsutils util-linux nginx-light postfix-mta-sts-resolver)
+# nginx-light serves MTA-STS policies; postfix-mta-sts-resolver's mta-sts-query reads them;
+# chromium opens the HTML report in html.itest.ts: about 25 packages, 80 MB, driven by
+# playwright-core, which downloads no browser).
+PACKAGES=(postfix nsd dnsutils openssl ca-certificates iproute2 nmap unbound ldnsutils util-linux nginx-light postfix-mta-sts-resolver chromium)
 missing=()
 for pkg in "${PACKAGES[@]}"; do
   status="$(dpkg-query -W -f='${db:Status-Status}' "$pkg" 2>/dev/null || true)"
