@@ -9,7 +9,7 @@ import { UsageError } from '../model/errors.js';
 import type { FindingKind } from '../model/check.js';
 import type { Report } from '../model/report.js';
 
-export const FORMAT_NAMES = ['table', 'json', 'ndjson', 'inventory', 'markdown', 'junit', 'sarif', 'html'] as const;
+export const FORMAT_NAMES = ['table', 'json', 'ndjson', 'inventory', 'markdown', 'junit', 'sarif', 'html', 'postfix-policy', 'exim-hosts', 'attls'] as const;
 
 export type FormatName = (typeof FORMAT_NAMES)[number];
 
@@ -49,6 +49,9 @@ const LOADERS: { readonly [N in FormatName]: () => Promise<Format & { readonly n
   junit: async () => (await import('./junit.js')).JUNIT_FORMAT,
   sarif: async () => (await import('./sarif.js')).SARIF_FORMAT,
   html: async () => (await import('./html.js')).HTML_FORMAT,
+  'postfix-policy': async () => (await import('./postfix-policy.js')).POSTFIX_POLICY_FORMAT,
+  'exim-hosts': async () => (await import('./exim-hosts.js')).EXIM_HOSTS_FORMAT,
+  attls: async () => (await import('./attls.js')).ATTLS_FORMAT,
 };
 
 /** One format, its renderer's module loaded now; a name that is no format is a usage error. */

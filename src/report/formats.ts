@@ -9,10 +9,13 @@ import type { Report } from '../model/report.js';
 import { FORMAT_NAMES, isFormatName, unknownFormat, type Format, type FormatName, type RenderOptions } from './catalog.js';
 import { JSON_FORMAT } from './json.js';
 import { NDJSON_FORMAT } from './ndjson.js';
+import { ATTLS_FORMAT } from './attls.js';
+import { EXIM_HOSTS_FORMAT } from './exim-hosts.js';
 import { HTML_FORMAT } from './html.js';
 import { INVENTORY_FORMAT } from './inventory.js';
 import { JUNIT_FORMAT } from './junit.js';
 import { MARKDOWN_FORMAT } from './markdown.js';
+import { POSTFIX_POLICY_FORMAT } from './postfix-policy.js';
 import { SARIF_FORMAT } from './sarif.js';
 import { TABLE_FORMAT } from './table.js';
 
@@ -28,6 +31,9 @@ const REGISTRY: { readonly [N in FormatName]: Format & { readonly name: N } } = 
   junit: JUNIT_FORMAT,
   sarif: SARIF_FORMAT,
   html: HTML_FORMAT,
+  'postfix-policy': POSTFIX_POLICY_FORMAT,
+  'exim-hosts': EXIM_HOSTS_FORMAT,
+  attls: ATTLS_FORMAT,
 };
 
 /** Every format's name, in help order. */
