@@ -666,8 +666,9 @@ MinProtocol = TLSv1
 EOF
 
 cat >"$PF/main.cf" <<EOF
-# Postfix for the interop tier. It never delivers anything: mxready sends EHLO,
-# STARTTLS, EHLO and QUIT, never MAIL FROM.
+# Postfix for the interop tier. mxready sends EHLO, STARTTLS, EHLO and QUIT, never
+# MAIL FROM. Mail for the zone is accepted and discarded: the enforcement suite's
+# sending Postfix delivers one message to each interop domain.
 compatibility_level = 3.6
 queue_directory = $PF_VAR/queue
 data_directory = $PF_VAR/data
@@ -681,7 +682,10 @@ inet_protocols = ipv4, ipv6
 alias_maps =
 alias_database =
 local_recipient_maps =
-smtpd_relay_restrictions = reject
+relay_domains = $Z
+smtpd_relay_restrictions = permit_auth_destination, reject
+relay_transport = discard:accepted and discarded by the mxready interop tier
+default_transport = discard:accepted and discarded by the mxready interop tier
 biff = no
 # No DNS or reverse lookups of clients: the tier never queries a resolver.
 smtpd_peername_lookup = no
@@ -826,7 +830,8 @@ done
 
 cat >"$EX/exim.conf" <<EOF
 # Exim for the interop tier (GnuTLS build from Debian, unpacked, run with -C).
-# It never accepts mail: every RCPT is refused. No DNS lookups of any kind.
+# It accepts mail for the zone (the enforcement suite's sender delivers to it) and
+# routes none of it; every other RCPT is refused. No DNS lookups of any kind.
 primary_hostname = exim.mx.$Z
 local_interfaces = <; $(printf '%s.25 ; ' "${interfaces[@]}" | sed 's/ ; $//')
 daemon_smtp_ports = 25
@@ -839,7 +844,7 @@ keep_environment =
 host_lookup =
 rfc1413_hosts =
 acl_smtp_rcpt = acl_rcpt
-acl_smtp_mail = acl_rcpt
+acl_smtp_mail = acl_mail
 # STARTTLS everywhere but on the addresses whose host has none.
 tls_advertise_hosts = \${if match_ip{\$received_ip_address}{<; $(IFS=';'; echo "${starttls_off[*]:-0.0.0.0}")}{}{*}}
 tls_certificate = \${lookup{\$received_ip_address}lsearch{$EX/certificates}}
@@ -855,9 +860,14 @@ log_selector = +tls_cipher +tls_peerdn +received_recipients +smtp_connection +in
 # versions in parallel and the Exim children outlive its connections for a moment.
 smtp_accept_max = 200
 
+queue_only = true
+
 begin acl
+acl_mail:
+  accept
 acl_rcpt:
-  deny message = mxready interop accepts no mail
+  accept domains = *.$Z
+  deny message = mxready interop accepts mail for its own zone only
 EOF
 chmod 644 "$EX/exim.conf" "$EX/hostnames" "$EX/certificates" "$EX/keys" "$EX/priorities"
 
@@ -879,5 +889,8 @@ MXREADY_INTEROP_VALIDATOR=$INTEROP_VALIDATOR_ADDR
 MXREADY_INTEROP_NGINX=$NGX
 MXREADY_INTEROP_CA_FILE=$PKI/root-ca.crt
 MXREADY_INTEROP_ZONE=$Z
+MXREADY_INTEROP_POSTFIX_CONF=$PF
+MXREADY_INTEROP_EXIM_BIN=$INTEROP_EXIM_BIN
+MXREADY_INTEROP_HOSTS=$(for line in "${INTEROP_POSTFIX_HOSTS[@]}"; do read -r name _ _ _ _ special <<<"$line"; printf '%s:%s ' "$name" "$special"; done; for line in "${INTEROP_EXIM_HOSTS[@]}"; do read -r name _ _ _ special <<<"$line"; printf '%s:%s ' "$name" "$special"; done)
 EOF
 log "up: nsd $INTEROP_DNS_ADDR:$INTEROP_DNS_PORT, Unbound $INTEROP_VALIDATOR_ADDR:53, nginx $INTEROP_POLICY_ADDR:443, Postfix ${#INTEROP_POSTFIX_HOSTS[@]} hosts, Exim ${#INTEROP_EXIM_HOSTS[@]} hosts (state in $INTEROP_STATE)"
