@@ -41,8 +41,8 @@ export function decide(target: TargetReport): Destination {
     return { target, decision: 'enforced', reason: 'an address meets the policy', skipped };
   }
   if (target.deliverable === false) return { target, decision: 'exception', reason: `stuck: ${deciding(target)}`, skipped: [] };
-  const why = target.error ? `${target.error.code}` : (target.findings.find((f) => f.severity !== 'info')?.id ?? 'not assessed');
-  return { target, decision: 'left-out', reason: `not assessed: ${why}`, skipped: [] };
+  const why = target.error?.code ?? target.findings.find((f) => f.severity !== 'info')?.id ?? target.findings[0]?.id;
+  return { target, decision: 'left-out', reason: why === undefined ? 'not assessed' : `not assessed: ${why}`, skipped: [] };
 }
 
 /** Whether the policy authenticates the server (a trusted chain that names the host): Postfix's verify, Exim's tls_verify_hosts. */
@@ -77,7 +77,7 @@ export function ipToken(ip: string): string | null {
 export function headerLines(report: Report, format: string, extra: readonly string[] = []): string[] {
   return [
     `${report.tool.name} ${report.tool.version} --format ${format}`,
-    `policy: ${report.policy.name} (TLS ${report.policy.minTlsVersion} or better${authenticates(report.policy) ? ', authenticated' : ''})`,
+    `policy: ${report.policy.name} (${report.policy.minTlsVersion} or better${authenticates(report.policy) ? ', authenticated' : ''})`,
     `scan: ${report.startedAt} to ${report.finishedAt}`,
     'rule: a destination is enforced when deliverable is true under this policy (an address meets it),',
     '      an exception when deliverable is false (the deciding finding is named), left out when it',
