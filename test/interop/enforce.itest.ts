@@ -25,12 +25,12 @@ const SENDER_VAR = join(INTEROP_STATE, 'sender-var');
 const zone = (): string => interopVariable('MXREADY_INTEROP_ZONE');
 /** Every interop domain: one per host, and the zone's special ones. */
 function domains(): string[] {
-  const hosts = interopVariable('MXREADY_INTEROP_HOSTS').trim().split(/\s+/).map((h) => h.split(':')[0] as string);
+  const hosts = interopVariable('MXREADY_INTEROP_HOSTS').split(',').map((h) => h.split(':')[0] as string);
   return [...hosts, 'multi', 'fallback', 'mixednull', 'implicit', 'cname', 'partial', 'noaddr', 'nullmx', 'nx'].map((label) => `${label}.${zone()}`);
 }
 /** Domains whose receivers take mail from no sender without a client certificate. */
 function needsClientCertificate(): Set<string> {
-  return new Set(interopVariable('MXREADY_INTEROP_HOSTS').trim().split(/\s+/).filter((h) => h.endsWith(':ccert')).map((h) => `${h.split(':')[0]}.${zone()}`));
+  return new Set(interopVariable('MXREADY_INTEROP_HOSTS').split(',').filter((h) => h.endsWith(':ccert')).map((h) => `${h.split(':')[0]}.${zone()}`));
 }
 
 function run(command: string, args: readonly string[], options: { input?: string; timeoutMs?: number } = {}): { code: number | null; stdout: string; stderr: string } {

@@ -891,6 +891,6 @@ MXREADY_INTEROP_CA_FILE=$PKI/root-ca.crt
 MXREADY_INTEROP_ZONE=$Z
 MXREADY_INTEROP_POSTFIX_CONF=$PF
 MXREADY_INTEROP_EXIM_BIN=$INTEROP_EXIM_BIN
-MXREADY_INTEROP_HOSTS=$(for line in "${INTEROP_POSTFIX_HOSTS[@]}"; do read -r name _ _ _ _ special <<<"$line"; printf '%s:%s ' "$name" "$special"; done; for line in "${INTEROP_EXIM_HOSTS[@]}"; do read -r name _ _ _ special <<<"$line"; printf '%s:%s ' "$name" "$special"; done)
+MXREADY_INTEROP_HOSTS=$( { for line in "${INTEROP_POSTFIX_HOSTS[@]}"; do read -r name _ _ _ _ special <<<"$line"; printf '%s:%s,' "$name" "$special"; done; for line in "${INTEROP_EXIM_HOSTS[@]}"; do read -r name _ _ _ special <<<"$line"; printf '%s:%s,' "$name" "$special"; done; } | sed 's/,$//')
 EOF
 log "up: nsd $INTEROP_DNS_ADDR:$INTEROP_DNS_PORT, Unbound $INTEROP_VALIDATOR_ADDR:53, nginx $INTEROP_POLICY_ADDR:443, Postfix ${#INTEROP_POSTFIX_HOSTS[@]} hosts, Exim ${#INTEROP_EXIM_HOSTS[@]} hosts (state in $INTEROP_STATE)"
