@@ -196,22 +196,22 @@ smtp.child.stdin.end();
 rmSync(dir, { recursive: true, force: true });
 process.exit(failed ? 1 : 0);
 
-/** Asks the DNS process how many queries it answered ("queries" on its stdin, a JSON line back). */
-/** The most sessions any one lab address had open at once since the last call (the SMTP process counts). */
-async function peakSessions() {
-  const lines = createInterface({ input: smtp.child.stdout });
+/** Asks a lab process one question on its stdin ("queries", "peak") and reads the JSON line it answers. */
+async function ask(lab, question) {
+  const lines = createInterface({ input: lab.child.stdout });
   const answer = new Promise((resolve) => lines.once('line', resolve));
-  smtp.child.stdin.write('peak\n');
-  const value = JSON.parse(await answer).peak;
+  lab.child.stdin.write(`${question}\n`);
+  const value = JSON.parse(await answer)[question];
   lines.close();
   return value;
 }
 
-async function queries() {
-  const lines = createInterface({ input: dns.child.stdout });
-  const answer = new Promise((resolve) => lines.once('line', resolve));
-  dns.child.stdin.write('queries\n');
-  const value = JSON.parse(await answer).queries;
-  lines.close();
-  return value;
+/** How many queries the DNS process answered so far. */
+function queries() {
+  return ask(dns, 'queries');
+}
+
+/** The most sessions any one lab address had open at once since the last call (the SMTP process counts). */
+function peakSessions() {
+  return ask(smtp, 'peak');
 }

@@ -9,11 +9,10 @@
  */
 import type { BaselineIdentity, BaselineSummary, PolicyReport, Report, TargetReport } from '../model/report.js';
 import { UsageError } from '../model/errors.js';
-import { keyOfTarget as reportKey } from '../model/target-key.js';
-import { readTextInput, reason, textLines } from './files.js';
+import { keyOfTarget } from '../model/target-key.js';
+import { firstLineOf, readTextInput, textLines } from './files.js';
 import { isNdjsonHeader, ndjsonLines } from './ndjson-io.js';
 import { parseSavedReport } from './saved-report.js';
-import { openSync, readSync, closeSync } from 'node:fs';
 
 /** The fixed identities listed at most. */
 export const MAX_FIXED_LISTED = 1000;
@@ -37,13 +36,13 @@ export class Baseline {
 
   /** Adds a saved target's findings to the known ones. */
   learn(target: TargetReport): void {
-    const key = reportKey(target);
+    const key = keyOfTarget(target);
     for (const f of target.findings) this.#known.add(identity(key, f.id, f.host));
   }
 
   /** The target with each finding marked new or existing. */
   mark(target: TargetReport): TargetReport {
-    const key = reportKey(target);
+    const key = keyOfTarget(target);
     const findings = target.findings.map((f) => {
       const id = identity(key, f.id, f.host);
       this.#seen.add(id);
@@ -83,25 +82,11 @@ export class Baseline {
   }
 }
 
-function firstLine(path: string): string {
-  let fd: number | undefined;
-  try {
-    fd = openSync(path, 'r');
-    const buffer = Buffer.alloc(65_536);
-    const text = buffer.subarray(0, readSync(fd, buffer, 0, buffer.length, 0)).toString('utf8');
-    return text.split('\n', 1)[0] ?? '';
-  } catch (error) {
-    throw new UsageError(`cannot read --baseline ${path}: ${reason(error)}`);
-  } finally {
-    if (fd !== undefined) closeSync(fd);
-  }
-}
-
 /** Reads a baseline before any traffic; an unreadable or invalid one is a usage error (exit 2). */
 export async function loadBaseline(path: string, stdin: NodeJS.ReadableStream): Promise<Baseline> {
   if (path === '-') throw new UsageError('--baseline reads a file, not stdin');
   try {
-    if (isNdjsonHeader(firstLine(path))) {
+    if (isNdjsonHeader(firstLineOf(path))) {
       let baseline: Baseline | null = null;
       for await (const line of ndjsonLines(textLines(path), path)) {
         if (line.type === 'header') baseline ??= new Baseline(path, line.policy);
@@ -114,7 +99,9 @@ export async function loadBaseline(path: string, stdin: NodeJS.ReadableStream): 
     for (const target of saved.report.targets) baseline.learn(target);
     return baseline;
   } catch (error) {
-    if (error instanceof UsageError) throw new UsageError(error.message.startsWith('cannot read --baseline') ? error.message : `--baseline: ${error.message}`);
+    // Said as the option: "cannot read --baseline PATH: no such file", "--baseline: PATH: not a report".
+    const unreadable = `cannot read ${path}: `;
+    if (error instanceof UsageError) throw new UsageError(error.message.startsWith(unreadable) ? `cannot read --baseline ${path}: ${error.message.slice(unreadable.length)}` : `--baseline: ${error.message}`);
     throw error;
   }
 }

@@ -4,7 +4,6 @@
  * stdout and --json, and the exit code.
  */
 import { getServers } from 'node:dns';
-import { closeSync, openSync, readSync } from 'node:fs';
 import { DEFAULT_CHECKS } from '../checks/registry.js';
 import { UsageError } from '../model/errors.js';
 import type { NdjsonEnd, NdjsonHeader, NdjsonLine } from '../model/ndjson.js';
@@ -18,11 +17,11 @@ import { rejudge } from '../scan/rejudge.js';
 import { FLEET_DEFAULTS } from '../scan/defaults.js';
 import { DEFAULTS, parseServerAddress, scan, type ScanEvent, type ScanOptions } from '../scan/scan.js';
 import { parseShard, shardOf, type Shard } from '../scan/shard.js';
-import { parseTarget, parseTargetFile, parseTargets, readTargetLines, targetKey } from '../scan/targets.js';
+import { parseTarget, parseTargetFile, parseTargets, targetKey, type Target } from '../scan/targets.js';
 import { keyOfTarget } from '../model/target-key.js';
 import { FINDINGS } from '../policy/findings.js';
 import { CiRun } from './ci.js';
-import { readCaFile, readClientCertificate, readExcludeFile, readTextInput, textLines } from './files.js';
+import { firstLineOf, readCaFile, readClientCertificate, readExcludeFile, readTextInput, textLines } from './files.js';
 import { extractNote, sourceFile, streamInputs } from './inputs.js';
 import { isNdjsonHeader, ndjsonLines, reportOfLines, writeLine } from './ndjson-io.js';
 import type { DepthOptions, OutputOptions, PolicyOptions, ScanTuningOptions } from './options.js';
@@ -72,9 +71,10 @@ async function gatherTargets(args: readonly string[], files: readonly string[], 
   if (extract && files.length === 0) throw new UsageError('--extract-domains reads the text of a file: give it with --file (or -f - for stdin)');
   const inputs: string[] = [];
   const sources = new Map<string, { file: string; line: number }>();
-  const note = (input: string, file: string, line: number): void => {
+  /** Where a target was read first (stdin is no file a report can point at). */
+  const note = (target: Target, file: string, line: number): void => {
     if (file === '-') return;
-    const key = targetKey(parseTarget(input));
+    const key = targetKey(target);
     if (!sources.has(key)) sources.set(key, { file: sourceFile(file), line });
   };
   for (const arg of args) {
@@ -84,8 +84,10 @@ async function gatherTargets(args: readonly string[], files: readonly string[], 
   for (const file of files) {
     const content = await readTextInput(file, io.stdin);
     if (!extract) {
-      inputs.push(...parseTargetFile(content, file === '-' ? '<stdin>' : file));
-      for (const { line, text } of readTargetLines(content)) note(text, file, line);
+      for (const { line, text, target } of parseTargetFile(content, file === '-' ? '<stdin>' : file)) {
+        inputs.push(text);
+        note(target, file, line);
+      }
       continue;
     }
     // --extract-domains: any text; every mail address gives its domain.
@@ -98,7 +100,7 @@ async function gatherTargets(args: readonly string[], files: readonly string[], 
       if (domains.length === 0) empty += 1;
       found += domains.length;
       inputs.push(...domains);
-      for (const domain of domains) note(domain, file, index + 1);
+      for (const domain of domains) note(parseTarget(domain), file, index + 1);
     });
     if (!quiet) io.stderr.write(`mxready: ${extractNote(new Set(inputs).size, found, lines.length, empty)}\n`);
   }
@@ -477,23 +479,6 @@ export async function runReport(path: string, opts: ReportCliOptions, io: CliIo)
   }
   const report = rejudging ? rejudge(saved.report, policy ?? withOverrides(saved.report.policy, { minTls: opts.minTls, expiryWarnDays: opts.expiryWarn })) : saved.report;
   return withReportFile(opts, io, (file, ci) => emitReport(report, opts, io, file, ci));
-}
-
-/** The first line of a file (at most 64 KiB of it), or '' when it cannot be read (the full read names the problem). */
-function firstLineOf(path: string): string {
-  let fd: number | undefined;
-  try {
-    fd = openSync(path, 'r');
-    const buffer = Buffer.alloc(65_536);
-    const n = readSync(fd, buffer, 0, buffer.length, 0);
-    const text = buffer.subarray(0, n).toString('utf8');
-    const end = text.indexOf('\n');
-    return end === -1 ? text : text.slice(0, end);
-  } catch {
-    return '';
-  } finally {
-    if (fd !== undefined) closeSync(fd);
-  }
 }
 
 async function* linesOfText(text: string): AsyncGenerator<string> {

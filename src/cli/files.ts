@@ -1,6 +1,6 @@
 /** File input for the CLI: targets, trust anchors, client certificates. Errors become one-line usage errors. */
 import { createPrivateKey, type KeyObject, X509Certificate } from 'node:crypto';
-import { createReadStream, readFileSync } from 'node:fs';
+import { closeSync, createReadStream, openSync, readFileSync, readSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { UsageError } from '../model/errors.js';
 import { parseExclusions, type Exclusions } from '../scan/exclude.js';
@@ -148,4 +148,21 @@ export function readExcludeFile(path: string): Exclusions {
     throw new UsageError(`cannot read --exclude ${path}: ${reason(error)}`);
   }
   return parseExclusions(utf8Text(bytes, path), path);
+}
+
+/** The first line of a file (at most 64 KiB of it), or '' when it cannot be read (the full read names the problem). */
+export function firstLineOf(path: string): string {
+  let fd: number | undefined;
+  try {
+    fd = openSync(path, 'r');
+    const buffer = Buffer.alloc(65_536);
+    const n = readSync(fd, buffer, 0, buffer.length, 0);
+    const text = buffer.subarray(0, n).toString('utf8');
+    const end = text.indexOf('\n');
+    return end === -1 ? text : text.slice(0, end);
+  } catch {
+    return '';
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
 }

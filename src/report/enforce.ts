@@ -55,9 +55,9 @@ export function highCiphersOnly(policy: PolicyReport): boolean {
   return !policy.allowedCipherClasses.includes('phase-out') && !policy.allowedCipherClasses.includes('insufficient');
 }
 
-/** Comment text: inert, on one line (a newline from a server or DNS cannot end the comment). */
+/** Comment text: inert, so on one line (CR and LF come out as \x0D, \x0A: a newline from a server or DNS cannot end the comment). */
 export function commentText(text: string): string {
-  return inert(text).replace(/[\r\n]/g, ' ');
+  return inert(text);
 }
 
 const HOST = /^(?=.{1,253}$)[a-z0-9_](?:[a-z0-9_-]{0,62})(?:\.[a-z0-9_](?:[a-z0-9_-]{0,62}))*$/;

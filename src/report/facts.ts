@@ -6,6 +6,7 @@
  * evaluation.
  */
 import type { Finding, InventoryRow, Report, Summary, TargetReport } from '../model/report.js';
+import { tlsVersionRank } from '../model/tls-versions.js';
 
 /** "N of M destinations ready (policy P)": targets that pass, of all targets. */
 export function readyHeadline(report: Report): string {
@@ -14,10 +15,9 @@ export function readyHeadline(report: Report): string {
 
 /** The distinct protocols the target's probed addresses negotiated ("none" for one without TLS), newest first. */
 export function protocolsOf(target: TargetReport): string[] {
-  const order = ['TLSv1.3', 'TLSv1.2', 'TLSv1.1', 'TLSv1', 'SSLv3', 'none'];
   const set = new Set<string>();
   for (const mx of target.mx) for (const a of mx.addresses) if (a.probe.status !== 'refused-private') set.add(a.probe.tls?.protocol ?? 'none');
-  return [...set].sort((a, b) => order.indexOf(a) - order.indexOf(b));
+  return [...set].sort((a, b) => tlsVersionRank(b) - tlsVersionRank(a) || Number(a === 'none') - Number(b === 'none'));
 }
 
 /** Findings, fail first, then warn, then info, each in report order. */
@@ -34,6 +34,11 @@ export function inventoryRecords(summary: Summary): number {
 /** Whether the row is "no protection": its four keys are none. */
 export function isNoProtection(row: InventoryRow): boolean {
   return row.protocol === 'none' && row.cipher === 'none' && row.keyExchange === 'none' && row.certificateKey === 'none';
+}
+
+/** A row's four keys as cells: "no protection" spelt out (then dashes), else as the maps key them. Raw text: each format escapes it. */
+export function inventoryKeyCells(row: InventoryRow): string[] {
+  return isNoProtection(row) ? ['no protection', '—', '—', '—'] : [row.protocol, row.cipher, row.keyExchange, row.certificateKey];
 }
 
 /** "12.5 %": a share of the whole, one decimal. */

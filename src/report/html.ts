@@ -9,7 +9,7 @@
  */
 import type { AddressReport, MxReport, Report, TargetReport } from '../model/report.js';
 import type { Format } from './catalog.js';
-import { inventoryRecords, isNoProtection, percentOf, transparencyLine } from './facts.js';
+import { inventoryKeyCells, inventoryRecords, isNoProtection, percentOf, transparencyLine } from './facts.js';
 import { inert, requirements } from './text.js';
 
 /** Connection rows the table holds at most; past it, a note says how many were left out. */
@@ -93,13 +93,13 @@ function inventorySection(report: Report): string {
   if (s.inventory !== undefined) {
     const records = inventoryRecords(s);
     const top = s.inventory.slice(0, 10);
-    const label = (r: (typeof top)[number]): string => (isNoProtection(r) ? 'no protection' : `${r.protocol} ${r.cipher} ${r.keyExchange} ${r.certificateKey}`);
+    const label = (r: (typeof top)[number]): string => (isNoProtection(r) ? 'no protection' : inventoryKeyCells(r).join(' '));
     parts.push(
       `<h3>The ${top.length} largest inventory rows (of ${s.inventory.length}; ${records} connection records, ${s.unreached ?? 0} unreached)</h3>`,
       barChart('chart-inventory', 'Connection records by protocol, cipher, key exchange and certificate key', top.map((r) => ({ label: label(r), count: r.addresses }))),
       table(
         ['protocol', 'cipher', 'key exchange', 'certificate key', 'addresses', 'share', 'domains'],
-        top.map((r) => [...(isNoProtection(r) ? ['no protection', '—', '—', '—'] : [r.protocol, r.cipher, r.keyExchange, r.certificateKey]), String(r.addresses), percentOf(r.addresses, records), String(r.domains)]),
+        top.map((r) => [...inventoryKeyCells(r), String(r.addresses), percentOf(r.addresses, records), String(r.domains)]),
         new Set([4, 5, 6]),
       ),
     );
@@ -168,16 +168,13 @@ function connectionRow(target: TargetReport, mx: MxReport | null, address: Addre
   ].join('')}</tr>`;
 }
 
-/** Every connection row, target × MX × address (a target or MX host without an address gets one row of its own). */
-function* connectionRows(report: Report): Generator<string> {
+/** Every connection, target × MX × address (a target or MX host without an address is one of its own). */
+function* connections(report: Report): Generator<[TargetReport, MxReport | null, AddressReport | null]> {
   for (const target of report.targets) {
-    if (target.mx.length === 0) {
-      yield connectionRow(target, null, null);
-      continue;
-    }
+    if (target.mx.length === 0) yield [target, null, null];
     for (const mx of target.mx) {
-      if (mx.addresses.length === 0) yield connectionRow(target, mx, null);
-      for (const address of mx.addresses) yield connectionRow(target, mx, address);
+      if (mx.addresses.length === 0) yield [target, mx, null];
+      for (const address of mx.addresses) yield [target, mx, address];
     }
   }
 }
@@ -185,10 +182,7 @@ function* connectionRows(report: Report): Generator<string> {
 /** The number of connection rows the report makes. */
 export function connectionRowCount(report: Report): number {
   let n = 0;
-  for (const t of report.targets) {
-    if (t.mx.length === 0) n += 1;
-    for (const mx of t.mx) n += Math.max(1, mx.addresses.length);
-  }
+  for (const _ of connections(report)) n += 1;
   return n;
 }
 
@@ -261,10 +255,10 @@ ${inventorySection(report)}
   yield `<div id="rows" style="display:none"><table class="data" id="connections"><colgroup>${COLUMN_WIDTHS.map((w) => `<col style="width:${w}%">`).join('')}</colgroup><thead><tr>${COLUMNS.map(([name, type]) => `<th data-type="${type}" scope="col">${name}</th>`).join('')}</tr></thead><tbody>\n`;
   let n = 0;
   let piece: string[] = [];
-  for (const row of connectionRows(report)) {
+  for (const [target, mx, address] of connections(report)) {
     if (n >= MAX_HTML_ROWS) break;
     n += 1;
-    piece.push(row);
+    piece.push(connectionRow(target, mx, address));
     if (piece.length === 500) {
       yield `${piece.join('\n')}\n`;
       piece = [];

@@ -8,13 +8,13 @@
 import Table from 'cli-table3';
 import type { InventoryRow, Report } from '../model/report.js';
 import type { Format, RenderOptions } from './catalog.js';
-import { inventoryRecords, isNoProtection, percentOf, transparencyLine } from './facts.js';
+import { inventoryKeyCells, inventoryRecords, percentOf, transparencyLine } from './facts.js';
 import { inert, paints } from './text.js';
 
 const HEAD = ['protocol', 'cipher', 'key exchange', 'certificate key', 'addresses', 'share', 'domains'];
 
 function cells(row: InventoryRow, records: number): string[] {
-  const keys = isNoProtection(row) ? ['no protection', '—', '—', '—'] : [row.protocol, row.cipher, row.keyExchange, row.certificateKey].map(inert);
+  const keys = inventoryKeyCells(row).map(inert);
   return [...keys, String(row.addresses), percentOf(row.addresses, records), String(row.domains)];
 }
 

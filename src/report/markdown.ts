@@ -7,7 +7,7 @@
  */
 import type { Report, TargetReport } from '../model/report.js';
 import type { Format } from './catalog.js';
-import { bySeverity, inventoryRecords, isNoProtection, percentOf, protocolsOf, readyHeadline, transparencyLine } from './facts.js';
+import { bySeverity, inventoryKeyCells, inventoryRecords, percentOf, protocolsOf, readyHeadline, transparencyLine } from './facts.js';
 import { inert } from './text.js';
 
 export const MAX_MARKDOWN_ROWS = 1000;
@@ -16,7 +16,6 @@ export const MAX_MARKDOWN_BYTES = 1024 * 1024;
 /** Text made inert, on one line, with Markdown's and HTML's special characters escaped. */
 export function escapeMarkdown(text: string): string {
   return inert(text)
-    .replace(/[\r\n]+/g, ' ')
     .replace(/[\\|*_`[\]]/g, (ch) => `\\${ch}`)
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
@@ -49,7 +48,7 @@ function* pieces(report: Report): Iterable<string> {
     if (s.inventory.length > 0) {
       yield '| protocol | cipher | key exchange | certificate key | addresses | share | domains |\n|---|---|---|---|---:|---:|---:|\n';
       for (const row of s.inventory) {
-        const keys = isNoProtection(row) ? ['no protection', '—', '—', '—'] : [row.protocol, row.cipher, row.keyExchange, row.certificateKey].map(escapeMarkdown);
+        const keys = inventoryKeyCells(row).map(escapeMarkdown);
         yield `| ${keys.join(' | ')} | ${row.addresses} | ${percentOf(row.addresses, records)} | ${row.domains} |\n`;
       }
     }

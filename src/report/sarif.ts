@@ -11,6 +11,7 @@ import type { Finding, Report, TargetReport } from '../model/report.js';
 import type { FindingKind } from '../model/check.js';
 import { keyOfTarget } from '../model/target-key.js';
 import type { Format, RenderOptions } from './catalog.js';
+import { escapeJsonText } from './json.js';
 
 const LEVEL = { fail: 'error', warn: 'warning', info: 'note' } as const;
 
@@ -80,5 +81,5 @@ export function renderSarifObject(report: Report, catalogue: Readonly<Record<str
 export const SARIF_FORMAT = {
   name: 'sarif',
   description: 'SARIF 2.1.0 for code scanning (github/codeql-action/upload-sarif); scan with -f FILE so results have a file location',
-  render: (report: Report, options: RenderOptions) => [`${JSON.stringify(renderSarifObject(report, options.catalogue), null, 2).replace(/[\u007f-\u009f\u2028\u2029]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`)}\n`],
+  render: (report: Report, options: RenderOptions) => [`${escapeJsonText(JSON.stringify(renderSarifObject(report, options.catalogue), null, 2))}\n`],
 } as const satisfies Format;

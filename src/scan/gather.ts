@@ -46,6 +46,11 @@ export interface GatherSettings {
   readonly onAddress?: (probe: PlannedProbe, status: string) => void;
 }
 
+/** What every check's context holds, whatever its scope. */
+function shared(settings: GatherSettings) {
+  return { options: settings.options, io: settings.io, depth: settings.depth, trace: settings.trace, signal: settings.cut };
+}
+
 /** A check's gather that throws is a bug confined to its result. */
 async function safely(check: Check, run: () => Promise<CheckResult>): Promise<CheckResult> {
   try {
@@ -59,9 +64,9 @@ function runs(check: Check, depth: Depth): boolean {
   return check.gather !== undefined && (check.runsAt?.(depth) ?? true);
 }
 
-/** A probe that never started because the scan was stopped. */
-function notStarted(): ProbeResult {
-  return unreachedProbe('timeout', { phase: 'connect', code: 'interrupted', message: 'not started: the scan was interrupted' });
+/** The STARTTLS check's result for a probe that never started because the scan was stopped. */
+function notStarted(): CheckResult {
+  return { status: 'completed', facts: unreachedProbe('timeout', { phase: 'connect', code: 'interrupted', message: 'not started: the scan was interrupted' }) };
 }
 
 /** The address checks a scan at this depth runs, in registry order. */
@@ -86,14 +91,14 @@ export async function gatherAddress(probe: PlannedProbe, checks: readonly Addres
   const stopped = settings.stop?.aborted === true;
   for (const check of checks) {
     if (check.id === STARTTLS_CHECK_ID && stopped) {
-      results[check.id] = { status: 'completed', facts: notStarted() };
+      results[check.id] = notStarted();
       continue;
     }
     if (check.id !== STARTTLS_CHECK_ID && (stopped || settings.cut.aborted)) {
       results[check.id] = { status: 'not-run', reason: 'the scan was interrupted' };
       continue;
     }
-    const context = { target, options: settings.options, io: settings.io, depth: settings.depth, trace: settings.trace, signal: settings.cut, prior: { ...results } };
+    const context = { target, ...shared(settings), prior: { ...results } };
     results[check.id] = await safely(check, () => (check.gather as NonNullable<AddressCheck['gather']>)(context));
   }
   return results;
@@ -146,7 +151,7 @@ export function addressJob(probe: PlannedProbe, checks: readonly AddressCheck[],
       return facts !== undefined && worthRetrying(facts);
     },
     ok: (results) => starttlsFacts(results)?.status === 'ok',
-    interrupted: () => ({ [STARTTLS_CHECK_ID]: { status: 'completed', facts: notStarted() } }),
+    interrupted: () => ({ [STARTTLS_CHECK_ID]: notStarted() }),
   };
 }
 
@@ -211,20 +216,16 @@ export async function gatherMxHosts(targets: readonly PlannedTarget[], settings:
 /** Every MX check for one MX host name and port, in registry order. */
 export async function gatherMxHost(mx: PlannedTarget['mx'][number], checks: readonly MxCheck[], settings: GatherSettings): Promise<Results> {
   const results: Record<string, CheckResult> = {};
+  const context = {
+    host: mx.host,
+    port: mx.port,
+    hostIsIp: mx.hostIsIp,
+    ...(mx.dnssec ? { dnssec: mx.dnssec } : {}),
+    ...(mx.cname ? { cname: mx.cname } : {}),
+    ...shared(settings),
+  };
   for (const check of checks) {
     if (settings.stop?.aborted === true) break;
-    const context = {
-      host: mx.host,
-      port: mx.port,
-      hostIsIp: mx.hostIsIp,
-      ...(mx.dnssec ? { dnssec: mx.dnssec } : {}),
-      ...(mx.cname ? { cname: mx.cname } : {}),
-      options: settings.options,
-      io: settings.io,
-      depth: settings.depth,
-      trace: settings.trace,
-      signal: settings.cut,
-    };
     results[check.id] = await safely(check, () => (check.gather as NonNullable<MxCheck['gather']>)(context));
   }
   return results;
@@ -237,18 +238,9 @@ export async function gatherDomains(targets: readonly PlannedTarget[], settings:
   if (checks.length === 0) return out;
   await mapLimited(targets, settings.concurrency, async (target) => {
     const results: Record<string, CheckResult> = {};
+    const context = { domain: target.domain, kind: target.kind, mtaStsPort: settings.mtaStsPort, ...shared(settings) };
     for (const check of checks) {
       if (settings.stop?.aborted === true) break;
-      const context = {
-        domain: target.domain,
-        kind: target.kind,
-        mtaStsPort: settings.mtaStsPort,
-        options: settings.options,
-        io: settings.io,
-        depth: settings.depth,
-        trace: settings.trace,
-        signal: settings.cut,
-      };
       results[check.id] = await safely(check, () => (check.gather as NonNullable<DomainCheck['gather']>)(context));
     }
     out.set(target.input, results);

@@ -124,14 +124,16 @@ export function planScan(resolved: readonly ResolvedTarget[], options: PlanOptio
         if (by !== null) excluded.push({ ip, port: target.port, by });
         return by === null;
       });
-      const provider = target.kind === 'host' || target.ipLiteral || host.ipLiteral === true ? providerOfRelay(host.name) : providerOfMxHost(host.name);
       const addresses = allowed.map((ip): PlannedAddress => {
         const range = refusal(ip, { fromDns: target.fromDns, allowPrivate: options.allowPrivate });
         if (range !== null) return { ip, port: target.port, probeKey: null, refusedRange: range };
         const key = probeKey(ip, target.port);
         const sni = target.ipLiteral ? null : host.name;
         const existing = probes.get(key);
-        if (!existing || (existing.sni === null && sni !== null)) probes.set(key, { key, ip, port: target.port, sni, provider });
+        if (!existing || (existing.sni === null && sni !== null)) {
+          const provider = target.kind === 'host' || target.ipLiteral || host.ipLiteral === true ? providerOfRelay(host.name) : providerOfMxHost(host.name);
+          probes.set(key, { key, ip, port: target.port, sni, provider });
+        }
         return { ip, port: target.port, probeKey: key };
       });
       return {

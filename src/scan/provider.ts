@@ -7,10 +7,16 @@
  * list gives no registrable domain for (a single label, a bare suffix) is its own
  * provider, as are relays and IP literals.
  */
-import { getDomain } from 'tldts';
+import { createRequire } from 'node:module';
+
+type GetDomain = (name: string, options: { allowPrivateDomains: boolean; validateHostname: boolean }) => string | null;
+
+/** tldts, loaded on the first provider asked for (its CommonJS build, synchronously): commands that plan no probe never pay for the list. */
+let getDomain: GetDomain | undefined;
 
 /** The provider key of an MX host name. */
 export function providerOfMxHost(host: string): string {
+  getDomain ??= (createRequire(import.meta.url)('tldts') as { getDomain: GetDomain }).getDomain;
   const name = host.toLowerCase().replace(/\.$/, '');
   return getDomain(name, { allowPrivateDomains: false, validateHostname: false }) ?? name;
 }

@@ -89,10 +89,6 @@ class Limiters {
       if (limit.activeCount === 0 && limit.pendingCount === 0 && this.#map.get(key) === entry) this.#map.delete(key);
     }
   }
-
-  get count(): number {
-    return this.#map.size;
-  }
 }
 
 /** Resolves after `ms`, or at once (false) when the signal aborts first. */
@@ -118,17 +114,14 @@ export function createScheduler(options: SchedulerOptions) {
   const baseDelay = options.retryDelayMs ?? 30_000;
   const random = options.random ?? Math.random;
   /** The back-off an address is in: the wait for it to end (false when the scan stopped first). */
-  const backoff = new Map<string, { wait: Promise<boolean> }>();
+  const backoff = new Map<string, Promise<boolean>>();
   const counters: PolitenessCounters = { retries: 0, retriedOk: 0, waitedMs: 0 };
   let waiting = 0;
 
-  /** Waits out the address's back-off, if any; false when the scan stopped meanwhile. */
+  /** Waits out the address's back-off, if any (each ends by removing itself); false when the scan stopped meanwhile. */
   async function clearOf(address: string): Promise<boolean> {
-    for (let guard = 0; guard < 64; guard += 1) {
-      const entry = backoff.get(address);
-      if (!entry) return true;
-      if (!(await entry.wait)) return false;
-      if (backoff.get(address) === entry) backoff.delete(address);
+    for (let wait = backoff.get(address); wait !== undefined; wait = backoff.get(address)) {
+      if (!(await wait)) return false;
     }
     return true;
   }
@@ -147,7 +140,7 @@ export function createScheduler(options: SchedulerOptions) {
   async function backOff(address: string, retry: number): Promise<boolean> {
     const delay = Math.round(baseDelay * 2 ** (retry - 1) * (0.8 + 0.4 * random()));
     const wait = pause(delay, options.stop);
-    backoff.set(address, { wait });
+    backoff.set(address, wait);
     waiting += 1;
     const started = Date.now();
     try {
@@ -155,7 +148,7 @@ export function createScheduler(options: SchedulerOptions) {
     } finally {
       waiting -= 1;
       counters.waitedMs += Date.now() - started;
-      if (backoff.get(address)?.wait === wait) backoff.delete(address);
+      if (backoff.get(address) === wait) backoff.delete(address);
     }
   }
 
@@ -178,11 +171,6 @@ export function createScheduler(options: SchedulerOptions) {
     });
   }
 
-  /** One job (no retry): its per-address slot first, then a global one. */
-  async function run<T>(address: string, fn: () => Promise<T>): Promise<T> {
-    return (await runJob({ key: address, address, run: fn })).value;
-  }
-
   /** Runs every job; outcomes keyed by job key, whatever order they finish in. */
   async function runAll<T>(jobs: readonly Job<T>[], onDone?: (key: string, outcome: Outcome<T>) => void): Promise<Map<string, Outcome<T>>> {
     const results = new Map<string, Outcome<T>>();
@@ -197,13 +185,8 @@ export function createScheduler(options: SchedulerOptions) {
   }
 
   return {
-    run,
     runJob,
     runAll,
-    /** Addresses with a limiter now (those with work queued or running). */
-    get addresses(): number {
-      return perAddress.count;
-    },
     /** Jobs waiting in back-off now. */
     get waiting(): number {
       return waiting;

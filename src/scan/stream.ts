@@ -83,8 +83,7 @@ export async function* scanStream(inputs: AsyncIterable<StreamInput> | Iterable<
   const settings = prepared.settings;
   const planOptions = { allowPrivate: options.allowPrivate ?? false, ...(options.family ? { family: options.family } : {}), ...(options.exclude ? { exclude: options.exclude } : {}) };
   /** Distinct addresses the opt-out list kept the scan from, and targets it kept out. */
-  const excludedKeys = new SeenKeys();
-  let excludedAddresses = 0;
+  const excludedAddresses = new SeenKeys();
   let excludedTargets = 0;
   const address = addressChecks(settings);
   const mx = mxChecks(settings);
@@ -117,7 +116,7 @@ export async function* scanStream(inputs: AsyncIterable<StreamInput> | Iterable<
     const plan = planScan([resolved], planOptions);
     const planned = plan.targets[0];
     if (planned === undefined) return null;
-    for (const entry of planned.mx) for (const a of entry.addressesExcluded) if (excludedKeys.add(`${a.ip}|${a.port}`)) excludedAddresses += 1;
+    for (const entry of planned.mx) for (const a of entry.addressesExcluded) excludedAddresses.add(`${a.ip}|${a.port}`);
     try {
       const [addresses, hosts, domains] = await Promise.all([
         Promise.all(plan.probes.map(async (p) => [p.key, await probeShared(p)] as const)).then((entries) => new Map(entries)),
@@ -224,7 +223,7 @@ export async function* scanStream(inputs: AsyncIterable<StreamInput> | Iterable<
     }
     const notScanned = read - written;
     const dnssec = dnsClient === null ? undefined : dnssecSummary(prepared.servers, dnsClient.stats?.().authenticated ?? 0);
-    const polite = politenessSummary(scheduler.counters, excludedTargets, excludedAddresses);
+    const polite = politenessSummary(scheduler.counters, excludedTargets, excludedAddresses.size);
     const end: NdjsonEnd = {
       type: 'end',
       finishedAt: now().toISOString(),

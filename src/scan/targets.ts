@@ -179,11 +179,14 @@ export class BadLines {
   }
 }
 
-/** Parses a targets file's content; the error names the file and every bad line (up to 20, then a count). */
-export function parseTargetFile(content: string, source: string): string[] {
-  const out: string[] = [];
+/** Parses a targets file's content, each line with its target; the error names the file and every bad line (up to 20, then a count). */
+export function parseTargetFile(content: string, source: string): (TargetLine & { readonly target: Target })[] {
+  const out: (TargetLine & { readonly target: Target })[] = [];
   const bad = new BadLines(source);
-  for (const { line, text } of readTargetLines(content)) if (bad.parse(text, line) !== null) out.push(text);
+  for (const { line, text } of readTargetLines(content)) {
+    const target = bad.parse(text, line);
+    if (target !== null) out.push({ line, text, target });
+  }
   bad.throwIfAny();
   return out;
 }

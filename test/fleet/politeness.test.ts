@@ -49,16 +49,19 @@ function labArgs(lab: RunningLab): string[] {
   return ['--resolver', `${lab.dns.host}:${lab.dns.port}`, '--port', String(lab.port), '--ca-file', caFile, '--allow-private', '--no-dane', '--no-mta-sts', '--no-tls-rpt', '--no-progress', '--timeout', '10000', '--dns-timeout', '2000'];
 }
 
-async function scanJson(targets: readonly string[], lab: RunningLab, extra: readonly string[]): Promise<Report> {
-  const run = await runCli([...targets, ...labArgs(lab), '--format', 'json', ...extra], { timeoutMs: 90_000 });
+/** One scan of the lab in a format; its stdout, after an exit that reports (0, 1 or 3). */
+async function scanned(targets: readonly string[], lab: RunningLab, format: 'json' | 'ndjson', extra: readonly string[]): Promise<string> {
+  const run = await runCli([...targets, ...labArgs(lab), '--format', format, ...extra], { timeoutMs: 90_000 });
   assert.ok(run.code === 0 || run.code === 1 || run.code === 3, `exit ${run.code}: ${run.stderr}`);
-  return JSON.parse(run.stdout) as Report;
+  return run.stdout;
+}
+
+async function scanJson(targets: readonly string[], lab: RunningLab, extra: readonly string[]): Promise<Report> {
+  return JSON.parse(await scanned(targets, lab, 'json', extra)) as Report;
 }
 
 async function scanNdjson(targets: readonly string[], lab: RunningLab, extra: readonly string[]): Promise<NdjsonLine[]> {
-  const run = await runCli([...targets, ...labArgs(lab), '--format', 'ndjson', ...extra], { timeoutMs: 90_000 });
-  assert.ok(run.code === 0 || run.code === 1 || run.code === 3, `exit ${run.code}: ${run.stderr}`);
-  return run.stdout.trim().split('\n').map((line) => JSON.parse(line) as NdjsonLine);
+  return (await scanned(targets, lab, 'ndjson', extra)).trim().split('\n').map((line) => JSON.parse(line) as NdjsonLine);
 }
 
 function only(report: Report | TargetReport[]): TargetReport {
