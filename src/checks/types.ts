@@ -37,6 +37,11 @@ export interface AddressGather extends GatherBase {
   readonly target: SessionTarget;
   /** Results of the address checks that ran before this one (registry order), by check id. */
   readonly prior: Readonly<Record<string, CheckResult>>;
+  /**
+   * A second connection to this address at once, when the per-address limit
+   * (--per-host) has a slot free now: its release, else null. Absent: one at a time.
+   */
+  readonly secondLane?: () => (() => void) | null;
 }
 
 /** One MX host name (or relay named by the user) at one port, gathered once per scan. */

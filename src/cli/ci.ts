@@ -54,8 +54,20 @@ export class CiRun {
     return this.baseline === null ? { ...report, targets } : { ...report, targets, baseline: this.baseline.summary() };
   }
 
-  /** The annotations, on stderr, after the report. */
-  finish(): void {
-    for (const line of this.#annotations?.lines() ?? []) this.io.stderr.write(line);
+  /** The annotations, on stderr, after the report; none when stdout turned out closed (its reader went away). */
+  async finish(): Promise<void> {
+    if (this.#annotations === null) return;
+    if (await stdoutGone(this.io)) return;
+    for (const line of this.#annotations.lines()) this.io.stderr.write(line);
   }
+}
+
+/**
+ * Whether stdout's reader went away: asked after the report was written, once
+ * it reached the OS, so a closed pipe is known. What would follow the report on
+ * stderr (notes, annotations) is then not written either.
+ */
+export async function stdoutGone(io: CliIo): Promise<boolean> {
+  await io.stdout.settle?.();
+  return io.stdout.closed === true;
 }

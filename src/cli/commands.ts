@@ -20,7 +20,7 @@ import { parseShard, shardOf, type Shard } from '../scan/shard.js';
 import { parseTarget, parseTargetFile, parseTargets, targetKey, type Target } from '../scan/targets.js';
 import { keyOfTarget } from '../model/target-key.js';
 import { FINDINGS } from '../policy/findings.js';
-import { CiRun } from './ci.js';
+import { CiRun, stdoutGone } from './ci.js';
 import { firstLineOf, readCaFile, readClientCertificate, readExcludeFile, readTextInput, textLines } from './files.js';
 import { extractNote, sourceFile, streamInputs } from './inputs.js';
 import { isNdjsonHeader, ndjsonLines, reportOfLines, writeLine } from './ndjson-io.js';
@@ -195,7 +195,7 @@ function buildScanOptions(opts: ScanCliOptions, policy: Policy, signal: AbortSig
 async function emitReport(given: Report, opts: OutputOptions, io: CliIo, file: ReportFile | undefined, ci: CiRun): Promise<number> {
   const report = ci.report(await withInventory(given, opts.format));
   const code = await writeReport(report, opts, io, file);
-  ci.finish();
+  await ci.finish();
   return code;
 }
 
@@ -317,7 +317,7 @@ export async function runScan(args: string[], opts: ScanCliOptions, io: CliIo): 
         progress.done();
       }
       const code = await emitReport(report, opts, io, file, ci);
-      if (opts.quiet !== true) {
+      if (opts.quiet !== true && !(await stdoutGone(io))) {
         noteUnreachableResolvers(report, opts.resolver, io);
         noteDnssec(report, io);
       }
@@ -398,12 +398,12 @@ async function streamInto(
     } finally {
       progress.done();
     }
-    if (io.stdout.closed === true) return EXIT.stdoutClosed;
+    if (await stdoutGone(io)) return EXIT.stdoutClosed;
     if (!quiet && end !== undefined) {
       if (dnsNetworkFailure !== null) noteResolvers(opts.resolver, dnsNetworkFailure, io);
       noteDnssecOf(end.dnssec, depthDane, answered, io);
     }
-    ci.finish();
+    await ci.finish();
     return exitCodeOf([signals.code() ?? EXIT.ok, code]);
   } finally {
     inputs.dispose();
@@ -524,7 +524,7 @@ async function reportNdjson(lines: AsyncIterable<NdjsonLine>, opts: ReportCliOpt
       }
       if (!(await writeLine(io.stdout, out))) return EXIT.stdoutClosed;
     }
-    opened.finish();
+    await opened.finish();
     return code;
   }
   const targets: { index: number; target: TargetReport }[] = [];

@@ -150,9 +150,30 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
   }
 }
 
+/**
+ * stderr, silent once stdout is known to be closed: the reader went away, so
+ * what follows the report (notes, CI annotations) is not written either. A
+ * write's callback still runs.
+ */
+function quietAfter(stdout: GuardedOutput, stderr: NodeJS.WriteStream): NodeJS.WriteStream {
+  const write = (...args: unknown[]): boolean => {
+    if (!stdout.closed) return (stderr.write as (...a: unknown[]) => boolean)(...args);
+    const callback = args.find((a): a is () => void => typeof a === 'function');
+    if (callback !== undefined) queueMicrotask(callback);
+    return true;
+  };
+  return new Proxy(stderr, {
+    get(target, property) {
+      if (property === 'write') return write;
+      const value = Reflect.get(target, property, target) as unknown;
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+}
+
 export async function main(): Promise<void> {
   const stdout = new GuardedOutput(process.stdout);
-  const code = await run(process.argv.slice(2), { stdout, stderr: process.stderr, stdin: process.stdin, env: process.env });
+  const code = await run(process.argv.slice(2), { stdout, stderr: quietAfter(stdout, process.stderr), stdin: process.stdin, env: process.env });
   await stdout.settle();
   const codes = [code];
   if (stdout.failure !== null) {

@@ -119,7 +119,7 @@ export async function runMerge(paths: readonly string[], opts: OutputOptions, io
       window: { limit: 0, peak: 0 },
     };
     if (!(await writeLine(io.stdout, end))) return EXIT.stdoutClosed;
-    ci.finish();
+    await ci.finish();
     return code;
   }
   const report = reportOfLines({ ...headers.first, startedAt: headers.startedAt }, held, { finishedAt, ...(dnssec ? { dnssec } : {}) }, headers.first.policy, { ...summary.result(), ...polite });

@@ -131,7 +131,7 @@ export function addScanOptions(command: Command): Command {
     .option('-4, --ipv4', 'probe only IPv4 addresses (the others are counted, not probed)')
     .option('-6, --ipv6', 'probe only IPv6 addresses (the others are counted, not probed)')
     .option('--concurrency <n>', `probes at once (default ${DEFAULTS.concurrency})`, integer('--concurrency', 1, 10_000))
-    .option('--per-host <n>', `probes at once per IP address (default ${DEFAULTS.perHost}; ${FLEET_DEFAULTS.perHost} with NDJSON output: --format ndjson or --resume)`, integer('--per-host', 1, 100))
+    .option('--per-host <n>', `sessions at once per IP address, the only bound on connections to one (default ${DEFAULTS.perHost}; ${FLEET_DEFAULTS.perHost} with NDJSON output: --format ndjson or --resume)`, integer('--per-host', 1, 100))
     .option('--per-provider <n>', `probes at once per provider, the registrable domain of the MX name (Public Suffix List); 0: no cap (default 0; ${FLEET_DEFAULTS.perProvider} with NDJSON output)`, integer('--per-provider', 0, 10_000))
     .option('--retries <n>', `attempts after the first for a 4xx greeting or EHLO, a refused connection, or one closed before a greeting (default 0; ${FLEET_DEFAULTS.retries} with NDJSON output)`, integer('--retries', 0, 10))
     .option('--retry-delay <ms>', `before the first retry, doubled for each next one, ±20 %; no new connection to the address meanwhile (default ${DEFAULTS.retryDelayMs})`, integer('--retry-delay', 0, 3_600_000))

@@ -18,6 +18,9 @@ import { createScheduler, type Job, type Outcome } from './scheduler.js';
 
 export type Results = Readonly<Record<string, CheckResult>>;
 
+/** A second per-address slot for an address whose job is running, if one is free now (its release), else null. */
+export type SecondLane = (address: string) => (() => void) | null;
+
 export interface GatherSettings {
   readonly checks: readonly Check[];
   readonly options: SessionOptions;
@@ -85,7 +88,7 @@ export function probeStatusOf(results: Results): string {
 }
 
 /** Every address check at one IP:port, in registry order, each seeing the results before it. */
-export async function gatherAddress(probe: PlannedProbe, checks: readonly AddressCheck[], settings: GatherSettings): Promise<Results> {
+export async function gatherAddress(probe: PlannedProbe, checks: readonly AddressCheck[], settings: GatherSettings, secondLane?: SecondLane): Promise<Results> {
   const results: Record<string, CheckResult> = {};
   const target = { ip: probe.ip, port: probe.port, sni: probe.sni, implicitTls: settings.implicitTls || probe.port === 465 };
   const stopped = settings.stop?.aborted === true;
@@ -98,7 +101,7 @@ export async function gatherAddress(probe: PlannedProbe, checks: readonly Addres
       results[check.id] = { status: 'not-run', reason: 'the scan was interrupted' };
       continue;
     }
-    const context = { target, ...shared(settings), prior: { ...results } };
+    const context = { target, ...shared(settings), prior: { ...results }, ...(secondLane !== undefined ? { secondLane: () => secondLane(probe.ip) } : {}) };
     results[check.id] = await safely(check, () => (check.gather as NonNullable<AddressCheck['gather']>)(context));
   }
   return results;
@@ -139,13 +142,13 @@ export function addressScheduler(settings: GatherSettings) {
 }
 
 /** One address's checks as a scheduler job: each attempt with its own connections (under the rate), retried while the probe asks for it. */
-export function addressJob(probe: PlannedProbe, checks: readonly AddressCheck[], settings: GatherSettings): Job<Results> {
+export function addressJob(probe: PlannedProbe, checks: readonly AddressCheck[], settings: GatherSettings, secondLane?: SecondLane): Job<Results> {
   const rate = settings.rate;
   return {
     key: probe.key,
     address: probe.ip,
     provider: probe.provider,
-    run: () => gatherAddress(probe, checks, rate === null ? settings : { ...settings, io: { ...settings.io, connect: rate.connector(settings.io.connect, settings.cut) } }),
+    run: () => gatherAddress(probe, checks, rate === null ? settings : { ...settings, io: { ...settings.io, connect: rate.connector(settings.io.connect, settings.cut) } }, secondLane),
     retryable: (results) => {
       const facts = starttlsFacts(results);
       return facts !== undefined && worthRetrying(facts);
@@ -169,7 +172,7 @@ export async function gatherAddresses(plan: Plan, settings: GatherSettings, sche
   const byKey = new Map(plan.probes.map((p) => [p.key, p]));
   const out = new Map<string, Results>();
   await scheduler.runAll<Results>(
-    plan.probes.map((p) => addressJob(p, checks, settings)),
+    plan.probes.map((p) => addressJob(p, checks, settings, scheduler.tryHold)),
     (key, outcome) => {
       const results = withAttempts(outcome);
       out.set(key, results);

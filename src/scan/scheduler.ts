@@ -76,6 +76,22 @@ class Limiters {
   readonly #map = new Map<string, Limited>();
   constructor(readonly size: number) {}
 
+  /**
+   * A slot for `key` taken now if one is free (nobody running or waiting fills
+   * them all), held until the returned release is called; else null.
+   */
+  tryHold(key: string): (() => void) | null {
+    const entry = this.#map.get(key);
+    if (entry !== undefined && entry.limit.activeCount + entry.limit.pendingCount >= this.size) return null;
+    if (entry === undefined && this.size < 1) return null;
+    let release = (): void => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    void this.run(key, () => held);
+    return release;
+  }
+
   async run<T>(key: string, fn: () => Promise<T>): Promise<T> {
     let entry = this.#map.get(key);
     if (!entry) {
@@ -187,6 +203,8 @@ export function createScheduler(options: SchedulerOptions) {
   return {
     runJob,
     runAll,
+    /** Another connection to an address while one of its jobs runs: a per-address slot if one is free now (its release), else null. */
+    tryHold: (address: string): (() => void) | null => perAddress.tryHold(address),
     /** Jobs waiting in back-off now. */
     get waiting(): number {
       return waiting;

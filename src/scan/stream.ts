@@ -95,7 +95,7 @@ export async function* scanStream(inputs: AsyncIterable<StreamInput> | Iterable<
     if (cached !== undefined) return cached;
     if (probedKeys.has(probe.key)) reprobed += 1;
     probedKeys.add(probe.key);
-    const result = scheduler.runJob(addressJob(probe, address, settings)).then(withAttempts);
+    const result = scheduler.runJob(addressJob(probe, address, settings, scheduler.tryHold)).then(withAttempts);
     probes.set(probe.key, result);
     return result;
   }

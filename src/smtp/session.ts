@@ -116,9 +116,25 @@ export function emptyFacts(): SessionFacts {
 
 /** Runs the whole session. Rejects with a ScanError (with its phase) when the session cannot complete. */
 export async function runSession(env: SessionEnv, plan: SessionPlan, facts: SessionFacts): Promise<void> {
-  assertHeloName(env.options.heloName);
   const offer = `offering ${plan.minVersion}${plan.maxVersion === plan.minVersion ? '' : ` to ${plan.maxVersion}`}`;
-  env.transcript?.add('note', `connecting to ${env.target.ip}:${env.target.port} (${env.target.implicitTls === true ? 'implicit TLS' : 'STARTTLS'}, ${offer})`);
+  const opened = await openSession(env, facts, offer);
+  await finishSession(env, plan, facts, opened);
+}
+
+/**
+ * A session up to the point where its TLS offer is needed: connected, and for
+ * STARTTLS greeted, EHLO answered and STARTTLS accepted (the plaintext after it
+ * discarded); for implicit TLS only connected. The offer can then be chosen
+ * later (an enumeration prepares its next session while a handshake runs).
+ */
+export interface OpenedSession {
+  readonly socket: Socket;
+}
+
+/** The first half of runSession: everything before the handshake. `offer` only words the transcript's first line. */
+export async function openSession(env: SessionEnv, facts: SessionFacts, offer?: string): Promise<OpenedSession> {
+  assertHeloName(env.options.heloName);
+  env.transcript?.add('note', `connecting to ${env.target.ip}:${env.target.port} (${env.target.implicitTls === true ? 'implicit TLS' : 'STARTTLS'}${offer === undefined ? '' : `, ${offer}`})`);
   let socket: Socket;
   try {
     socket = await connectTcp(env);
@@ -128,11 +144,19 @@ export async function runSession(env: SessionEnv, plan: SessionPlan, facts: Sess
   }
   facts.connectMs = env.elapsed();
   env.transcript?.add('note', 'connected');
-  if (env.target.implicitTls === true) await implicitTlsSession(env, plan, facts, socket);
-  else await startTlsSession(env, plan, facts, socket);
+  if (env.target.implicitTls === true) facts.tlsMode = 'implicit';
+  else await startTlsPrelude(env, facts, socket);
+  return { socket };
 }
 
-async function startTlsSession(env: SessionEnv, plan: SessionPlan, facts: SessionFacts, socket: Socket): Promise<void> {
+/** The second half of runSession: the handshake with this plan, and what follows it. */
+export async function finishSession(env: SessionEnv, plan: SessionPlan, facts: SessionFacts, opened: OpenedSession): Promise<void> {
+  if (env.target.implicitTls === true) await implicitTlsSession(env, plan, facts, opened.socket);
+  else await startTlsSession(env, plan, facts, opened.socket);
+}
+
+/** Greeting, EHLO (HELO if refused), STARTTLS and its 220; rejects when the server does not get that far. */
+async function startTlsPrelude(env: SessionEnv, facts: SessionFacts, socket: Socket): Promise<void> {
   const plain = new ReplyReader(socket, env.transcript);
   await readGreeting(env, plain, facts);
   const hello = await plaintextHello(env, plain);
@@ -159,6 +183,9 @@ async function startTlsSession(env: SessionEnv, plan: SessionPlan, facts: Sessio
   }
   // RFC 3207 §6: nothing received before the handshake may be taken as a reply after it.
   facts.plaintextDiscardedBytes = plain.release();
+}
+
+async function startTlsSession(env: SessionEnv, plan: SessionPlan, facts: SessionFacts, socket: Socket): Promise<void> {
   const secure = await handshake(env, plan, facts, socket);
   if (plan.stopAfterTls) return quitOver(secure, env.transcript);
   const reader = new ReplyReader(secure, env.transcript);
@@ -169,7 +196,6 @@ async function startTlsSession(env: SessionEnv, plan: SessionPlan, facts: Sessio
 }
 
 async function implicitTlsSession(env: SessionEnv, plan: SessionPlan, facts: SessionFacts, socket: Socket): Promise<void> {
-  facts.tlsMode = 'implicit';
   const secure = await handshake(env, plan, facts, socket);
   if (plan.stopAfterTls) return quitOver(secure, env.transcript);
   const reader = new ReplyReader(secure, env.transcript);

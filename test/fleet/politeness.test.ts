@@ -319,3 +319,52 @@ describe('--exclude', () => {
     assert.deepEqual(lab.smtp.map((s) => s.sessions), before);
   });
 });
+
+describe('--enumerate within --per-host', () => {
+  it('Given one address Then at per-host 2 its next session opens while a handshake runs (two at once), at per-host 1 one at a time; the facts are the same', async () => {
+    const { startSmtpServer } = await import('../../src/lab/smtp-server.js');
+    const relay = await startSmtpServer({ host: '127.0.62.1', hostname: 'relay.polite.test', starttls: true, tls, replyDelayMs: 5 });
+    const target = `127.0.62.1:${relay.port}`;
+    const args = ['--enumerate', '--ca-file', caFile, '--allow-private', '--no-progress', '--timeout', '10000'];
+    const enumeration = (report: Report) => {
+      const probe = only(report).mx[0]?.addresses[0]?.probe;
+      assert.ok(probe?.enumeration !== undefined && probe.enumeration.error === undefined, JSON.stringify(probe?.enumeration?.error));
+      return probe.enumeration;
+    };
+    try {
+      const two = openAtOnce([relay]);
+      const overlapped = JSON.parse((await runCli([target, ...args, '--format', 'json'], { timeoutMs: 90_000 })).stdout) as Report;
+      two.dispose();
+      const sessionsTwo = relay.sessions;
+      const one = openAtOnce([relay]);
+      const serial = JSON.parse((await runCli([target, ...args, '--per-host', '1', '--format', 'json'], { timeoutMs: 90_000 })).stdout) as Report;
+      one.dispose();
+      assert.equal(two.peak(), 2, 'per-host 2: the next session overlaps the handshake');
+      assert.equal(one.peak(), 1, 'per-host 1: one session at a time');
+      const a = enumeration(overlapped);
+      const b = enumeration(serial);
+      assert.deepEqual({ ...a, handshakes: 0 }, { ...b, handshakes: 0 });
+      // One session per handshake either way: the plain probe's and the enumeration's, none opened for nothing.
+      assert.equal(sessionsTwo, a.handshakes + 1);
+      assert.equal(relay.sessions - sessionsTwo, b.handshakes + 1);
+    } finally {
+      await relay.close();
+    }
+  });
+
+  it('Given two ports of one address, both enumerated, Then at per-host 2 the address never has more than two sessions at once', async () => {
+    const { startSmtpServer } = await import('../../src/lab/smtp-server.js');
+    const relays = await Promise.all([0, 1].map(() => startSmtpServer({ host: '127.0.62.2', hostname: 'relay.polite.test', starttls: true, tls, replyDelayMs: 5 })));
+    try {
+      const counter = openAtOnce(relays);
+      const run = await runCli([...relays.map((r) => `127.0.62.2:${r.port}`), '--enumerate', '--ca-file', caFile, '--allow-private', '--no-progress', '--timeout', '10000', '--format', 'json'], { timeoutMs: 90_000 });
+      counter.dispose();
+      const report = JSON.parse(run.stdout) as Report;
+      assert.equal(report.targets.length, 2);
+      for (const t of report.targets) assert.equal(t.mx[0]?.addresses[0]?.probe.enumeration?.error, undefined);
+      assert.equal(counter.peak(), 2);
+    } finally {
+      await Promise.all(relays.map((r) => r.close()));
+    }
+  });
+});

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startDnsServer, type LabDnsServer } from '../../src/lab/dns-server.js';
-import { BIN } from '../helpers/cli.js';
+import { BIN, runCli } from '../helpers/cli.js';
 import { startHostileSmtp, type HostileSmtpLab } from './servers.js';
 
 const FIXTURE = fileURLToPath(new URL('../../../test/fixtures/report-v1-strict.json', import.meta.url));
@@ -23,9 +23,9 @@ interface Closed {
 }
 
 /** Runs the CLI with stdout a pipe whose reading end is closed at once; `onSpawn` may act on the child (a signal). */
-function withClosedStdout(args: readonly string[], onSpawn?: (child: ReturnType<typeof spawn>) => void): Promise<Closed> {
+function withClosedStdout(args: readonly string[], onSpawn?: (child: ReturnType<typeof spawn>) => void, env: NodeJS.ProcessEnv = {}): Promise<Closed> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
+    const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1', ...env } });
     child.stdout.destroy();
     let stderr = '';
     child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
@@ -96,6 +96,24 @@ describe('a closed stdout', () => {
     assertQuiet(run);
     const saved = JSON.parse(readFileSync(path, 'utf8')) as { targets: { error?: { code: string } }[] };
     assert.equal(saved.targets[0]?.error?.code, 'nxdomain');
+  });
+
+  it('Given a scan whose DNS answers are not authenticated (a note on stderr after the report) When stdout is closed Then the note is not written either', async () => {
+    // DANE on (the default): after the report, the scan would say on stderr that no answer was authenticated.
+    const open = await runCli(['missing.example', '--resolver', `${dns.host}:${dns.port}`, '--format', 'json']);
+    assert.match(open.stderr, /DNSSEC/, 'the note this test silences');
+    const run = await withClosedStdout(['missing.example', '--resolver', `${dns.host}:${dns.port}`, '--format', 'json']);
+    assert.equal(run.code, 141);
+    assertQuiet(run);
+  });
+
+  it('Given GitHub Actions (annotations on stderr after the report) When stdout is closed Then no annotation is written', async () => {
+    const env = { GITHUB_ACTIONS: 'true' };
+    const open = await runCli(['report', FIXTURE, '--format', 'json'], { env });
+    assert.match(open.stderr, /^::(error|warning|notice)/m, 'the annotations this test silences');
+    const run = await withClosedStdout(['report', FIXTURE, '--format', 'json'], undefined, env);
+    assert.equal(run.code, 141);
+    assertQuiet(run);
   });
 
   it('Given the demo (exit 1) When stdout is closed Then 141 wins over 1', async () => {

@@ -179,3 +179,38 @@ describe('ConnectionRate', () => {
     assert.ok(true, 'both were let go without their tokens');
   });
 });
+
+describe('createScheduler: a second slot held by a running job', () => {
+  it('Given per-host 2 and a job running Then tryHold takes the free slot, a second job to the address waits until it is released, and per-host 1 has none to give', async () => {
+    const scheduler = createScheduler({ concurrency: 8, perHost: 2 });
+    const first = gate();
+    const entered = gate();
+    let held: (() => void) | null = null;
+    let secondStarted = false;
+    const one = scheduler.runJob({
+      key: 'a',
+      address: '10.9.0.1',
+      run: async () => {
+        held = scheduler.tryHold('10.9.0.1');
+        entered.open();
+        await first.opened;
+        return 1;
+      },
+    });
+    await entered.opened;
+    assert.ok(held !== null, 'the second slot was free');
+    assert.equal(scheduler.tryHold('10.9.0.1'), null, 'no third slot at per-host 2');
+    const two = scheduler.runJob({ key: 'b', address: '10.9.0.1', run: async () => ((secondStarted = true), 2) });
+    const other = await scheduler.runJob({ key: 'c', address: '10.9.0.2', run: async () => 3 });
+    assert.equal(other.value, 3, 'another address is not held up');
+    assert.equal(secondStarted, false, 'the first job and the held slot fill per-host 2');
+    (held as unknown as () => void)();
+    assert.equal((await two).value, 2, 'released: the second job runs while the first still does');
+    first.open();
+    assert.equal((await one).value, 1);
+
+    const single = createScheduler({ concurrency: 8, perHost: 1 });
+    const inside = await single.runJob({ key: 'd', address: '10.9.0.3', run: async () => single.tryHold('10.9.0.3') });
+    assert.equal(inside.value, null);
+  });
+});

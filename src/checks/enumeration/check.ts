@@ -26,12 +26,12 @@ export const enumerationCheck: AddressCheck = {
   findings: ENUMERATION_FINDINGS,
   rules: { address: [weakSuitesRule], marks: enumerationMarks },
   runsAt: (depth) => depth.enumerate,
-  gather: async ({ target, options, io, prior, trace, signal }): Promise<CheckResult> => {
+  gather: async ({ target, options, io, prior, trace, signal, secondLane }): Promise<CheckResult> => {
     const probe = prior['starttls']?.facts as ProbeResult | undefined;
     if (probe === undefined || !reachedHandshake(probe)) return { status: 'not-run', reason: 'no TLS handshake was reached' };
     if (signal.aborted) return { status: 'not-run', reason: 'the scan was interrupted' };
     const sessionsBefore = probe.legacyCheck === undefined ? 1 : 2;
-    const facts = await enumerate(target, { ...options, signal, known: probe.tls ?? null, sessionsBefore, trace }, io);
+    const facts = await enumerate(target, { ...options, signal, known: probe.tls ?? null, sessionsBefore, trace, ...(secondLane !== undefined ? { secondLane } : {}) }, io);
     return facts.error === undefined ? { status: 'completed', facts } : { status: 'error', facts, error: facts.error };
   },
 };

@@ -105,6 +105,8 @@ export class Enumeration {
   #error: ProbeError | undefined;
   #highest: EnumVersion | null = null;
   #dhBits: number | null = null;
+  /** The version whose handshakes are being made, or both legacy versions at once. */
+  #phase: EnumVersion | 'legacy-versions' = 'TLSv1.3';
 
   /** Connections made to this address before the enumeration (the plain probe: 1, or 2 with the legacy check's session). */
   readonly #sessionsBefore: number;
@@ -156,6 +158,7 @@ export class Enumeration {
     const state = this.#states[version];
     if (state.accepted === false) return;
     if (this.#caps.suites[version].length === 0) return; // this runtime cannot offer it: stays null
+    this.#phase = version;
     await this.#eliminate(version);
     if (state.found.length === 0) return;
     if (this.#highest === null) {
@@ -178,6 +181,7 @@ export class Enumeration {
     const suites = this.#caps.suites['TLSv1.1'];
     if (v11.accepted === null && v10.accepted === null && suites.length > 0 && this.#caps.suites.TLSv1.length > 0) {
       const offer = this.#offer('TLSv1', 'TLSv1.1', this.#arrange('TLSv1.1', suites), 'legacy-versions');
+      this.#phase = 'legacy-versions';
       const outcome = await this.#attempt(offer);
       if (outcome.kind === 'accepted' && this.#isLegacy(outcome.protocol)) {
         const version = outcome.protocol as EnumVersion;
@@ -383,7 +387,7 @@ export class Enumeration {
     this.#handshakes += 1;
     let outcome: HandshakeOutcome;
     try {
-      outcome = await this.#run(offer);
+      outcome = await this.#run(offer, { more: this.#moreToCome() });
     } catch (bug) {
       this.#error = { phase: 'internal', code: 'internal-error', message: describeBug(bug) };
       throw new Stop();
@@ -400,6 +404,21 @@ export class Enumeration {
       }
     }
     return outcome;
+  }
+
+  /**
+   * Whether another handshake follows this one whatever its outcome (so the
+   * runner may prepare that session meanwhile): a version of a later phase is
+   * still untested and can be offered. Phases run TLS 1.3, TLS 1.2, TLS 1.0 and
+   * 1.1 together, TLS 1.1, TLS 1.0; an outcome only settles its own phase's
+   * versions, except the joint legacy offer's, which may settle both (so
+   * nothing is certain after it), and a stop, which ends everything.
+   */
+  #moreToCome(): boolean {
+    const order: readonly (EnumVersion | 'legacy-versions')[] = ['TLSv1.3', 'TLSv1.2', 'legacy-versions', 'TLSv1.1', 'TLSv1'];
+    if (this.#phase === 'legacy-versions') return false;
+    const later = order.slice(order.indexOf(this.#phase) + 1).filter((p): p is EnumVersion => p !== 'legacy-versions');
+    return later.some((v) => this.#states[v].accepted === null && this.#caps.suites[v].length > 0);
   }
 
   // ── result ──

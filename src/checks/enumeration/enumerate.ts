@@ -19,9 +19,9 @@ import { REAL_IO } from '../../net/io.js';
 import type { SessionIo, SessionTarget } from '../../smtp/session.js';
 import { Enumeration, type EnumerationResult } from './engine.js';
 import { runtimeCapabilities, type RuntimeCapabilities } from './runtime.js';
-import { handshakeSession } from './session.js';
+import { prepareSession, type PreparedSession } from './session.js';
 import { Transcript } from '../../smtp/transcript.js';
-import type { EnumerateOptions, HandshakeOffer, HandshakeOutcome, HandshakeRunner } from './types.js';
+import type { EnumerateOptions, HandshakeHint, HandshakeOffer, HandshakeOutcome, HandshakeRunner } from './types.js';
 
 export interface EnumerateDeps extends SessionIo {
   /** Replaces the SMTP session of each handshake (tests drive the engine with a simulated server). */
@@ -38,7 +38,8 @@ export async function enumerate(target: SessionTarget, options: EnumerateOptions
   let capabilities: RuntimeCapabilities | undefined = deps.capabilities;
   try {
     capabilities ??= await runtimeCapabilities();
-    const session: HandshakeRunner = deps.runHandshake ?? ((offer) => handshakeSession(target, options, io, offer));
+    const lanes = deps.runHandshake === undefined ? new Lanes(target, options, io) : null;
+    const session: HandshakeRunner = deps.runHandshake ?? ((offer, hint) => (lanes as Lanes).run(offer, hint));
     const started = io.now();
     const transcript = options.trace === true ? new Transcript('enumeration', () => io.now() - started) : null;
     const run: HandshakeRunner = transcript === null ? session : async (offer) => {
@@ -46,7 +47,12 @@ export async function enumerate(target: SessionTarget, options: EnumerateOptions
       transcript.add('note', describeHandshake(offer, outcome));
       return outcome;
     };
-    const result = await new Enumeration(capabilities, run, options.signal, options.sessionsBefore ?? 1).run(options.known);
+    let result: EnumerationResult;
+    try {
+      result = await new Enumeration(capabilities, run, options.signal, options.sessionsBefore ?? 1).run(options.known);
+    } finally {
+      await lanes?.close();
+    }
     return transcript === null ? result : { ...result, transcript: transcript.toJSON() };
   } catch (bug) {
     // A bug in mxready: confined to this address's enumeration, as data.
@@ -76,5 +82,57 @@ function describeHandshake(offer: HandshakeOffer, outcome: HandshakeOutcome): st
       return `${what} → refused${outcome.selected ? ` after selecting ${outcome.selected.suite}` : ''} (${outcome.reason})`;
     case 'stopped':
       return `${what} → stopped: ${outcome.error.message}`;
+  }
+}
+
+/**
+ * The sessions of one enumeration: each handshake in a fresh session, and, when
+ * the engine says another follows and a second lane is held, that next session
+ * opened at once so its SMTP dialogue overlaps this handshake. A session is
+ * prepared only when it will be used, so the connections stay one per
+ * handshake (the budget of ./engine.ts), and only once the current session
+ * reached its offer (a server refusing sessions is not asked for another);
+ * after a stop in the handshake, the one prepared is closed unused.
+ */
+class Lanes {
+  readonly #open: () => PreparedSession;
+  readonly #secondLane: (() => (() => void) | null) | undefined;
+  #next: PreparedSession | null = null;
+  #closed = false;
+  /** The second lane's release, once held; null when none was free; undefined before it was asked for. */
+  #release: (() => void) | null | undefined;
+
+  constructor(target: Parameters<typeof prepareSession>[0], options: EnumerateOptions, io: SessionIo) {
+    this.#open = () => prepareSession(target, options, io);
+    this.#secondLane = options.secondLane;
+  }
+
+  run(offer: HandshakeOffer, hint?: HandshakeHint): Promise<HandshakeOutcome> {
+    const current = this.#next ?? this.#open();
+    this.#next = null;
+    if (hint?.more === true) {
+      // Only once this session got as far as its offer: a server that refuses sessions is not asked for another.
+      void current.ready.then((ready) => {
+        if (ready && this.#next === null && !this.#closed && this.#laneHeld()) this.#next = this.#open();
+      });
+    }
+    return current.handshake(offer);
+  }
+
+  #laneHeld(): boolean {
+    if (this.#release === undefined) this.#release = this.#secondLane?.() ?? null;
+    return this.#release !== null;
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    const next = this.#next;
+    this.#next = null;
+    try {
+      await next?.discard();
+    } finally {
+      this.#release?.();
+      this.#release = null;
+    }
   }
 }

@@ -56,8 +56,14 @@ export type HandshakeOutcome =
   /** The session did not get as far as the handshake (connect, greeting, EHLO, STARTTLS), or was interrupted. */
   | { readonly kind: 'stopped'; readonly error: ProbeError };
 
+/** What the engine knows when it makes an offer. */
+export interface HandshakeHint {
+  /** Another handshake follows this one whatever its outcome (the runner may open that session meanwhile). */
+  readonly more: boolean;
+}
+
 /** Runs one handshake in its own SMTP session. Must not throw for anything the server does. */
-export type HandshakeRunner = (offer: HandshakeOffer) => Promise<HandshakeOutcome>;
+export type HandshakeRunner = (offer: HandshakeOffer, hint?: HandshakeHint) => Promise<HandshakeOutcome>;
 
 export interface EnumerateOptions extends SessionOptions {
   /** Abort the enumeration (the scan was cut): what was found is kept, `error` says why. */
@@ -67,6 +73,13 @@ export interface EnumerateOptions extends SessionOptions {
    * the legacy check's session): they count against the connection budget.
    */
   readonly sessionsBefore?: number;
+  /**
+   * A second connection to the address, when the per-address limit has one free
+   * now (its release, called when the enumeration ends), else null. With it the
+   * next session's SMTP dialogue runs while a handshake does: two sessions at
+   * once, never more. Absent: one session at a time.
+   */
+  readonly secondLane?: () => (() => void) | null;
   /** Record one line per handshake (--trace): the offer and what came of it, in `transcript`. */
   readonly trace?: boolean;
   /**

@@ -20,6 +20,8 @@ async function scan(server: SimServer): Promise<{ result: EnumerationResult; con
   const known = await plainProbe(run, caps);
   const result = await new Enumeration(caps, run).run(known);
   assert.equal(counters.sessions, result.handshakes + 1, 'handshakes counts every enumeration session');
+  // "Another handshake follows" is never wrong: a runner that opened that session ahead would have used it.
+  assert.equal(counters.more.at(-1), false, 'the last handshake was announced as followed by another');
   return { result, connections: counters.sessions, maxInFlight: counters.maxInFlight, plainPick: known?.cipher.standardName ?? null };
 }
 
@@ -92,6 +94,22 @@ describe('the enumeration engine against simulated servers', () => {
       assert.equal(maxInFlight, 1);
     });
   }
+
+  it('announces, with every handshake before the legacy versions, that another follows', async () => {
+    // Given a TLS 1.2 + 1.3 server that refuses TLS 1.0 and 1.1
+    const server: SimServer = { versions: { 'TLSv1.3': MODERN_13, 'TLSv1.2': MODERN_12 }, serverOrder: false, groups13: ['X25519', 'P-256'], ecGroups: ['X25519'] };
+    const { run, counters } = simulate(server);
+    const known = await plainProbe(run, caps);
+    const before = counters.more.length;
+    await new Enumeration(caps, run).run(known);
+    // Then every TLS 1.3 and 1.2 handshake says another follows (the legacy test is still to come), and the joint
+    // TLS 1.0/1.1 offer, whose refusal ends the enumeration, does not
+    const offers = counters.offers.slice(before);
+    const more = counters.more.slice(before);
+    assert.equal(offers.at(-1)?.purpose, 'legacy-versions');
+    assert.deepEqual(more, offers.map((o) => o.purpose !== 'legacy-versions'));
+    assert.ok(more.length >= 5, String(more.length));
+  });
 
   it('reports suites in the server order when it keeps one', async () => {
     const server: SimServer = { versions: { 'TLSv1.2': ['TLS_RSA_WITH_AES_128_CBC_SHA', 'TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256', 'TLS_DHE_RSA_WITH_AES_256_GCM_SHA384'] }, serverOrder: true, ecGroups: ['X25519'] };

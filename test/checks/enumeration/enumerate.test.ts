@@ -34,10 +34,26 @@ interface Run {
   readonly sessions: number;
 }
 
+/** A second lane that is always free, counting how often it was taken and released. */
+function countingLane(): { readonly take: () => () => void; readonly taken: () => number; readonly released: () => number } {
+  let taken = 0;
+  let released = 0;
+  return {
+    take: () => {
+      taken += 1;
+      return () => {
+        released += 1;
+      };
+    },
+    taken: () => taken,
+    released: () => released,
+  };
+}
+
 /** The plain probe, then the enumeration with its facts, as the scan runs them. */
-async function probeAndEnumerate(port: number, sessions: () => number): Promise<Run> {
+async function probeAndEnumerate(port: number, sessions: () => number, secondLane?: () => () => void): Promise<Run> {
   const plain = await probe(target(port), options());
-  const result = await enumerate(target(port), { ...options(), known: plain.tls ?? null });
+  const result = await enumerate(target(port), { ...options(), known: plain.tls ?? null, ...(secondLane !== undefined ? { secondLane } : {}) });
   return { result, sessions: sessions() };
 }
 
@@ -47,10 +63,10 @@ async function onLab(tls: Omit<NonNullable<LabSmtpOptions['tls']>, 'key' | 'cert
   );
 }
 
-async function onServer(tls: SecureContextOptions, extra: { broken?: boolean; starttls?: boolean } = {}): Promise<Run & { maxConcurrent: number }> {
+async function onServer(tls: SecureContextOptions, extra: { broken?: boolean; starttls?: boolean } = {}, secondLane?: () => () => void): Promise<Run & { maxConcurrent: number }> {
   const server = await startEnumServer({ tls, ...extra });
   try {
-    const run = await probeAndEnumerate(server.port, () => server.sessions);
+    const run = await probeAndEnumerate(server.port, () => server.sessions, secondLane);
     return { ...run, maxConcurrent: server.maxConcurrent };
   } finally {
     await server.close();
@@ -153,6 +169,39 @@ describe('enumerate against real loopback servers', () => {
     assert.equal(result.dhBits, 2048);
     assert.deepEqual(result.groups, []);
     assertBudget(run);
+  });
+
+  it('with a second lane, opens the next session while a handshake runs: the same facts, two sessions at once, one per handshake', async () => {
+    // Given a server that keeps its own order (so the picks depend on every offer), enumerated one session at a time
+    // and again with a second lane to the address
+    const tls: SecureContextOptions = {
+      key: rsa.keyPem,
+      cert: rsa.chainPem,
+      honorCipherOrder: true,
+      ciphers: 'TLS_CHACHA20_POLY1305_SHA256:TLS_AES_128_GCM_SHA256:ECDHE-RSA-AES128-SHA:ECDHE-RSA-AES256-GCM-SHA384:AES128-GCM-SHA256',
+    };
+    const serial = await onServer(tls);
+    const lane = countingLane();
+    const overlapped = await onServer(tls, {}, lane.take);
+    // Then the facts are the same, still one session per handshake within the budget, and the sessions overlapped:
+    // two at once (three while the server is still closing one), the lane taken once and given back
+    const { handshakes: _a, ...serialFacts } = serial.result;
+    const { handshakes: _b, ...overlappedFacts } = overlapped.result;
+    assert.deepEqual(overlappedFacts, serialFacts);
+    assertBudget(overlapped);
+    assert.equal(serial.maxConcurrent <= 2, true, String(serial.maxConcurrent));
+    assert.ok(overlapped.maxConcurrent >= 2 && overlapped.maxConcurrent <= 3, String(overlapped.maxConcurrent));
+    assert.equal(lane.taken(), 1);
+    assert.equal(lane.released(), 1);
+  });
+
+  it('with a second lane, closes the session it prepared when the server stops the enumeration', async () => {
+    // Given a server without STARTTLS: the enumeration's first session fails before its handshake
+    const lane = countingLane();
+    const run = await onServer({ key: rsa.keyPem, cert: rsa.chainPem }, { starttls: false }, lane.take);
+    // Then it stops, and the lane is given back (the after() hook checks that no socket or timer is left)
+    assert.equal(run.result.error?.code, 'starttls-not-offered');
+    assert.equal(lane.released(), lane.taken());
   });
 
   it('reports a server that selects a suite and then aborts every handshake as broken', async () => {

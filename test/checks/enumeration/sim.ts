@@ -31,6 +31,8 @@ export interface SimCounters {
   inFlight: number;
   maxInFlight: number;
   readonly offers: HandshakeOffer[];
+  /** The engine's hint with each offer: another handshake follows whatever this one's outcome. */
+  readonly more: boolean[];
 }
 
 export function serverOrderAt(server: SimServer, version: EnumVersion): boolean {
@@ -38,8 +40,9 @@ export function serverOrderAt(server: SimServer, version: EnumVersion): boolean 
 }
 
 export function simulate(server: SimServer): { run: HandshakeRunner; counters: SimCounters } {
-  const counters: SimCounters = { sessions: 0, inFlight: 0, maxInFlight: 0, offers: [] };
-  const run: HandshakeRunner = async (offer) => {
+  const counters: SimCounters = { sessions: 0, inFlight: 0, maxInFlight: 0, offers: [], more: [] };
+  const run: HandshakeRunner = async (offer, hint) => {
+    counters.more.push(hint?.more === true);
     counters.sessions += 1;
     counters.inFlight += 1;
     counters.maxInFlight = Math.max(counters.maxInFlight, counters.inFlight);
