@@ -32,7 +32,7 @@ Exit codes:
   141  stdout was closed by its reader (… | head); writing stopped quietly, --json PATH is still written
   74  the report could not be written: to stdout (an I/O error other than a closed reader), or to --json PATH after the scan (the JSON then goes to stdout)
   70  internal error (a bug in mxready)
-  When several apply, the first of 70, 130/143, 74, 2, 141, 1, 3, 0 wins.
+  When several apply, the first of 70, 130/143, 74, 141, 1, 3, 0 wins (2 stops a command before any of them).
 
 Targets:
   example.com            a domain: its MX hosts (or implicit MX) are probed on --port

@@ -101,8 +101,12 @@ export const MAX_CHAIN = 16;
 /** A handshake logs a handful of secrets; more is not a handshake we understand. */
 const MAX_KEYLOG_LINES = 16;
 
-/** OpenSSL reasons that mean "no protocol version in common" (the client's or the server's view). */
-const VERSION_REASONS = ['alert protocol version', 'unsupported protocol', 'no protocols available', 'wrong version number'];
+/**
+ * OpenSSL reasons that mean "no protocol version in common" (the client's or the
+ * server's view). Not "wrong version number": OpenSSL says that of a record
+ * that is not TLS at all (a server answering the ClientHello in plaintext).
+ */
+const VERSION_REASONS = ['alert protocol version', 'unsupported protocol', 'no protocols available'];
 
 /** TLS 1.0/1.1 need this with OpenSSL 3, which refuses them at its default security level. */
 export const LEGACY_CIPHERS = 'DEFAULT@SECLEVEL=0';

@@ -164,6 +164,7 @@ function assertOutcome(s: Scenario, report: Report): void {
     if (e.probe.phase !== undefined) assert.equal(p.error?.phase, e.probe.phase, `error.phase; saw ${seen}`);
     if (e.probe.codes !== undefined) assert.ok(e.probe.codes.includes(p.error?.code ?? ''), `error.code one of ${e.probe.codes.join('/')}; saw ${seen}`);
     if (e.probe.replyCode !== undefined) assert.equal(p.error?.reply?.code, e.probe.replyCode, `error.reply.code; saw ${seen}`);
+    if (e.probe.legacyCheck === false) assert.equal(p.legacyCheck, undefined, `no legacy-check session; saw ${seen}`);
   }
   for (const id of e.findings ?? []) assert.ok(ids(t).includes(id), `finding ${id}; saw ${seen}`);
   for (const id of e.notFindings ?? []) assert.ok(!ids(t).includes(id), `no finding ${id}; saw ${seen}`);

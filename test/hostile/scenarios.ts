@@ -41,6 +41,8 @@ export interface ProbeExpectation {
   readonly codes?: readonly string[];
   /** The SMTP reply code kept in error.reply. */
   readonly replyCode?: number;
+  /** false: no legacy-check session was made (the failure was not for want of a common version). */
+  readonly legacyCheck?: false;
 }
 
 export interface Expectation {
@@ -380,7 +382,7 @@ export async function defineHostileLab(): Promise<HostileLabSpec> {
     await c.bytes();
     c.write('250 2.0.0 I do not speak TLS after all\r\n');
     await c.hold();
-  }), { target: 'fail', probe: { status: 'tls-failed', phase: 'tls' }, findings: ['tls.handshake.failed'], notFindings: ['tls.version.below-minimum'] });
+  }), { target: 'fail', probe: { status: 'tls-failed', phase: 'tls', codes: ['tls-handshake-failed'], legacyCheck: false }, findings: ['tls.handshake.failed'], notFindings: ['tls.version.below-minimum'] });
   probeScenario('smtp', 'quit-ignored', 'a good server that never answers QUIT and keeps the connection open', (c) =>
     smtpSession(c, { host: mxOf('quit-ignored'), starttls: { kind: 'tls', context: pki().good }, quit: 'ignore' }), {
     target: 'pass', probe: { status: 'ok' },

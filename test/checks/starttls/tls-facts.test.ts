@@ -50,7 +50,8 @@ describe('isVersionFailure', () => {
     ['alert protocol version', openssl('tlsv1 alert protocol version'), true],
     ['unsupported protocol', openssl('unsupported protocol'), true],
     ['no protocols available', openssl('no protocols available'), true],
-    ['wrong version number', openssl('wrong version number'), true],
+    // OpenSSL's word for a record that is not TLS at all (plaintext after STARTTLS), not a version mismatch
+    ['wrong version number', openssl('wrong version number'), false],
     ['inside a ScanError', new ScanError('tls-handshake-failed', 'TLS handshake failed: x', { cause: openssl('tlsv1 alert protocol version') }), true],
     ['handshake failure alert', openssl('sslv3 alert handshake failure'), false],
     ['a closed socket', new Error('socket hang up'), false],

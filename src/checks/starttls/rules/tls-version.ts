@@ -15,8 +15,11 @@ const handshakeRule: AddressRule = (address, policy) => {
   const reason = probe.error?.message ?? 'unknown reason';
   const speaksOlderUnknown = probe.error?.code === 'tls-version-unsupported' && probe.legacyCheck !== 'refused';
   if (speaksOlderUnknown && !meetsMinimum(policy.minTlsVersion, 'TLSv1.2')) {
-    const how = probe.legacyCheck === 'incomplete' ? 'the legacy check did not reach a handshake' : 'the legacy check is off (--no-legacy-check)';
-    const message = `${where(address)}: not measured: whether it speaks ${policy.minTlsVersion} (${how}; it runs unless --no-legacy-check)`;
+    const how =
+      probe.legacyCheck === 'incomplete'
+        ? 'the legacy check did not reach a handshake; scan again to measure it'
+        : 'the legacy check was off: scan again without --no-legacy-check to measure it';
+    const message = `${where(address)}: not measured: whether it speaks ${policy.minTlsVersion} (${how})`;
     return [{ id: NOT_MEASURED, message, ...at(address), unassessed: { code: 'not-measured', message } }];
   }
   const text = /^TLS handshake failed/.test(reason) ? reason : `TLS handshake failed: ${reason}`;
