@@ -25,10 +25,11 @@ function collect(dir, out) {
 /**
  * The fleet tier (npm run test:fleet): scans at scale, each a minute or more of CLI runs over
  * thousands of lab domains (fleet scans, resume, shards and merge, politeness, the docs' fleet
- * recipes, one hostile server shared by 1,000 domains). Kept out of `npm test`, which stays
+ * recipes, one hostile server shared by 1,000 domains), and the packed tarball (npm pack and an
+ * install from it). Kept out of `npm test`, which stays
  * within a minute; .ci/run runs both.
  */
-const FLEET_TIER = ['build/test/fleet/', 'build/test/docs/fleet-docs.test.js', 'build/test/hostile/multiplied'];
+const FLEET_TIER = ['build/test/fleet/', 'build/test/docs/fleet-docs.test.js', 'build/test/hostile/multiplied', 'build/test/package/'];
 const inFleetTier = (f) => FLEET_TIER.some((prefix) => f.startsWith(prefix));
 
 const args = process.argv.slice(2);

@@ -38,8 +38,13 @@ export async function resolveTarget(target: Target, resolver: Resolver, port: nu
   };
 }
 
+/** One target resolved; a bug while resolving it stays with that target (an internal error), and the scan goes on. */
+export function resolveConfined(target: Target, resolver: Parameters<typeof resolveTarget>[1], port: number): Promise<ResolvedTarget> {
+  return resolveTarget(target, resolver, port).catch((bug: unknown) => internalErrorResolution(target, port, bug));
+}
+
 /** A bug while resolving one target stays with that target: it becomes an internal error, the scan goes on. */
-export function internalErrorTarget(target: Target, port: number, bug: unknown): ResolvedTarget {
+function internalErrorResolution(target: Target, port: number, bug: unknown): ResolvedTarget {
   return {
     input: target.input,
     domain: target.kind === 'domain' ? target.domain : target.host,

@@ -29,7 +29,7 @@ import type { Exclusions } from './exclude.js';
 import { guardOf, refusal } from './guard.js';
 import { ConnectionRate } from './rate.js';
 import { planScan, type PlannedTarget, type ResolvedTarget } from './plan.js';
-import { internalErrorTarget as internalErrorResolution, resolveTarget } from './resolve.js';
+import { resolveConfined } from './resolve.js';
 import { systemResolvers } from './resolvers.js';
 import { excludedAddresses, politenessSummary, summarize } from './summary.js';
 import { parseTargets } from './targets.js';
@@ -277,7 +277,7 @@ export async function scan(inputs: readonly string[], options: ScanOptions = {},
     emit({ type: 'resolved', done: 0, total: targets.length });
     const resolved = await mapLimited(targets, Math.max(concurrency, 8), async (target) => {
       if (stop?.aborted) return null;
-      const result = await resolveTarget(target, resolver, port).catch((bug: unknown) => internalErrorResolution(target, port, bug));
+      const result = await resolveConfined(target, resolver, port);
       if (cut.aborted) return null;
       resolvedCount += 1;
       emit({ type: 'resolved', done: resolvedCount, total: targets.length });

@@ -26,7 +26,7 @@ import { isIP } from 'node:net';
 import { assembleTarget, internalErrorTarget, type GatheredResults } from './assemble.js';
 import { addressChecks, addressJob, addressScheduler, gatherDomains, gatherMxHost, mxChecks, mxKey, withAttempts, type Results } from './gather.js';
 import { planScan, type PlannedProbe } from './plan.js';
-import { internalErrorTarget as internalErrorResolution, resolveTarget } from './resolve.js';
+import { resolveConfined } from './resolve.js';
 import { dnssecSummary, prepareScan, wasInterrupted, type ScanDeps, type ScanOptions } from './scan.js';
 import { SeenKeys } from './seen.js';
 import { shardOf, type Shard } from './shard.js';
@@ -111,7 +111,7 @@ export async function* scanStream(inputs: AsyncIterable<StreamInput> | Iterable<
 
   /** One target through the whole pipeline; null when the scan was cut before it finished. */
   async function one(target: Target): Promise<TargetReport | null> {
-    const resolved = await resolveTarget(target, resolver, port).catch((bug: unknown) => internalErrorResolution(target, port, bug));
+    const resolved = await resolveConfined(target, resolver, port);
     if (cut.aborted) return null;
     const plan = planScan([resolved], planOptions);
     const planned = plan.targets[0];

@@ -1,7 +1,7 @@
 /**
  * The CI and audit formats end to end: the lab scan in every format accepted by
- * its consumer, the inventory of NDJSON streams (the lab's and a 20,000-domain
- * synthetic file) equal to its maps and to the scan's own, GitHub annotations on
+ * its consumer, the inventory of the lab's NDJSON stream equal to its maps and
+ * to the scan's own (a 20,000-domain file: test/fleet/inventory.test.ts), GitHub annotations on
  * stderr only, and --baseline against a lab host that breaks and one that is fixed.
  */
 import { after, before, describe, it } from 'node:test';
@@ -13,18 +13,13 @@ import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { createCa } from '../../src/lab/certs.js';
 import type { LabZoneRecord } from '../../src/lab/dns-server.js';
 import { startLab, type LabServerSpec } from '../../src/lab/lab.js';
-import type { ProbeResult } from '../../src/model/probe.js';
 import type { NdjsonEnd, NdjsonLine } from '../../src/model/ndjson.js';
 import type { Report } from '../../src/model/report.js';
 import { keyOfTarget } from '../../src/model/target-key.js';
-import { PRESETS } from '../../src/policy/presets.js';
 import { render } from '../../src/report/index.js';
 import { escapeData, escapeProperty, Annotations } from '../../src/cli/annotations.js';
-import { planScan, type ResolvedTarget } from '../../src/scan/plan.js';
 import { parseTarget, targetKey } from '../../src/scan/targets.js';
-import { reportFrom } from '../helpers/checks.js';
 import { runCli } from '../helpers/cli.js';
-import { failedProbe, okProbe, tlsFacts, certificate } from '../helpers/factories.js';
 import { assertInventoryConsistent } from '../helpers/inventory.js';
 
 let dir: string;
@@ -79,43 +74,6 @@ describe('the lab scan in every CI format', () => {
     assert.deepEqual(rebuilt.summary.transparency, end.summary.transparency);
     const shown = (await runCli(['report', demoNdjson, '--format', 'inventory'])).stdout;
     assert.equal(shown, render({ ...rebuilt, summary: end.summary }, 'inventory', { color: false }));
-  });
-});
-
-describe('the inventory of a 20,000-domain NDJSON file', () => {
-  it('Given 20,000 synthetic domains over 3,000 addresses of eight kinds Then every marginal is its map and domains are brute-forced', async () => {
-    let seed = 7;
-    const next = (n: number): number => {
-      seed = (seed * 1103515245 + 12345) % 2 ** 31;
-      return seed % n;
-    };
-    const kinds: ProbeResult[] = [
-      okProbe(),
-      okProbe({ tls: tlsFacts({ protocol: 'TLSv1.2', cipher: { name: 'ECDHE-RSA-AES128-GCM-SHA256', standardName: 'TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256' } }), certificate: certificate({ keyType: 'rsa', keyBits: 2048 }) }),
-      okProbe({ tls: tlsFacts({ protocol: 'TLSv1.2', keyExchange: { type: 'ECDH', group: 'P-256', bits: 256 } }) }),
-      okProbe({ tls: tlsFacts({ protocol: 'TLSv1' }), legacyCheck: 'negotiated' }),
-      failedProbe('no-starttls', 'ehlo', 'starttls-not-offered', { banner: 'plain ESMTP' }),
-      failedProbe('tls-failed', 'tls', 'tls-handshake-failed', { banner: 'mx ESMTP', starttls: true }),
-      failedProbe('connection-refused', 'connect', 'connect-refused'),
-      failedProbe('timeout', 'greeting', 'greeting-timeout'),
-    ];
-    const ips = Array.from({ length: 3000 }, (_, i) => `8.${8 + Math.floor(i / 250)}.${i % 250}.1`);
-    const resolved: ResolvedTarget[] = Array.from({ length: 20_000 }, (_, i) => ({
-      input: `d${i}.example`, domain: `d${i}.example`, kind: 'domain', mxSource: 'mx', nullMxMixed: false, mxSkipped: 0, port: 25, fromDns: true, ipLiteral: false,
-      hosts: Array.from({ length: 1 + next(2) }, (_, h) => ({ name: `mx${h}.p${next(50)}.example`, preference: 10 * (h + 1), addresses: Array.from({ length: 1 + next(2) }, () => ips[next(ips.length)] as string) })),
-    }));
-    const plan = planScan(resolved, { allowPrivate: false });
-    const probes = new Map(plan.probes.map((p) => [p.key, kinds[Number(p.ip.split('.')[2]) % kinds.length] as ProbeResult]));
-    const report = reportFrom(plan, probes, PRESETS.encrypt);
-    const file = join(dir, 'synthetic.ndjson');
-    writeFileSync(file, render(report, 'ndjson', { color: false }));
-    const run = await runCli(['report', file, '--format', 'json'], { timeoutMs: 120_000 });
-    assert.ok(run.code === 1 || run.code === 3, run.stderr);
-    const rebuilt = JSON.parse(run.stdout) as Report;
-    assert.equal(rebuilt.targets.length, 20_000);
-    assertInventoryConsistent(rebuilt.summary, rebuilt.targets);
-    assert.equal(rebuilt.summary.inventory?.length, 5, "TLS 1.3, two TLS 1.2, TLS 1.0, and no protection");
-    assert.ok((rebuilt.summary.unreached ?? 0) > 0);
   });
 });
 

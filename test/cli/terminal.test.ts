@@ -6,12 +6,12 @@
  * where mail would be stuck are marked. Then the demo under every preset: one
  * meaning of stuck. Off a terminal (a pipe): no colour, 100 columns.
  */
-import { describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { PRESETS } from '../../src/policy/presets.js';
 import type { Report } from '../../src/model/report.js';
 import { displayWidth } from '../../src/report/layout.js';
@@ -75,13 +75,34 @@ function demoOffTerminal(): Promise<OffTerminal> {
 }
 const demoJson = async (): Promise<Report> => (await demoOffTerminal()).report;
 
+/**
+ * `demo EXTRA` on an 80-column terminal, with --json beside it (once per EXTRA); the
+ * 120-column case renders that saved report with `report` on its terminal, the same
+ * renderer without a second lab.
+ */
+const onTerminals = new Map<string, Promise<{ readonly run: TerminalRun; readonly json: string }>>();
+function demoOnTerminal(extra: readonly string[]): Promise<{ readonly run: TerminalRun; readonly json: string }> {
+  const key = extra.join(' ');
+  let pending = onTerminals.get(key);
+  if (pending === undefined) {
+    const json = join(mkdtempSync(join(tmpdir(), 'mxready-terminal-')), 'demo.json');
+    pending = onTerminal(['demo', ...extra, '--json', json], 80).then((run) => ({ run, json }));
+    onTerminals.set(key, pending);
+  }
+  return pending;
+}
+after(() => {
+  for (const pending of onTerminals.values()) void pending.then(({ json }) => rmSync(dirname(json), { recursive: true, force: true }));
+});
+
 describe('the demo on a terminal', { concurrency: 3 }, () => {
   // --enumerate and --trace together: both sections in one run, laid out beside each other's.
   for (const extra of [[], ['--enumerate', '--trace']]) {
     for (const columns of [80, 120]) {
-      const name = ['demo', ...extra].join(' ');
-      it(`Given \`${name}\` on a ${columns}-column terminal Then no line is wider, only colour escapes, no escape shown as text, and the stuck are marked`, async () => {
-        const [run, report] = await Promise.all([onTerminal(['demo', ...extra], columns), demoJson()]);
+      const name = columns === 80 ? ['demo', ...extra].join(' ') : `report of a saved \`${['demo', ...extra].join(' ')}\``;
+      it(`Given ${columns === 80 ? `\`${name}\`` : name} on a ${columns}-column terminal Then no line is wider, only colour escapes, no escape shown as text, and the stuck are marked`, async () => {
+        const demo = demoOnTerminal(extra);
+        const [run, report] = await Promise.all([columns === 80 ? demo.then((d) => d.run) : demo.then((d) => onTerminal(['report', d.json], columns)), demoJson()]);
         assert.equal(run.code, 1);
         const plain = run.lines.map((line) => line.replace(SGR, ''));
         assert.ok(run.lines.some((line) => /\u001b\[[0-9;]*m/.test(line)), 'colour on a terminal');
