@@ -211,6 +211,11 @@ export interface CheckRules {
 const MARK_OF: Readonly<Record<Severity, Mark>> = { fail: 'gap', warn: 'warn', info: 'ok' };
 const MARK_ORDER: readonly Mark[] = ['ok', 'warn', 'gap'];
 
+/** The worse of two marks (gap over warn over ok). */
+export function worseMark(a: Mark, b: Mark): Mark {
+  return MARK_ORDER.indexOf(b) > MARK_ORDER.indexOf(a) ? b : a;
+}
+
 /** The worst mark among the findings with these ids (fail: gap, warn: warn); ok when there is none. */
 export function markOf(findings: readonly Finding[], ids: ReadonlySet<string>): Mark {
   let worst: Mark = 'ok';

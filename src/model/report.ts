@@ -258,6 +258,13 @@ export interface InventoryRow {
   readonly cipher: string;
   readonly keyExchange: string;
   readonly certificateKey: string;
+  /**
+   * Whether the row's protocol meets the policy's minimum, as evaluation marked
+   * its records (`assessment.protocol`: gap below it, or as the policy's
+   * severity for tls.version.below-minimum says); gap for no protection. Absent
+   * from reports made before it.
+   */
+  readonly protocolMark?: Mark;
   /** Connection records in the row. */
   readonly addresses: number;
   /** Domain targets with at least one MX address in the row. */

@@ -2,20 +2,26 @@
  * --format inventory: the zERT-style inventory as a terminal table, one row per
  * combination of protocol, cipher, key exchange and certificate key among the
  * connection records (summary.inventory), "no protection" spelt out, then the
- * transparency lines. Pure; colours only the facts (no TLS in red, TLS below 1.2
- * in yellow), never a verdict.
+ * transparency lines. Pure; it never judges: the protocol cell is coloured by
+ * the row's `protocolMark`, which evaluation stored (red below the policy's
+ * minimum and for no protection, plain when it meets it).
  */
 import Table from 'cli-table3';
 import type { InventoryRow, Report } from '../model/report.js';
 import type { Format, RenderOptions } from './catalog.js';
 import { inventoryKeyCells, inventoryRecords, percentOf, transparencyLine } from './facts.js';
-import { inert, paints } from './text.js';
+import { inert, paints, type Paint } from './text.js';
 
 const HEAD = ['protocol', 'cipher', 'key exchange', 'certificate key', 'addresses', 'share', 'domains'];
 
 function cells(row: InventoryRow, records: number): string[] {
   const keys = inventoryKeyCells(row).map(inert);
   return [...keys, String(row.addresses), percentOf(row.addresses, records), String(row.domains)];
+}
+
+/** The protocol cell's paint, by the mark evaluation stored on the row: red for a gap (below the minimum, no protection), yellow for a warning, else plain. */
+function protocolPaint(paint: Paint, row: InventoryRow): (s: string) => string {
+  return row.protocolMark === 'gap' ? paint.gap : row.protocolMark === 'warn' ? paint.warn : paint.plain;
 }
 
 export function* renderInventory(report: Report, options: RenderOptions): Iterable<string> {
@@ -31,7 +37,7 @@ export function* renderInventory(report: Report, options: RenderOptions): Iterab
   const table = new Table({ head: HEAD.map((h) => paint.bold(h)), style: { head: [], border: [] }, chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' }, colAligns: ['left', 'left', 'left', 'left', 'right', 'right', 'right'] });
   for (const row of rows) {
     const text = cells(row, records);
-    const colour = row.protocol === 'none' ? paint.gap : row.protocol === 'TLSv1.2' || row.protocol === 'TLSv1.3' ? paint.plain : paint.warn;
+    const colour = protocolPaint(paint, row);
     table.push(text.map((cell, i) => (i === 0 ? colour(cell) : cell)));
   }
   if (rows.length > 0) yield `${table.toString()}\n`;
