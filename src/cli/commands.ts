@@ -199,9 +199,11 @@ async function emitReport(given: Report, opts: OutputOptions, io: CliIo, file: R
   return code;
 }
 
-/** A report made before the inventory, for the formats that show it: its summary rebuilt from the targets (the rest kept). */
+/** A report made before the inventory (or its rows' protocol marks), for the formats that show it: its summary rebuilt from the targets (the rest kept). */
 async function withInventory(report: Report, format: string): Promise<Report> {
-  if (report.summary.inventory !== undefined || (format !== 'inventory' && format !== 'markdown' && format !== 'html')) return report;
+  const rows = report.summary.inventory;
+  const current = rows !== undefined && rows.every((row) => row.protocolMark !== undefined);
+  if (current || (format !== 'inventory' && format !== 'markdown' && format !== 'html')) return report;
   const { summarize, sumPoliteness } = await import('../scan/summary.js');
   return { ...report, summary: { ...summarize(report.targets), ...sumPoliteness([report.summary]) } };
 }

@@ -36,6 +36,13 @@ export interface CheckResult<F = unknown> {
   readonly reason?: string;
   /** Texts cut to the report's limits: path → original length (src/model/limits.ts). */
   readonly truncated?: Readonly<Record<string, number>>;
+  /**
+   * Set when the facts are kept at a fixed place of the record that holds this
+   * `checks` map rather than here (`probe` for the STARTTLS check,
+   * `probe.enumeration`, `tlsa`, `mtaSts`, `tlsRpt`): the path to them from that
+   * record. This entry then carries the status, error and reason only.
+   */
+  readonly factsAt?: string;
 }
 
 /**
@@ -93,7 +100,7 @@ export interface AddressView {
   readonly port: number;
   /** The STARTTLS check's facts: the connection record. */
   readonly probe: ProbeResult;
-  /** Every other address check's result, by check id. */
+  /** Every address check's result, by check id (the STARTTLS and enumeration checks' as status only: their facts are `probe`). */
   readonly checks: Readonly<Record<string, CheckResult>>;
   /** The TLSA records of the MX host this address was reached through (the DANE check's facts). */
   readonly tlsa?: TlsaFacts;
@@ -203,6 +210,11 @@ export interface CheckRules {
 
 const MARK_OF: Readonly<Record<Severity, Mark>> = { fail: 'gap', warn: 'warn', info: 'ok' };
 const MARK_ORDER: readonly Mark[] = ['ok', 'warn', 'gap'];
+
+/** The worse of two marks (gap over warn over ok). */
+export function worseMark(a: Mark, b: Mark): Mark {
+  return MARK_ORDER.indexOf(b) > MARK_ORDER.indexOf(a) ? b : a;
+}
 
 /** The worst mark among the findings with these ids (fail: gap, warn: warn); ok when there is none. */
 export function markOf(findings: readonly Finding[], ids: ReadonlySet<string>): Mark {

@@ -4,6 +4,7 @@
  * and whether mail is delivered under it. Derived from the facts alone
  * (src/policy/protection.ts), whatever the scan's policy.
  */
+import type { Mark } from './report.js';
 
 /** From weakest to strongest: the order `level` ranks by. */
 export const MECHANISMS = ['none', 'opportunistic', 'mta-sts-testing', 'mta-sts-enforce', 'dane'] as const;
@@ -31,6 +32,14 @@ export interface TargetProtection {
   readonly deliverable: boolean | null;
   /** Hosts per mechanism. */
   readonly hosts: Readonly<Record<Mechanism, number>>;
+  /**
+   * Evaluation's mark for this level under the scan's policy (the rest of this
+   * object is policy-free): gap when nobody can deliver under it or a protection
+   * rule found a gap, warn for a warning or no TLS at all, ok for DANE and
+   * MTA-STS enforce, null for a level neither good nor bad (opportunistic,
+   * testing). Absent from reports judged before it.
+   */
+  readonly mark?: Mark | null;
 }
 
 /** Domain targets by `level`; `unknown`: no host with a protection (nothing reached, no MX, a DNS failure). */

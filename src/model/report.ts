@@ -102,7 +102,12 @@ export interface AddressReport {
   readonly port: number;
   /** The STARTTLS check's facts (with the enumeration check's, under `enumeration`): the connection record. */
   readonly probe: ProbeResult;
-  /** Every other address check's result, by check id; absent when there is none. */
+  /**
+   * Every address check's result, by check id (absent when none ran). The
+   * STARTTLS and enumeration checks, whose facts are `probe` and
+   * `probe.enumeration`, keep here only their status, error or not-run reason,
+   * and `factsAt`.
+   */
   readonly checks?: Readonly<Record<string, CheckResult>>;
   readonly assessment: AddressAssessment;
   /**
@@ -145,7 +150,7 @@ export interface MxReport {
   /** Addresses never connected to because the opt-out list (--exclude) names the host or holds the address. */
   readonly addressesExcluded?: readonly ExcludedAddress[];
   readonly addresses: readonly AddressReport[];
-  /** MX-scope checks' results, by check id; absent when there is none. */
+  /** MX-scope checks' results, by check id; absent when none ran. The DANE check, whose facts are `tlsa`, keeps here only its status, error or reason, and `factsAt`. */
   readonly checks?: Readonly<Record<string, CheckResult>>;
   /** DNS text cut to the report's limits (src/model/limits.ts): path → original length. */
   readonly truncated?: Readonly<Record<string, number>>;
@@ -190,7 +195,7 @@ export interface TargetReport {
    * is about the scan's policy). Domain targets with at least one host protection.
    */
   readonly protection?: TargetProtection;
-  /** Domain-scope checks' results, by check id; absent when there is none. */
+  /** Domain-scope checks' results, by check id; absent when none ran. MTA-STS and TLS-RPT, whose facts are `mtaSts` and `tlsRpt`, keep here only their status, error or reason, and `factsAt`. */
   readonly checks?: Readonly<Record<string, CheckResult>>;
   readonly findings: readonly Finding[];
   /** Where the target was read from, when it came from a targets file (-f FILE): the file as given and its line (1-based). */
@@ -253,6 +258,13 @@ export interface InventoryRow {
   readonly cipher: string;
   readonly keyExchange: string;
   readonly certificateKey: string;
+  /**
+   * Whether the row's protocol meets the policy's minimum, as evaluation marked
+   * its records (`assessment.protocol`: gap below it, or as the policy's
+   * severity for tls.version.below-minimum says); gap for no protection. Absent
+   * from reports made before it.
+   */
+  readonly protocolMark?: Mark;
   /** Connection records in the row. */
   readonly addresses: number;
   /** Domain targets with at least one MX address in the row. */

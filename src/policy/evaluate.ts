@@ -27,6 +27,7 @@ import type {
 } from '../model/report.js';
 import { capText, LIMITS } from '../model/limits.js';
 import { applyOverrides, catalogueOf, toFinding, type Catalogue } from './findings.js';
+import { protectionMark } from './marks.js';
 import { depthFor } from './presets.js';
 import { protect } from './protection.js';
 
@@ -248,6 +249,7 @@ export function judgeTarget(target: TargetReport, policy: PolicyReport, options:
   const protectionRules = options.checks.flatMap((check) => (check.rules.protection ?? []).flatMap((rule) => rule(protectionView, policy, options.depth)));
   const protectionJudged = judged(protectionRules, catalogue, policy);
   findings.push(...protectionJudged.findings);
+  const targetProtection = protection.target ? { ...protection.target, mark: protectionMark(protection.target, protectionJudged.findings) } : undefined;
   outsideUnassessed.push(...protectionJudged.unassessed);
   // A gap of a protection rule: at every address of its host, or of the destination without one.
   const gaps = protectionJudged.findings.filter((f) => f.severity === 'fail');
@@ -279,7 +281,7 @@ export function judgeTarget(target: TargetReport, policy: PolicyReport, options:
     mx: judgedMx,
     ...(target.mtaSts ? { mtaSts: target.mtaSts } : {}),
     ...(target.tlsRpt ? { tlsRpt: target.tlsRpt } : {}),
-    ...(protection.target ? { protection: protection.target } : {}),
+    ...(targetProtection ? { protection: targetProtection } : {}),
     ...(target.checks ? { checks: target.checks } : {}),
     findings,
   };

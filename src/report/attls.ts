@@ -9,13 +9,14 @@
  * addresses the scan saw negotiate it) with ApplicationControlled On, as a
  * STARTTLS client requires; TTLSCipherParms list the IANA suite names the scan
  * saw negotiated. The keyring is a placeholder. Exceptions, destinations left
- * out and addresses that do not meet the policy are comments. AT-TLS matches
+ * out and addresses that do not meet the policy are comments, and so is every
+ * destination's list of findings. AT-TLS matches
  * addresses, and MX addresses change: the header says when the scan was taken.
  * Pure.
  */
 import type { AddressReport, Report } from '../model/report.js';
 import type { Format } from './catalog.js';
-import { commentText, destinations, headerLines, ipToken } from './enforce.js';
+import { commentText, destinations, findingComments, headerLines, ipToken } from './enforce.js';
 
 /** A keyring the user must replace: a RACF key ring (userid/ringname) holding the CAs that sign the MX hosts' certificates. */
 export const KEYRING_PLACEHOLDER = 'CSSMTP/MXREADY_REPLACE_ME';
@@ -64,6 +65,7 @@ export function* renderAttls(report: Report): Iterable<string> {
     if (d.decision === 'exception') comments.push(`exception: ${name}: ${commentText(d.reason)}`);
     else if (d.decision === 'left-out') comments.push(`left out: ${name}: ${commentText(d.reason)}`);
     else {
+      comments.push(`enforced: ${name}`);
       for (const mx of d.target.mx) {
         for (const a of mx.addresses) {
           if (a.assessment.outcome === 'meets') add(a, d.target.domain);
@@ -71,6 +73,8 @@ export function* renderAttls(report: Report): Iterable<string> {
         }
       }
     }
+    // The destination's findings, indented under its line.
+    comments.push(...findingComments(d.target).map((line) => `  ${line}`));
   }
   if (comments.length > 0) yield `${comments.map((c) => `# ${c}`).join('\n')}\n\n`;
   // TLS 1.3 only where the scan saw it: the other addresses get an environment with 1.2 alone.

@@ -73,6 +73,23 @@ export function ipToken(ip: string): string | null {
   return isIP(ip) === 0 ? null : ip.toLowerCase();
 }
 
+/**
+ * A destination's findings as comment text, worst first, one line each
+ * ("finding: warn cert.expiring on mx.example.com 192.0.2.1:25: message"): the
+ * enforcement formats write them as comments beside the destination's entry,
+ * which the MTA ignores. Inert, so a server's text cannot end the comment.
+ */
+export function findingComments(target: TargetReport): string[] {
+  const rank = { fail: 0, warn: 1, info: 2 } as const;
+  return target.findings
+    .map((f, i) => ({ f, i }))
+    .sort((a, b) => rank[a.f.severity] - rank[b.f.severity] || a.i - b.i)
+    .map(({ f }) => {
+      const where = [f.host, f.ip !== undefined ? `${f.ip}${f.port !== undefined ? `:${f.port}` : ''}` : undefined].filter((x) => x !== undefined).join(' ');
+      return commentText(`finding: ${f.severity} ${f.id}${where ? ` on ${where}` : ''}: ${f.message}`);
+    });
+}
+
 /** The header every enforcement output starts with, as comment lines with the given prefix. */
 export function headerLines(report: Report, format: string, extra: readonly string[] = []): string[] {
   return [

@@ -4,11 +4,12 @@
  * enforced destinations (for hosts_require_tls, and tls_verify_hosts when the
  * policy authenticates); `mxready_exceptions` those of the rest. The lists use
  * ';' as separator (`<;`), so IPv6 addresses need no doubled colons. A name that
- * is no plain host name is left out with a comment. Pure.
+ * is no plain host name is left out with a comment. Each destination's line in
+ * the comments above the lists has its findings indented under it. Pure.
  */
 import type { Report, TargetReport } from '../model/report.js';
 import type { Format } from './catalog.js';
-import { authenticates, commentText, destinations, headerLines, hostToken, ipToken } from './enforce.js';
+import { authenticates, commentText, destinations, findingComments, headerLines, hostToken, ipToken } from './enforce.js';
 
 /** The tokens of a destination's MX hosts and addresses, and the comments for what was left out. */
 function tokens(target: TargetReport, into: Set<string>, notes: string[]): void {
@@ -48,6 +49,8 @@ export function* renderEximHosts(report: Report): Iterable<string> {
       tokens(d.target, exceptions, notes);
       held.push(`exception: ${commentText(d.target.domain)}: ${commentText(d.reason)}`);
     } else held.push(`left out: ${commentText(d.target.domain)}: ${commentText(d.reason)}`);
+    // The destination's findings, indented under its line.
+    held.push(...findingComments(d.target).map((line) => `  ${line}`));
   }
   // A host that serves an enforced destination is enforced, whatever else it serves.
   for (const host of enforced) exceptions.delete(host);

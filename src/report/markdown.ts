@@ -1,7 +1,8 @@
 /**
  * --format markdown: the verdict for a GitHub step summary
  * (`>> "$GITHUB_STEP_SUMMARY"`): the headline, the counts, every fail and error
- * target (at most 1,000 rows), the inventory in a <details> block. Text from
+ * target (at most 1,000 rows), every target's findings (passing ones too) and the
+ * inventory, each in a <details> block. Text from
  * servers or DNS is escaped for Markdown; the output stops at 1 MiB, GitHub's
  * step-summary limit, with a note. Pure.
  */
@@ -29,6 +30,27 @@ function targetRow(target: TargetReport): string {
   return `| ${escapeMarkdown(target.domain)} | ${target.status} | ${String(target.deliverable)} | ${protocolsOf(target).join(', ') || '—'} | ${[...ids, ...error].join(', ') || '—'} |\n`;
 }
 
+/**
+ * Every target's findings, passing ones too (the table above lists only fail
+ * and error targets, by id), in a <details> block: per target its status, then
+ * each finding worst first with its place and message. At most 1,000 targets.
+ */
+function* findingsBlock(report: Report): Iterable<string> {
+  const withFindings = report.targets.filter((t) => t.findings.length > 0);
+  if (withFindings.length === 0) return;
+  const count = withFindings.reduce((n, t) => n + t.findings.length, 0);
+  yield `<details><summary>Findings: ${count} in ${withFindings.length} of ${report.targets.length} targets</summary>\n\n`;
+  for (const target of withFindings.slice(0, MAX_MARKDOWN_ROWS)) {
+    yield `- **${escapeMarkdown(target.domain)}** (${target.status})\n`;
+    for (const f of bySeverity(target.findings)) {
+      const where = [f.host, f.ip !== undefined ? `${f.ip}${f.port !== undefined ? `:${f.port}` : ''}` : undefined].filter((x) => x !== undefined).join(' ');
+      yield `  - ${f.severity} ${escapeMarkdown(f.id)}${f.baseline === 'new' ? ' **new**' : ''}${where ? ` on ${escapeMarkdown(where)}` : ''}: ${escapeMarkdown(f.message)}\n`;
+    }
+  }
+  if (withFindings.length > MAX_MARKDOWN_ROWS) yield `\n… and ${withFindings.length - MAX_MARKDOWN_ROWS} more targets with findings\n`;
+  yield '\n</details>\n\n';
+}
+
 function* pieces(report: Report): Iterable<string> {
   const s = report.summary;
   yield `## mxready: ${escapeMarkdown(readyHeadline(report))}\n\n`;
@@ -42,6 +64,7 @@ function* pieces(report: Report): Iterable<string> {
     if (ordered.length > MAX_MARKDOWN_ROWS) yield `\n… and ${ordered.length - MAX_MARKDOWN_ROWS} more\n`;
     yield '\n';
   }
+  yield* findingsBlock(report);
   if (s.inventory !== undefined) {
     const records = inventoryRecords(s);
     yield `<details><summary>Inventory: ${records} connection records, ${s.unreached ?? 0} unreached</summary>\n\n`;
@@ -75,6 +98,6 @@ export function* renderMarkdown(report: Report): Iterable<string> {
 
 export const MARKDOWN_FORMAT = {
   name: 'markdown',
-  description: 'Markdown for a GitHub step summary: the verdict, every failing target, the inventory',
+  description: 'Markdown for a GitHub step summary: the verdict, every failing target, every target\'s findings, the inventory',
   render: (report: Report) => renderMarkdown(report),
 } as const satisfies Format;

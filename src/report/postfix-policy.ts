@@ -4,12 +4,13 @@
  * domains get `encrypt` (`verify match=hostname` when the policy authenticates;
  * `ciphers=high` when it allows only the strongest suites) with the policy's
  * minimum protocol; exceptions `may`, with why on the comment line above; a
- * destination not assessed only a comment. A relay (host:port) is the next hop
+ * destination not assessed only a comment. Each destination's findings are
+ * comment lines above its entry. A relay (host:port) is the next hop
  * `[host]:port`. Lookup tables take comments on lines of their own only. Pure.
  */
 import type { Report } from '../model/report.js';
 import type { Format } from './catalog.js';
-import { authenticates, commentText, destinations, headerLines, highCiphersOnly, hostToken, ipToken, probedPort, type Destination } from './enforce.js';
+import { authenticates, commentText, destinations, findingComments, headerLines, highCiphersOnly, hostToken, ipToken, probedPort, type Destination } from './enforce.js';
 
 /** The table key: the domain, or `[host]:port` for a relay; null when the name is no plain host name. */
 function key(d: Destination): string | null {
@@ -32,20 +33,22 @@ export function* renderPostfixPolicy(report: Report): Iterable<string> {
   for (const d of destinations(report)) {
     const k = key(d);
     const name = commentText(d.target.domain);
+    // Every finding of the destination, on comment lines of their own above its entry.
+    const found = findingComments(d.target).map((line) => `# ${line}\n`).join('');
     if (d.decision === 'left-out') {
-      yield `\n# left out: ${name}: ${commentText(d.reason)}\n`;
+      yield `\n# left out: ${name}: ${commentText(d.reason)}\n${found}`;
       continue;
     }
     if (k === null) {
-      yield `\n# left out: ${name}: not a plain host name, so not written as a table key\n`;
+      yield `\n# left out: ${name}: not a plain host name, so not written as a table key\n${found}`;
       continue;
     }
     if (d.decision === 'exception') {
-      yield `\n# ${commentText(d.reason)}\n${k}\tmay\n`;
+      yield `\n# ${commentText(d.reason)}\n${found}${k}\tmay\n`;
       continue;
     }
     const notes = d.skipped.map((host) => `# note: no address of ${commentText(host)} meets the policy: enforced mail skips it`);
-    yield `\n${notes.length > 0 ? `${notes.join('\n')}\n` : ''}${k}\t${level}\n`;
+    yield `\n${notes.length > 0 ? `${notes.join('\n')}\n` : ''}${found}${k}\t${level}\n`;
   }
 }
 

@@ -15,7 +15,7 @@
  * every mark it paints was stored by evaluation. Cells are made inert first,
  * then laid out, then coloured.
  */
-import type { AddressReport, Finding, MxReport, Report, TargetReport } from '../model/report.js';
+import type { AddressReport, Finding, Mark, MxReport, Report, TargetReport } from '../model/report.js';
 import type { Format } from './catalog.js';
 import { renderGridPieces } from './grid.js';
 import { columnWidths, displayWidth, grid, hanging, MIN_WIDTH, wrap, type Column } from './layout.js';
@@ -104,11 +104,23 @@ function protectionCell(target: TargetReport): string {
   return `${PROTECTION_LABEL[p.level]}${p.deliverable === false ? ' ✗' : p.deliverable === null ? ' ?' : ''}`;
 }
 
+/** The Protection cell's paint: the mark evaluation stored for the level under the policy (`protection.mark`); plain without one. */
 function protectionPaint(paint: Paint, target: TargetReport): (s: string) => string {
-  const p = target.protection;
-  if (p === undefined) return (s) => s;
-  if (p.deliverable === false) return paint.gap;
-  return p.level === 'dane' || p.level === 'mta-sts-enforce' ? paint.ok : p.level === 'none' ? paint.warn : (s) => s;
+  const mark = target.protection?.mark;
+  return mark === undefined || mark === null ? (s) => s : byMark(paint, mark);
+}
+
+/** The TLS cell's paint: the worst mark evaluation gave a negotiated version at the target's addresses (against the minimum); plain without one, and for "none" (an address without TLS has no version mark). */
+function protocolPaint(paint: Paint, target: TargetReport): (s: string) => string {
+  const cell = lowestProtocol(target);
+  if (cell === 'none' || cell === '—') return (s) => s;
+  const rank = { ok: 0, warn: 1, gap: 2 } as const;
+  let worst: Mark | null = null;
+  for (const mx of target.mx) for (const a of mx.addresses) {
+    const mark = a.assessment.protocol;
+    if (mark !== null && (worst === null || rank[mark] > rank[worst])) worst = mark;
+  }
+  return worst === null ? (s) => s : byMark(paint, worst);
 }
 
 function destination(target: TargetReport): string {
@@ -126,7 +138,7 @@ const DESTINATION_COLUMNS: readonly DestinationColumn[] = [
   { header: 'DELIVERY', width: 8, cell: (t) => delivery(t), paint: (p, t) => deliveryPaint(p, delivery(t)) },
   { header: 'DESTINATION', flex: 1, cell: destination },
   { header: 'MX/IP', width: 5, cell: (t) => `${t.mx.length}/${t.mx.reduce((n, m) => n + m.addresses.length, 0)}` },
-  { header: 'TLS', width: 7, cell: lowestProtocol },
+  { header: 'TLS', width: 7, cell: lowestProtocol, paint: protocolPaint },
   { header: 'DANE', width: 8, cell: daneSummary, paint: (p, t) => danePaint(p, t.findings, daneSummary(t)) },
   { header: 'MTA-STS', width: 7, cell: mtaStsSummary, paint: mtaStsPaint },
   { header: 'PROTECTION', width: 13, cell: protectionCell, paint: protectionPaint },

@@ -27,23 +27,40 @@ export function unreachedProbe(status: ProbeResult['status'], error: ProbeError)
 }
 
 /**
+ * A check's entry in `checks` when its facts are kept at a fixed place of the
+ * record (`at`, a path from that record): status, error and reason, and where
+ * the facts went (`factsAt`, only when there were facts to put there).
+ */
+function statusOnly(result: CheckResult, at: string): CheckResult {
+  const { facts, ...rest } = result;
+  return facts === undefined ? rest : { ...rest, factsAt: at };
+}
+
+/**
  * The connection record of one address from its checks' results: the STARTTLS
  * check's facts, with those of a check that keeps them in the record (its
- * `inProbe` key, as schemaVersion 1 had them); every other check's result stays
- * in `checks`.
+ * `inProbe` key, as schemaVersion 1 had them). Every check's result is in
+ * `checks`: whole, or for those whose facts went into the record, its status
+ * (with why it did not run or failed) and `factsAt`.
  */
 function connectionRecord(results: Results, checks: readonly Check[]): { probe: ProbeResult; checks: Record<string, CheckResult> } {
   const { [STARTTLS_CHECK_ID]: starttls, ...others } = results;
   const message = starttls?.error?.message ?? 'mxready bug: the STARTTLS check left no result';
   let probe: ProbeResult = (starttls?.facts as ProbeResult | undefined) ?? unreachedProbe('internal-error', { phase: 'internal', code: 'internal-error', message });
-  const rest: Record<string, CheckResult> = {};
+  const all: Record<string, CheckResult> = {
+    [STARTTLS_CHECK_ID]: starttls ? statusOnly(starttls, 'probe') : { status: 'error', error: { code: 'internal-error', message, phase: 'internal' } },
+  };
   for (const [id, result] of Object.entries(others)) {
     const check = checks.find((c) => c.id === id);
     const key = check?.scope === 'address' ? check.inProbe : undefined;
-    if (key === undefined) rest[id] = result;
-    else if (result.facts !== undefined) probe = { ...probe, [key]: result.facts } as ProbeResult;
+    if (key === undefined) {
+      all[id] = result;
+      continue;
+    }
+    if (result.facts !== undefined) probe = { ...probe, [key]: result.facts } as ProbeResult;
+    all[id] = statusOnly(result, `probe.${key}`);
   }
-  return { probe, checks: rest };
+  return { probe, checks: all };
 }
 
 /**
@@ -105,32 +122,48 @@ function cappedChecks(checks: Results | undefined): { checks?: Record<string, Ch
   return { checks: Object.fromEntries(Object.entries(checks).map(([id, r]) => [id, capCheckResult(r)])) };
 }
 
-/** An MX host's check results: those an MX check keeps on the entry (its `inMx` key, as `tlsa`), and the rest in `checks`. */
+/**
+ * An MX host's check results: the facts an MX check keeps on the entry (its
+ * `inMx` key, as `tlsa`) go there and its status stays in `checks`; every other
+ * result is in `checks` whole.
+ */
 function mxResults(results: Results | undefined, checks: readonly Check[]): { tlsa?: MxReport['tlsa']; checks?: Record<string, CheckResult> } {
   if (!results) return {};
-  const rest: Record<string, CheckResult> = {};
+  const all: Record<string, CheckResult> = {};
   const onEntry: { tlsa?: MxReport['tlsa'] } = {};
   for (const [id, result] of Object.entries(results)) {
     const check = checks.find((c) => c.id === id);
     const key = check?.scope === 'mx' ? check.inMx : undefined;
-    if (key === undefined) rest[id] = result;
-    else if (result.facts !== undefined) onEntry[key] = result.facts as MxReport['tlsa'];
+    if (key === undefined) {
+      all[id] = result;
+      continue;
+    }
+    if (result.facts !== undefined) onEntry[key] = result.facts as MxReport['tlsa'];
+    all[id] = statusOnly(result, key);
   }
-  return { ...onEntry, ...cappedChecks(rest) };
+  return { ...onEntry, ...cappedChecks(all) };
 }
 
-/** A target's domain check results: those a domain check keeps on the target (its `inTarget` key: `mtaSts`, `tlsRpt`), and the rest in `checks`. */
+/**
+ * A target's domain check results: the facts a domain check keeps on the target
+ * (its `inTarget` key: `mtaSts`, `tlsRpt`) go there and its status stays in
+ * `checks`; every other result is in `checks` whole.
+ */
 function domainResults(results: Results | undefined, checks: readonly Check[]): { mtaSts?: TargetReport['mtaSts']; tlsRpt?: TargetReport['tlsRpt']; checks?: Record<string, CheckResult> } {
   if (!results) return {};
-  const rest: Record<string, CheckResult> = {};
+  const all: Record<string, CheckResult> = {};
   const onTarget: { mtaSts?: TargetReport['mtaSts']; tlsRpt?: TargetReport['tlsRpt'] } = {};
   for (const [id, result] of Object.entries(results)) {
     const check = checks.find((c) => c.id === id);
     const key = check?.scope === 'domain' ? check.inTarget : undefined;
-    if (key === undefined) rest[id] = result;
-    else if (result.facts !== undefined) Object.assign(onTarget, { [key]: result.facts });
+    if (key === undefined) {
+      all[id] = result;
+      continue;
+    }
+    if (result.facts !== undefined) Object.assign(onTarget, { [key]: result.facts });
+    all[id] = statusOnly(result, key);
   }
-  return { ...onTarget, ...cappedChecks(rest) };
+  return { ...onTarget, ...cappedChecks(all) };
 }
 
 function mxReport(mx: PlannedMx, results: GatheredResults): MxReport {

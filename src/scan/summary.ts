@@ -1,7 +1,8 @@
 /** The zERT-style inventory: records aggregated by their significant attributes. Pure. */
 import type { ProbeResult } from '../model/probe.js';
-import type { InventoryRow, PolitenessSummary, Summary, TargetReport } from '../model/report.js';
+import type { InventoryRow, Mark, PolitenessSummary, Summary, TargetReport } from '../model/report.js';
 import { meetsMinimum } from '../model/tls-versions.js';
+import { recordProtocolMark, rowProtocolMark } from '../policy/marks.js';
 
 function count(into: Record<string, number>, key: string): void {
   into[key] = (into[key] ?? 0) + 1;
@@ -68,7 +69,7 @@ export class SummaryBuilder {
   readonly #byCertificateKey: Record<string, number> = {};
   readonly #protection: Record<string, number> = { dane: 0, 'mta-sts-enforce': 0, 'mta-sts-testing': 0, opportunistic: 0, none: 0, unknown: 0 };
   /** Inventory rows by their four keys joined with "\u0000". */
-  readonly #rows = new Map<string, { protocol: string; cipher: string; keyExchange: string; certificateKey: string; addresses: number; domains: number }>();
+  readonly #rows = new Map<string, { protocol: string; cipher: string; keyExchange: string; certificateKey: string; protocolMark?: Mark; addresses: number; domains: number }>();
   #unreached = 0;
   #destinations = 0;
   #encrypted = 0;
@@ -91,7 +92,7 @@ export class SummaryBuilder {
         const key = `${address.ip}|${address.port}`;
         if (!this.#seen.has(key)) {
           this.#seen.add(key);
-          this.#record(address.probe);
+          this.#record(address.probe, address.assessment?.protocol);
         }
         if (!isRecord(address.probe)) continue;
         const protocol = address.probe.tls?.protocol ?? 'none';
@@ -110,7 +111,7 @@ export class SummaryBuilder {
     }
   }
 
-  #record(probe: ProbeResult): void {
+  #record(probe: ProbeResult, assessed: Mark | null | undefined): void {
     count(this.#byStatus, probe.status);
     if (probe.status === 'refused-private') return;
     this.#probes += 1;
@@ -129,9 +130,13 @@ export class SummaryBuilder {
     }
     const keys = inventoryKeys(probe);
     const key = rowKey(keys);
+    const mark = recordProtocolMark(keys.protocol, assessed);
     const row = this.#rows.get(key);
-    if (row) row.addresses += 1;
-    else this.#rows.set(key, { ...keys, addresses: 1, domains: 0 });
+    if (row) {
+      row.addresses += 1;
+      const protocolMark = rowProtocolMark(row.protocolMark, mark);
+      if (protocolMark !== undefined) row.protocolMark = protocolMark;
+    } else this.#rows.set(key, { ...keys, ...(mark !== undefined ? { protocolMark: mark } : {}), addresses: 1, domains: 0 });
   }
 
   result(): Summary {

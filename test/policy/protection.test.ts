@@ -9,10 +9,13 @@ import { protectionRule } from '../../src/checks/protection/rules.js';
 import type { ProtectionView } from '../../src/model/check.js';
 import type { TlsaFacts } from '../../src/model/dane.js';
 import type { MtaStsFacts } from '../../src/model/mta-sts.js';
-import type { Mechanism, MxProtection } from '../../src/model/protection.js';
-import type { AddressReport, MxReport, TargetReport } from '../../src/model/report.js';
+import type { Mechanism, MxProtection, TargetProtection } from '../../src/model/protection.js';
+import type { AddressReport, Finding, MxReport, TargetReport } from '../../src/model/report.js';
+import { DEFAULT_CHECKS } from '../../src/checks/registry.js';
+import { judgeTarget } from '../../src/policy/evaluate.js';
+import { protectionMark } from '../../src/policy/marks.js';
 import { mxProtection, protect, targetProtection } from '../../src/policy/protection.js';
-import { depthFor, PRESETS, withImplications } from '../../src/policy/presets.js';
+import { depthFor, PRESETS, withImplications, type Policy } from '../../src/policy/presets.js';
 import { failedProbe, okProbe } from '../helpers/factories.js';
 
 const assessment = { outcome: 'meets', protocol: 'ok', cipher: null, certificate: null } as const;
@@ -152,4 +155,38 @@ describe('the protection rules and the require* knobs', () => {
     assert.equal(both.honorDane && both.honorMtaSts, true);
     assert.equal(policy({ requireTlsRpt: true }).honorDane, false);
   });
+});
+
+describe('the mark evaluation stores for a protection level under the policy', () => {
+  const target = (address: AddressReport): TargetReport => ({
+    input: 'example.test', domain: 'example.test', kind: 'domain', status: 'error', deliverable: null, dns: { mxSource: 'mx' }, mx: [mx('mx.example.test', [address])], findings: [],
+  });
+  const judge = (t: TargetReport, knobs: Partial<Policy> = {}) => {
+    const p = withImplications({ ...PRESETS.encrypt, ...knobs });
+    return judgeTarget(t, p, { checks: DEFAULT_CHECKS, depth: depthFor(p) }).protection;
+  };
+  it('Given a host reached without TLS Then level none is a warning, and a gap once the policy requires TLS-RPT (tls-rpt.missing)', () => {
+    assert.equal(judge(target(plain))?.level, 'none');
+    assert.equal(judge(target(plain))?.mark, 'warn');
+    assert.equal(judge(target(plain), { requireTlsRpt: true })?.mark, 'gap');
+  });
+  it('Given opportunistic TLS Then no mark (neither good nor bad), and a gap when the policy requires MTA-STS', () => {
+    assert.equal(judge(target(tls()))?.level, 'opportunistic');
+    assert.equal(judge(target(tls()))?.mark, null);
+    assert.equal(judge(target(tls()), { requireMtaSts: true })?.mark, 'gap');
+  });
+  const level = (l: Mechanism, extra: Partial<TargetProtection> = {}): TargetProtection => ({ level: l, mandatory: true, authenticated: true, deliverable: true, hosts: { none: 0, opportunistic: 0, 'mta-sts-testing': 0, 'mta-sts-enforce': 0, dane: 0, [l]: 1 }, ...extra });
+  const finding = (severity: 'fail' | 'warn' | 'info'): Finding => ({ id: 'x', severity, message: 'x' });
+  const cases: [string, TargetProtection, Finding[], 'ok' | 'warn' | 'gap' | null][] = [
+    ['dane, deliverable, no finding', level('dane'), [], 'ok'],
+    ['mta-sts enforce, no finding', level('mta-sts-enforce'), [], 'ok'],
+    ['dane, nobody can deliver', level('dane', { deliverable: false }), [], 'gap'],
+    ['dane with a protection gap (require* knob)', level('dane'), [finding('fail')], 'gap'],
+    ['mta-sts enforce with a warning', level('mta-sts-enforce'), [finding('warn')], 'warn'],
+    ['mta-sts testing', level('mta-sts-testing'), [finding('info')], null],
+    ['none', level('none'), [], 'warn'],
+  ];
+  for (const [name, protection, findings, expected] of cases) {
+    it(`Given ${name} Then ${String(expected)}`, () => assert.equal(protectionMark(protection, findings), expected));
+  }
 });

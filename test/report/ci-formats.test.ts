@@ -71,7 +71,7 @@ describe('summary.inventory and summary.transparency', () => {
     assertInventoryConsistent(report.summary, report.targets);
     assert.equal(report.summary.unreached, 1, 'the refused connection got no greeting');
     const none = report.summary.inventory?.find((r) => r.protocol === 'none');
-    assert.deepEqual(none && { ...none }, { protocol: 'none', cipher: 'none', keyExchange: 'none', certificateKey: 'none', addresses: 2, domains: 2 });
+    assert.deepEqual(none && { ...none }, { protocol: 'none', cipher: 'none', keyExchange: 'none', certificateKey: 'none', protocolMark: 'gap', addresses: 2, domains: 2 });
   });
 
   it('Given destinations with records Then the shares are encrypted or TLS 1.2+ on every record, over destinations with a record', () => {

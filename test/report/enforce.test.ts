@@ -68,9 +68,11 @@ describe('--format postfix-policy', () => {
       '[relay.example.net]:587\tencrypt protocols=>=TLSv1.2',
       'hostile.example\tencrypt protocols=>=TLSv1.2',
     ]);
-    assert.match(text, /# stuck: tls\.version\.below-minimum on mx\.stuck\.example\nstuck\.example\tmay/);
+    // The deciding finding first, then every finding of the destination on comment lines, then its entry
+    assert.match(text, /# stuck: tls\.version\.below-minimum on mx\.stuck\.example\n(# finding: [^\n]*\n)+stuck\.example\tmay/);
+    assert.match(text, /# finding: fail tls\.version\.below-minimum on mx\.stuck\.example 8\.8\.8\.4:25: [^\n]*speaks only TLSv1[^\n]*\n(# finding: [^\n]*\n)*stuck\.example\tmay/);
     assert.match(text, /# left out: gone\.example: not assessed: nxdomain/);
-    assert.match(text, /# note: no address of mx\.plain\.example meets the policy: enforced mail skips it\nbackup\.example/);
+    assert.match(text, /# note: no address of mx\.plain\.example meets the policy: enforced mail skips it\n(# finding: [^\n]*\n)*backup\.example/);
   });
 
   it('Given verify and strict Then the level authenticates, and strict asks for high ciphers', () => {

@@ -133,14 +133,18 @@ describe('a check written outside src/', () => {
     assert.ok(banner.length > 0);
     const json = JSON.parse(render(report, 'json', { color: false })) as Report;
     assert.deepEqual(json.targets[0]?.mx[0]?.addresses[0]?.checks?.['banner-length'], { status: 'completed', facts: { length: banner.length } });
-    // Every format that lists findings shows it: with its message, or (markdown's table of failing targets) its id where its target fails;
-    // the inventory aggregates connections, and the enforcement formats (a sender's configuration) name only the deciding finding.
-    const enforcement = ['postfix-policy', 'exim-hosts', 'attls'];
-    for (const format of FORMATS.filter((f) => f !== 'inventory' && !enforcement.includes(f))) {
+    // Every format shows it, id and message, though both targets pass: markdown in its findings block, the inventory in its
+    // findings by id (the first as the example), the enforcement formats on comment lines beside the destination.
+    assert.deepEqual(report.targets.map((t) => t.status), ['pass', 'pass']);
+    assert.ok(FORMATS.length >= 11);
+    for (const format of FORMATS) {
       const text = render(report, format, { color: false });
-      if (format === 'markdown' && !report.targets.some((t) => t.status !== 'pass' && t.findings.some((f) => f.id === 'banner.length' && f.severity !== 'info'))) continue;
       assert.match(text, /banner\.length/, format);
-      if (format !== 'markdown') assert.match(text, new RegExp(`greets in ${banner.length} characters`), format);
+      assert.match(text, new RegExp(`greets in ${banner.length} characters`), format);
+    }
+    for (const format of ['postfix-policy', 'exim-hosts', 'attls']) {
+      const comment = render(report, format, { color: false }).split('\n').find((l) => l.includes('banner.length'));
+      assert.match(comment ?? '', /^#/, `${format}: a comment line, which the MTA ignores`);
     }
     // The other scopes walked too: once per MX host, once per target, a throw kept as an error result
     assert.deepEqual(report.targets[0]?.mx[0]?.checks?.['mx-label-count'], { status: 'completed', facts: { labels: 4 } });
@@ -148,5 +152,79 @@ describe('a check written outside src/', () => {
     assert.equal(failed?.status, 'error');
     assert.match(failed?.error?.message ?? '', /gather exploded/);
     assert.equal(report.targets[1]?.status, 'pass');
+  });
+});
+
+describe("each check's status at its scope", () => {
+  /** The default checks with the one named made to throw in its gather. */
+  function throwing(id: string): Check[] {
+    return DEFAULT_CHECKS.map((check) => (check.id === id ? ({ ...check, gather: async () => Promise.reject(new Error(`${id} exploded`)) } as Check) : check));
+  }
+
+  it('Given --enumerate When a STARTTLS host, a plaintext host and a relay are scanned Then every check whose facts live elsewhere records its status beside them, not-run with its reason, in the JSON and NDJSON', async () => {
+    const relay = `mx.modern.mxready.test:${lab.scanOptions.port}`;
+    const report = await scan(['modern.mxready.test', 'plaintext.mxready.test', relay], { ...lab.scanOptions, enumerate: true });
+    assert.deepEqual(contractViolations(report), []);
+    const [modern, plaintext, host] = report.targets;
+    const modernAddress = modern?.mx[0]?.addresses[0];
+    assert.deepEqual(modernAddress?.checks?.['starttls'], { status: 'completed', factsAt: 'probe' });
+    assert.deepEqual(modernAddress?.checks?.['enumeration'], { status: 'completed', factsAt: 'probe.enumeration' });
+    assert.ok(modernAddress?.probe.enumeration, 'the facts stay where they were');
+    assert.equal((modernAddress?.checks?.['enumeration'] as { facts?: unknown }).facts, undefined, 'and are not copied');
+    assert.deepEqual(modern?.mx[0]?.checks?.['dane'], { status: 'completed', factsAt: 'tlsa' });
+    assert.deepEqual(modern?.checks?.['mta-sts'], { status: 'completed', factsAt: 'mtaSts' });
+    assert.deepEqual(modern?.checks?.['tls-rpt'], { status: 'completed', factsAt: 'tlsRpt' });
+    // The plaintext host: no handshake, so no enumeration, and the report says so
+    const plainAddress = plaintext?.mx[0]?.addresses[0];
+    assert.equal(plainAddress?.probe.status, 'no-starttls');
+    assert.equal(plainAddress?.probe.enumeration, undefined);
+    assert.deepEqual(plainAddress?.checks?.['enumeration'], { status: 'not-run', reason: 'no TLS handshake was reached' });
+    // A relay has no MTA-STS policy or TLS-RPT record: not-run, with why
+    assert.equal(host?.kind, 'host');
+    assert.equal(host?.checks?.['mta-sts']?.status, 'not-run');
+    assert.match(host?.checks?.['mta-sts']?.reason ?? '', /domain targets only/);
+    assert.equal(host?.mtaSts, undefined);
+    // The same in the JSON and in every NDJSON target line
+    const json = JSON.parse(render(report, 'json', { color: false })) as Report;
+    assert.deepEqual(json.targets[1]?.mx[0]?.addresses[0]?.checks?.['enumeration'], { status: 'not-run', reason: 'no TLS handshake was reached' });
+    const lines = render(report, 'ndjson', { color: false }).trim().split('\n').map((l) => JSON.parse(l) as { type: string; target?: Report['targets'][number] });
+    const plainLine = lines.find((l) => l.type === 'target' && l.target?.input === 'plaintext.mxready.test');
+    assert.deepEqual(plainLine?.target?.mx[0]?.addresses[0]?.checks?.['enumeration'], { status: 'not-run', reason: 'no TLS handshake was reached' });
+    assert.deepEqual(lines.find((l) => l.target?.input === 'modern.mxready.test')?.target?.checks?.['mta-sts'], { status: 'completed', factsAt: 'mtaSts' });
+  });
+
+  it('Given the enumeration, DANE and MTA-STS checks throwing When scanned Then each throw is kept as status error at its scope, with no facts, and the STARTTLS facts stay', async () => {
+    const checks = throwing('enumeration').map((c) => (c.id === 'dane' || c.id === 'mta-sts' ? (throwing(c.id).find((t) => t.id === c.id) as Check) : c));
+    const report = await scan(['modern.mxready.test'], { ...lab.scanOptions, enumerate: true }, { checks });
+    assert.deepEqual(contractViolations(report), []);
+    const target = report.targets[0];
+    const address = target?.mx[0]?.addresses[0];
+    assert.equal(address?.probe.status, 'ok');
+    assert.deepEqual(address?.checks?.['starttls'], { status: 'completed', factsAt: 'probe' });
+    const expect = (result: unknown, id: string) => {
+      const r = result as { status: string; error?: { code: string; message: string }; facts?: unknown; factsAt?: string } | undefined;
+      assert.equal(r?.status, 'error', id);
+      assert.equal(r?.error?.code, 'internal-error', id);
+      assert.match(r?.error?.message ?? '', new RegExp(`${id} exploded`), id);
+      assert.equal(r?.facts, undefined, id);
+      assert.equal(r?.factsAt, undefined, id);
+    };
+    expect(address?.checks?.['enumeration'], 'enumeration');
+    assert.equal(address?.probe.enumeration, undefined);
+    expect(target?.mx[0]?.checks?.['dane'], 'dane');
+    assert.equal(target?.mx[0]?.tlsa, undefined);
+    expect(target?.checks?.['mta-sts'], 'mta-sts');
+    assert.equal(target?.mtaSts, undefined);
+    assert.deepEqual(target?.checks?.['tls-rpt'], { status: 'completed', factsAt: 'tlsRpt' });
+  });
+
+  it('Given the STARTTLS check throwing When scanned Then the record is internal-error and checks.starttls says why', async () => {
+    const report = await scan(['modern.mxready.test'], lab.scanOptions, { checks: throwing('starttls') });
+    assert.deepEqual(contractViolations(report), []);
+    const address = report.targets[0]?.mx[0]?.addresses[0];
+    assert.equal(address?.probe.status, 'internal-error');
+    assert.equal(address?.checks?.['starttls']?.status, 'error');
+    assert.match(address?.checks?.['starttls']?.error?.message ?? '', /starttls exploded/);
+    assert.equal(report.targets[0]?.status, 'error');
   });
 });
