@@ -27,7 +27,7 @@ export const LIMITS = {
   /** All the server and DNS text of one probe record, in characters. */
   record: 16384,
   /** All the DNS and server text of one check's facts outside a probe record (an MX host's TLSA set, a domain's MTA-STS or TLS-RPT facts), in characters. */
-  facts: 4096,
+  facts: 2048,
   /** TLSA records kept per MX host (the usable ones first when some are cut). */
   tlsaRecords: 16,
   /** A TLSA record's association data, in hex characters (a SHA-512 digest whole; a longer one keeps its SHA-256 as `dataSha256`). */
@@ -230,6 +230,12 @@ export function capFacts<T extends object>(facts: T, lists: Readonly<Record<stri
     const [path, list] = cuttable.reduce((a, b) => (textSize(b[1]) > textSize(a[1]) ? b : a));
     cuts[path] ??= list.length;
     out = withValueAt(out, path, list.slice(0, Math.floor(list.length / 2)));
+  }
+  // Cuts inside items the budget then dropped say nothing about what the report keeps.
+  for (const key of Object.keys(cuts)) {
+    const item = /^(.*?)\[(\d+)\]/.exec(key);
+    const list = item?.[1] !== undefined && item[1] in lists ? valueAt(out, item[1]) : undefined;
+    if (Array.isArray(list) && Number(item?.[2]) >= list.length) delete cuts[key];
   }
   return Object.keys(cuts).length > 0 ? { ...out, truncated: cuts } : out;
 }
