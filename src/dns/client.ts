@@ -559,12 +559,34 @@ export function normaliseName(name: string): string {
   return lower.endsWith('.') ? lower.slice(0, -1) : lower;
 }
 
+/**
+ * The labels of a name in presentation form, split at unescaped dots only: the
+ * name `x\.y.test` has the labels `x\.y` and `test` (a backslash escapes the
+ * character after it; the digits of `\DDD` are no dot).
+ */
+export function presentedLabels(name: string): string[] {
+  const labels: string[] = [];
+  let label = '';
+  for (let i = 0; i < name.length; i += 1) {
+    const ch = name.charAt(i);
+    if (ch === '\\') {
+      label += name.slice(i, i + 2);
+      i += 1;
+    } else if (ch === '.') {
+      labels.push(label);
+      label = '';
+    } else label += ch;
+  }
+  labels.push(label);
+  return labels;
+}
+
 /** Why a (normalised) name cannot be put in a question, or undefined when it can. */
-function nameProblem(name: string): string | undefined {
+export function nameProblem(name: string): string | undefined {
   if (name === '.') return 'empty name';
   if (name.length > 253) return 'name longer than 253 characters';
   if (!/^[\x21-\x7e]+$/.test(name)) return 'not an ASCII (A-label) name';
-  for (const label of name.split('.')) {
+  for (const label of presentedLabels(name)) {
     if (label.length === 0) return 'empty label';
     if (label.length > 63) return 'label longer than 63 characters';
     // Host names are letters, digits and hyphens (RFC 952/1123); '_' for service labels. Anything else

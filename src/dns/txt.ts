@@ -1,9 +1,11 @@
 /**
  * TXT lookups for the policy records of MTA-STS (`_mta-sts.DOMAIN`) and TLS-RPT
  * (`_smtp._tls.DOMAIN`): CNAMEs followed, each record's strings joined with
- * nothing between them (RFC 8461 §3.1, RFC 8460 §3). Never throws.
+ * nothing between them (RFC 8461 §3.1, RFC 8460 §3). A CNAME target that is
+ * no host name ends the lookup with `invalid-name`, as for an MX host. Never throws.
  */
 import type { ErrorInfo } from '../model/report.js';
+import { nameProblem } from './client.js';
 import { walkAnswer } from './resolver.js';
 import type { DnsClient } from './types.js';
 
@@ -33,6 +35,11 @@ export async function lookupTxt(dns: DnsClient, name: string): Promise<TxtResult
     if (!result.ok) return { ok: false, error: result.error, nxdomain: result.error.code === 'nxdomain' };
     authenticated &&= result.authenticated;
     const walk = walkAnswer(result.answers, current, 'TXT');
+    // A CNAME target that is no host name (a dot inside a label, another byte): its records are not used, nor is it asked for.
+    for (const alias of walk.aliases) {
+      const problem = nameProblem(alias);
+      if (problem !== undefined) return { ok: false, error: { code: 'invalid-name', message: `cannot look up "${alias}": ${problem}` }, nxdomain: false };
+    }
     if (walk.records.length > 0) {
       const records = walk.records.map((r) => joined(r.data)).filter((r): r is string => r !== null);
       return { ok: true, records, authenticated };

@@ -37,8 +37,10 @@ export interface TlsaRecord {
   readonly selector: number;
   /** 0 the data itself, 1 SHA-256, 2 SHA-512. */
   readonly matchingType: number;
-  /** The association data, lower-case hex (as TLSA records are written). */
+  /** The association data, lower-case hex (as TLSA records are written); at most 256 hex characters kept (README "Hard limits"). */
   readonly data: string;
+  /** Present when `data` was cut: the SHA-256 of the whole data, lower-case hex, through which a record of matching type 0 is compared. */
+  readonly dataSha256?: string;
   readonly usable: boolean;
   /** Why the record is unusable, when it is. */
   readonly reason?: string;
@@ -52,6 +54,12 @@ export interface TlsaFacts {
   readonly records: readonly TlsaRecord[];
   /** Why the lookup failed, or why it was not made. */
   readonly error?: ErrorInfo;
+  /**
+   * Present when DNS text went past a limit (src/model/limits.ts): each cut
+   * field's path ("records", "records[0].data", "name") and its original length,
+   * in characters for a text and in items for a list.
+   */
+  readonly truncated?: Readonly<Record<string, number>>;
 }
 
 /** What a DANE sender decides for one address, from the TLSA records and the chain the server sent. */

@@ -7,9 +7,12 @@
  * at most 32 lines (a banner 4 KiB in all), and all the text of one probe record
  * together at most 16 KiB, the longest lists cut first. A cut field keeps its
  * type; the record's `truncated` maps the field's path to its original length
- * (characters for a text, items for a list).
+ * (characters for a text, items for a list). The facts a check keeps outside
+ * a probe record (a TLSA set, MTA-STS's and TLS-RPT's) follow the same rules
+ * with a budget of their own (capFacts).
  */
 import type { CheckResult } from './check.js';
+import { sanitizeText } from './sanitize.js';
 import type { CertificateFacts, ChainCertificate, ProbeError, ProbeResult } from './probe.js';
 
 export const LIMITS = {
@@ -23,6 +26,12 @@ export const LIMITS = {
   banner: 4096,
   /** All the server and DNS text of one probe record, in characters. */
   record: 16384,
+  /** All the DNS and server text of one check's facts outside a probe record (an MX host's TLSA set, a domain's MTA-STS or TLS-RPT facts), in characters. */
+  facts: 2048,
+  /** TLSA records kept per MX host (the usable ones first when some are cut). */
+  tlsaRecords: 16,
+  /** A TLSA record's association data, in hex characters (a SHA-512 digest whole; a longer one keeps its SHA-256 as `dataSha256`). */
+  tlsaData: 256,
 } as const;
 
 /** What was cut: field path → original length. */
@@ -174,4 +183,59 @@ export function capCheckResult(result: CheckResult): CheckResult {
     ...(result.reason !== undefined ? { reason: capText(result.reason, LIMITS.text, 'reason', cuts) } : {}),
   };
   return Object.keys(cuts).length > 0 ? { ...capped, truncated: cuts } : capped;
+}
+
+/** Where a dotted path ("policy.mx") leads in a plain object. */
+function valueAt(value: unknown, path: string): unknown {
+  return path.split('.').reduce<unknown>((v, key) => (typeof v === 'object' && v !== null ? (v as Record<string, unknown>)[key] : undefined), value);
+}
+
+/** A copy of `value` with the dotted path set to `next`. */
+function withValueAt<T>(value: T, path: string, next: unknown): T {
+  const [key, ...rest] = path.split('.');
+  if (key === undefined || typeof value !== 'object' || value === null) return value;
+  const inner = (value as Record<string, unknown>)[key];
+  return { ...value, [key]: rest.length === 0 ? next : withValueAt(inner, rest.join('.'), next) };
+}
+
+/**
+ * A check's facts from DNS or a server (an MX host's TLSA set, a domain's
+ * MTA-STS or TLS-RPT facts), escaped and within the limits, as a probe record
+ * is: every text escaped (src/model/sanitize.ts) and at most `textMax(path)`
+ * characters (LIMITS.text unless said otherwise); each list named in `lists`
+ * (dotted path → items kept) at most that long; and all the text together at
+ * most LIMITS.facts, the list with the most text halved first. What was cut is
+ * in the facts' own `truncated` (path → original length), as on a probe record.
+ */
+export function capFacts<T extends object>(facts: T, lists: Readonly<Record<string, number>>, textMax: (path: string) => number = () => LIMITS.text): T & { readonly truncated?: Truncated } {
+  const { truncated: earlier, ...rest } = facts as T & { truncated?: Truncated };
+  const cuts: Truncated = { ...earlier };
+  const walk = (value: unknown, path: string): unknown => {
+    if (typeof value === 'string') return capText(sanitizeText(value), textMax(path), path, cuts);
+    if (Array.isArray(value)) {
+      const max = lists[path];
+      if (max !== undefined && value.length > max) cuts[path] ??= value.length;
+      return (max === undefined ? value : value.slice(0, max)).map((item, i) => walk(item, `${path}[${i}]`));
+    }
+    if (typeof value === 'object' && value !== null) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, walk(v, path === '' ? k : `${path}.${k}`)]));
+    return value;
+  };
+  let out = walk(rest, '') as T;
+  // The facts' budget: halve the list with the most text until it fits or every list is down to one item.
+  for (let guard = 0; textSize(out) > LIMITS.facts && guard < 64; guard += 1) {
+    const cuttable = Object.keys(lists)
+      .map((path) => [path, valueAt(out, path)] as const)
+      .filter((entry): entry is readonly [string, unknown[]] => Array.isArray(entry[1]) && entry[1].length > 1);
+    if (cuttable.length === 0) break;
+    const [path, list] = cuttable.reduce((a, b) => (textSize(b[1]) > textSize(a[1]) ? b : a));
+    cuts[path] ??= list.length;
+    out = withValueAt(out, path, list.slice(0, Math.floor(list.length / 2)));
+  }
+  // Cuts inside items the budget then dropped say nothing about what the report keeps.
+  for (const key of Object.keys(cuts)) {
+    const item = /^(.*?)\[(\d+)\]/.exec(key);
+    const list = item?.[1] !== undefined && item[1] in lists ? valueAt(out, item[1]) : undefined;
+    if (Array.isArray(list) && Number(item?.[2]) >= list.length) delete cuts[key];
+  }
+  return Object.keys(cuts).length > 0 ? { ...out, truncated: cuts } : out;
 }

@@ -35,6 +35,12 @@ export interface MtaStsFacts {
   readonly error?: ErrorInfo;
   /** The `v=STSv1` TXT records found, when there was more than one or the one was malformed (status none). */
   readonly records?: readonly string[];
+  /**
+   * Present when DNS or policy text went past a limit (src/model/limits.ts):
+   * each cut field's path ("record", "policy.mx", "records[1]") and its original
+   * length, in characters for a text and in items for a list.
+   */
+  readonly truncated?: Readonly<Record<string, number>>;
 }
 
 /** What an MTA-STS sender decides for one MX entry, under a valid policy in enforce or testing mode. */
@@ -59,4 +65,10 @@ export interface TlsRptFacts {
   readonly error?: ErrorInfo;
   /** The `v=TLSRPTv1` records found, when there was more than one. */
   readonly records?: readonly string[];
+  /**
+   * Present when DNS text went past a limit (src/model/limits.ts): each cut
+   * field's path ("record", "rua", "records") and its original length, in
+   * characters for a text and in items for a list.
+   */
+  readonly truncated?: Readonly<Record<string, number>>;
 }

@@ -16,6 +16,8 @@ import { smtpSession, startHostileSmtp, type HostileSmtpLab } from './servers.js
 
 const ZONE = 'labels.test';
 const TRAP = '127.77.44.1';
+/** An ordinary MX host for the domains whose policy records are hostile. */
+const PLAIN = '127.77.44.2';
 const name = (labels: readonly string[]): Buffer => wireLabels(labels.map((l) => Buffer.from(l, 'latin1')));
 
 interface Case {
@@ -46,6 +48,12 @@ const CASES: readonly Case[] = [
   { label: 'nul', given: 'an MX exchange with a NUL byte in a label', labels: ['mx\x00', 'nul', 'labels', 'test'], via: 'mx', presented: `mx\\000.nul.${ZONE}` },
 ];
 
+/** Domains whose _mta-sts or _smtp._tls name is a CNAME to a name with a dot inside a label. */
+const POLICY_CASES = [
+  { domain: `sts-dot.${ZONE}`, owner: `_mta-sts.sts-dot.${ZONE}`, labels: ['x.y', 'sts-dot', 'labels', 'test'], presented: `x\\.y.sts-dot.${ZONE}`, joined: `x.y.sts-dot.${ZONE}`, check: 'MTA-STS' },
+  { domain: `rpt-dot.${ZONE}`, owner: `_smtp._tls.rpt-dot.${ZONE}`, labels: ['x.y', 'rpt-dot', 'labels', 'test'], presented: `x\\.y.rpt-dot.${ZONE}`, joined: `x.y.rpt-dot.${ZONE}`, check: 'TLS-RPT' },
+] as const;
+
 let dns: HostileDns;
 let smtp: HostileSmtpLab;
 let report: Report;
@@ -70,13 +78,20 @@ before(async () => {
     // The name a joining decoder would make exists, and leads to the trap.
     if (c.joined !== undefined) records.push({ name: c.joined, type: 'A' as const, data: TRAP });
   }
+  for (const c of POLICY_CASES) {
+    records.push({ name: c.domain, type: 'MX' as const, data: { preference: 10, exchange: `mx.${c.domain}` } }, { name: `mx.${c.domain}`, type: 'A' as const, data: PLAIN });
+    scripts.set(c.owner, (q) => [{ bytes: rawAnswer(q, [{ type: 'CNAME', rdata: name(c.labels) }]) }]);
+    // The joined name exists, with a record a joining decoder would use.
+    records.push({ name: c.joined, type: 'TXT' as const, data: c.check === 'MTA-STS' ? 'v=STSv1; id=trap' : 'v=TLSRPTv1; rua=mailto:trap@example.test' });
+  }
   dns = await startHostileDns({ records, scripts });
-  smtp = await startHostileSmtp([{ ip: TRAP, script: (c) => smtpSession(c, { host: 'trap' }) }]);
+  smtp = await startHostileSmtp([{ ip: TRAP, script: (c) => smtpSession(c, { host: 'trap' }) }, { ip: PLAIN, script: (c) => smtpSession(c, { host: 'plain' }) }]);
   const run = await runCli(
-    [...CASES.map((c) => `${c.label}.${ZONE}`), '--resolver', `${dns.host}:${dns.port}`, '--port', String(smtp.port), '--allow-private', '--dns-timeout', '500', '--format', 'json'],
+    [...CASES.map((c) => `${c.label}.${ZONE}`), ...POLICY_CASES.map((c) => c.domain), '--resolver', `${dns.host}:${dns.port}`, '--port', String(smtp.port), '--allow-private', '--dns-timeout', '500', '--format', 'json'],
     { timeoutMs: 30_000 },
   );
-  assert.equal(run.code, 3, run.stderr);
+  // 1: the plain MX host offers no STARTTLS (a gap), which wins over the targets not assessed (3).
+  assert.equal(run.code, 1, run.stderr);
   report = JSON.parse(run.stdout) as Report;
 });
 
@@ -101,6 +116,22 @@ describe('DNS names are kept as labels', () => {
       const asked = dns.queries.map((q) => q.name);
       if (c.joined !== undefined) assert.ok(!asked.includes(c.joined), `${c.joined} was looked up`);
       assert.ok(!asked.some((q) => q.includes('\\')), 'no escaped name is ever put in a question');
+    });
+  }
+
+  for (const c of POLICY_CASES) {
+    it(`Given ${c.owner} a CNAME to a name with a dot inside a label Then the ${c.check} finding is dns.name.invalid, naming it whole, and it is never looked up`, () => {
+      const t = target(c.domain.split('.')[0] ?? '');
+      const facts = c.check === 'MTA-STS' ? t.mtaSts : t.tlsRpt;
+      assert.equal(facts?.error?.code, 'invalid-name', JSON.stringify(facts));
+      const finding = t.findings.find((f) => f.id === 'dns.name.invalid');
+      assert.ok(finding, JSON.stringify(t.findings));
+      assert.equal(finding.severity, 'warn');
+      assert.ok(finding.message.includes(`"${c.presented}"`), finding.message);
+      // The label is named whole, never split at its escaped dot.
+      assert.ok(finding.message.includes('label "x\\.y"'), finding.message);
+      assert.ok(!t.findings.some((f) => /^(mta-sts\.fetch-error|tls-rpt\.lookup-failed)$/.test(f.id)), JSON.stringify(t.findings));
+      assert.ok(!dns.queries.some((q) => q.name === c.joined), `${c.joined} was looked up`);
     });
   }
 

@@ -224,7 +224,7 @@ function parseQuery(msg: Buffer, transport: 'udp' | 'tcp', remote: SeenQuery['re
 
 // ---------------------------------------------------------------- hand-built packets (RFC 9267's checklist)
 
-const TYPE_CODES: Readonly<Record<string, number>> = { A: 1, CNAME: 5, MX: 15, AAAA: 28 };
+const TYPE_CODES: Readonly<Record<string, number>> = { A: 1, CNAME: 5, MX: 15, TXT: 16, AAAA: 28 };
 
 /** A name as labels, no compression. Labels are taken as given (a test may want one over 63). */
 export function wireName(name: string): Buffer {

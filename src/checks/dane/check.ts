@@ -6,8 +6,10 @@
  * go on the MX entry as `tlsa`; its rules judge each address's chain against
  * them (./rules/).
  */
+import { createHash } from 'node:crypto';
 import type { CheckResult } from '../../model/check.js';
 import type { TlsaFacts, TlsaRecord } from '../../model/dane.js';
+import { capFacts, LIMITS, textSize } from '../../model/limits.js';
 import type { DnsClient, DnsRecord } from '../../dns/types.js';
 import type { MxCheck, MxGather } from '../types.js';
 import { DANE_FINDINGS } from './findings.js';
@@ -46,6 +48,27 @@ async function lookup(dns: DnsClient, name: string): Promise<TlsaFacts> {
 }
 
 /** The TLSA RRset a DANE sender would use for this host, or why there is none to use. */
+const DATA_PATH = /^records\[\d+\]\.data$/;
+
+/**
+ * The TLSA facts within the report's limits (README "Hard limits"), so that one
+ * zone shared by many domains cannot multiply itself into the report: at most
+ * LIMITS.tlsaRecords records, the usable ones first when some must go (what a
+ * DANE sender matches); each record's data at most LIMITS.tlsaData hex
+ * characters, a longer one keeping the SHA-256 of the whole data (`dataSha256`,
+ * which a record of matching type 0 is compared through); names and messages at
+ * most LIMITS.text; all of it at most LIMITS.facts; `truncated` says what was cut.
+ * Usability was judged on the whole record before.
+ */
+export function cappedTlsa(facts: TlsaFacts): TlsaFacts {
+  const cut = facts.records.length > LIMITS.tlsaRecords || textSize(facts.records) > LIMITS.facts;
+  const ordered = cut ? [...facts.records.filter((r) => r.usable), ...facts.records.filter((r) => !r.usable)] : facts.records;
+  const records = ordered.map((r) =>
+    r.data.length > LIMITS.tlsaData && r.dataSha256 === undefined ? { ...r, dataSha256: createHash('sha256').update(Buffer.from(r.data, 'hex')).digest('hex') } : r,
+  );
+  return capFacts({ ...facts, records }, { records: LIMITS.tlsaRecords }, (path) => (DATA_PATH.test(path) ? LIMITS.tlsaData : LIMITS.text));
+}
+
 export async function lookupTlsa(context: Pick<MxGather, 'host' | 'port' | 'hostIsIp' | 'dnssec' | 'cname'>, dns: DnsClient | undefined): Promise<TlsaFacts> {
   const owner = (host: string): string => `_${context.port}._tcp.${host}`;
   if (context.hostIsIp) return notLookedUp(owner(context.host), 'an IP-literal relay has no name to look TLSA records up at');
@@ -71,5 +94,5 @@ export const daneCheck: MxCheck = {
   findings: DANE_FINDINGS,
   rules: { address: [daneAddressRule], mx: [daneMxRule], annotate: daneAnnotations },
   runsAt: (depth) => depth.dane !== false,
-  gather: async (context): Promise<CheckResult> => ({ status: 'completed', facts: await lookupTlsa(context, context.io.dns) }),
+  gather: async (context): Promise<CheckResult> => ({ status: 'completed', facts: cappedTlsa(await lookupTlsa(context, context.io.dns)) }),
 };

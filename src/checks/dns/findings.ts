@@ -58,6 +58,6 @@ export const DNS_FINDINGS = {
   'dns.name.invalid': {
     severity: 'warn',
     description:
-      'A name from DNS (an MX exchange, a CNAME target) is not a host name: a label holds a dot or a byte other than letters, digits, "-" and "_". It is shown in RFC 4343 presentation form and never looked up, dialled or used as SNI.',
+      'A name from DNS (an MX exchange, a CNAME target of an MX host, of _mta-sts or of _smtp._tls) is not a host name: a label holds a dot or a byte other than letters, digits, "-" and "_". It is shown in RFC 4343 presentation form and never looked up, dialled or used as SNI.',
   },
 } as const satisfies Record<string, FindingKind>;

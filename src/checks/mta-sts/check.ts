@@ -8,7 +8,7 @@
  * the policy and, per address, what an MTA-STS sender decides (./rules/).
  */
 import type { CheckResult } from '../../model/check.js';
-import { capText, LIMITS, type Truncated } from '../../model/limits.js';
+import { capFacts, LIMITS } from '../../model/limits.js';
 import type { MtaStsFacts } from '../../model/mta-sts.js';
 import { TOOL } from '../../model/version.js';
 import { createResolver } from '../../dns/resolver.js';
@@ -29,18 +29,19 @@ export const MAX_FETCH_MS = 30_000;
 /** Patterns kept from one policy (a 64 KiB body could hold thousands). */
 const MAX_PATTERNS = 1000;
 
-/** Facts within the report's limits: the records, the patterns and the messages quote DNS and server text. */
-function capped(facts: MtaStsFacts): MtaStsFacts {
-  const cuts: Truncated = {};
-  const out: MtaStsFacts = {
-    ...facts,
-    ...(facts.record !== undefined ? { record: capText(facts.record, LIMITS.text, 'record', cuts) } : {}),
-    ...(facts.records !== undefined ? { records: facts.records.slice(0, 10).map((r, i) => capText(r, LIMITS.text, `records[${i}]`, cuts)) } : {}),
-    ...(facts.error !== undefined ? { error: { ...facts.error, message: capText(facts.error.message, LIMITS.text, 'error.message', cuts) } } : {}),
-    ...(facts.policy !== undefined ? { policy: { ...facts.policy, mx: facts.policy.mx.slice(0, MAX_PATTERNS).map((p, i) => capText(p, 255, `policy.mx[${i}]`, cuts)) } } : {}),
-  };
-  if (facts.policy !== undefined && facts.policy.mx.length > MAX_PATTERNS) cuts['policy.mx'] = facts.policy.mx.length;
-  return out;
+/** Records kept when there is more than one. */
+const MAX_RECORDS = 10;
+/** A pattern, in characters: a DNS name is at most 253, "*." and one 255. */
+const MAX_PATTERN = 255;
+
+/**
+ * The facts within the report's limits (README "Hard limits"): the records and
+ * messages at most LIMITS.text, each pattern at most MAX_PATTERN, at most
+ * MAX_PATTERNS patterns and MAX_RECORDS records, all of it at most
+ * LIMITS.facts (the longest list halved first); `truncated` says what was cut.
+ */
+export function cappedMtaSts(facts: MtaStsFacts): MtaStsFacts {
+  return capFacts(facts, { 'policy.mx': MAX_PATTERNS, records: MAX_RECORDS }, (path) => (path.startsWith('policy.mx[') ? MAX_PATTERN : LIMITS.text));
 }
 
 /** The policy host's addresses from the scan's resolver, those the guard allows, or why there are none. */
@@ -99,6 +100,6 @@ export const mtaStsCheck: DomainCheck = {
   runsAt: (depth) => depth.mtaSts !== false,
   gather: async (context): Promise<CheckResult> => {
     if (context.kind !== 'domain') return { status: 'not-run', reason: 'a relay has no MTA-STS policy (domain targets only)' };
-    return { status: 'completed', facts: capped(await discoverMtaSts(context)) };
+    return { status: 'completed', facts: cappedMtaSts(await discoverMtaSts(context)) };
   },
 };

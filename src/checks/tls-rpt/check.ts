@@ -4,7 +4,7 @@
  * the target as `tlsRpt`.
  */
 import type { CheckResult } from '../../model/check.js';
-import { capText, LIMITS, type Truncated } from '../../model/limits.js';
+import { capFacts } from '../../model/limits.js';
 import type { TlsRptFacts } from '../../model/mta-sts.js';
 import { lookupTxt } from '../../dns/txt.js';
 import type { DomainCheck, DomainGather } from '../types.js';
@@ -33,15 +33,19 @@ export async function discoverTlsRpt(context: DomainGather): Promise<TlsRptFacts
   }
 }
 
-function capped(facts: TlsRptFacts): TlsRptFacts {
-  const cuts: Truncated = {};
-  return {
-    ...facts,
-    ...(facts.record !== undefined ? { record: capText(facts.record, LIMITS.text, 'record', cuts) } : {}),
-    ...(facts.records !== undefined ? { records: facts.records.slice(0, 10).map((r, i) => capText(r, LIMITS.text, `records[${i}]`, cuts)) } : {}),
-    ...(facts.rua !== undefined ? { rua: facts.rua.slice(0, 100).map((u, i) => capText(u, LIMITS.text, `rua[${i}]`, cuts)) } : {}),
-    ...(facts.error !== undefined ? { error: { ...facts.error, message: capText(facts.error.message, LIMITS.text, 'error.message', cuts) } } : {}),
-  };
+/** Reporting URIs kept (a record could list thousands). */
+const MAX_RUA = 100;
+/** Records kept when there is more than one. */
+const MAX_RECORDS = 10;
+
+/**
+ * The facts within the report's limits (README "Hard limits"): the record, each
+ * URI and the messages at most LIMITS.text, at most MAX_RUA URIs and
+ * MAX_RECORDS records, all of it at most LIMITS.facts; `truncated` says what
+ * was cut. The URIs were read from the whole record.
+ */
+export function cappedTlsRpt(facts: TlsRptFacts): TlsRptFacts {
+  return capFacts(facts, { rua: MAX_RUA, records: MAX_RECORDS });
 }
 
 export const tlsRptCheck: DomainCheck = {
@@ -54,6 +58,6 @@ export const tlsRptCheck: DomainCheck = {
   runsAt: (depth) => depth.tlsRpt !== false,
   gather: async (context): Promise<CheckResult> => {
     if (context.kind !== 'domain') return { status: 'not-run', reason: 'a relay has no TLS-RPT record (domain targets only)' };
-    return { status: 'completed', facts: capped(await discoverTlsRpt(context)) };
+    return { status: 'completed', facts: cappedTlsRpt(await discoverTlsRpt(context)) };
   },
 };

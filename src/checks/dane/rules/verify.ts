@@ -3,7 +3,8 @@
  * match the chain a server sent? Digests in the report (the certificate's and
  * its SubjectPublicKeyInfo's SHA-256 and SHA-512) stand for the DER, which the
  * report does not keep; a record of matching type 0 (the data itself) is
- * compared through the SHA-256 of its data.
+ * compared through the SHA-256 of its data (`dataSha256` when the report cut
+ * the data).
  */
 import { createHash } from 'node:crypto';
 import type { DaneVerdict, TlsaFacts, TlsaRecord } from '../../../model/dane.js';
@@ -44,7 +45,8 @@ function digestOf(cert: ChainCertificate, selector: number, matchingType: number
 function matches(record: TlsaRecord, cert: ChainCertificate): boolean {
   const digest = digestOf(cert, record.selector, record.matchingType);
   if (digest === undefined) return false;
-  const wanted = record.matchingType === 0 ? createHash('sha256').update(Buffer.from(record.data, 'hex')).digest('hex') : record.data.toLowerCase();
+  // A record whose data was cut to the report's limit carries the SHA-256 of the whole data.
+  const wanted = record.matchingType === 0 ? (record.dataSha256 ?? createHash('sha256').update(Buffer.from(record.data, 'hex')).digest('hex')) : record.data.toLowerCase();
   return digest === wanted;
 }
 

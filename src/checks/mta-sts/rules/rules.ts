@@ -38,6 +38,10 @@ export const mtaStsDomainRule: DomainRule = (target, policy, depth) => {
       return out;
     }
     case 'fetch-error': {
+      // The TXT lookup led to a name that is no host name (a CNAME target with a dot inside a label): reported as for an MX host.
+      if (facts.error?.code === 'invalid-name') {
+        return [{ id: 'dns.name.invalid', message: `${target.domain}: the MTA-STS lookup of _mta-sts.${target.domain}: ${facts.error.message}; it is never looked up, and senders get no policy`, resultType: 'sts-policy-fetch-error', ...gap }];
+      }
       const id = facts.error?.code === 'webpki-invalid' ? 'mta-sts.webpki-invalid' : 'mta-sts.fetch-error';
       return [{ id, message: `${target.domain}: the MTA-STS policy could not be fetched: ${facts.error?.message ?? 'no policy'}`, ...gap }];
     }

@@ -7,12 +7,14 @@ export const tlsRptDomainRule: DomainRule = (target) => {
   if (target.kind !== 'domain' || facts === undefined || target.dns.error !== undefined) return [];
   switch (facts.status) {
     case 'none':
-      return facts.records !== undefined ? [{ id: 'tls-rpt.invalid', message: `${target.domain}: ${facts.records.length} TLS-RPT records: senders use none` }] : [];
+      // The count before the report's limits cut the list (facts.truncated).
+      return facts.records !== undefined ? [{ id: 'tls-rpt.invalid', message: `${target.domain}: ${facts.truncated?.['records'] ?? facts.records.length} TLS-RPT records: senders use none` }] : [];
     case 'valid':
       return [{ id: 'tls-rpt.valid', message: `${target.domain}: TLS reports go to ${(facts.rua ?? []).join(', ')}` }];
     case 'invalid':
       return [{ id: 'tls-rpt.invalid', message: `${target.domain}: the TLS-RPT record is malformed: ${facts.error?.message ?? 'invalid'}` }];
     case 'lookup-failed':
+      if (facts.error?.code === 'invalid-name') return [{ id: 'dns.name.invalid', message: `${target.domain}: the TLS-RPT lookup of _smtp._tls.${target.domain}: ${facts.error.message}; it is never looked up` }];
       return [{ id: 'tls-rpt.lookup-failed', message: `${target.domain}: the TLS-RPT lookup failed: ${facts.error?.message ?? 'no answer'}` }];
   }
 };
