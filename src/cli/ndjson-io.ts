@@ -2,7 +2,8 @@
  * NDJSON scans on the command line. Reading one (`report`, `merge`, `--resume`)
  * as a stream: a 10⁶-target file is gigabytes, more than one string may hold, so
  * it is never read whole; every line must be valid JSON and valid against
- * schema/ndjson-line.schema.json, the header first. Writing lines to stdout at
+ * schema/ndjson-line.schema.json, the header first, and its text is made inert
+ * (a line may come from an older mxready, or a hand edit). Writing lines to stdout at
  * its pace. And the one report its lines make for the formats that need it whole.
  */
 import { readFileSync } from 'node:fs';
@@ -12,6 +13,7 @@ import type { Ajv as AjvClass, ValidateFunction } from 'ajv';
 import { UsageError } from '../model/errors.js';
 import type { NdjsonEnd, NdjsonHeader, NdjsonLine } from '../model/ndjson.js';
 import type { PolicyReport, Report, Summary, TargetReport } from '../model/report.js';
+import { sanitizeParsedJson } from '../model/sanitize.js';
 import { summarize, sumPoliteness } from '../scan/summary.js';
 import type { OutputStream } from './output.js';
 import { PACKAGE_ROOT } from '../model/version.js';
@@ -51,6 +53,8 @@ export async function* ndjsonLines(lines: AsyncIterable<string>, source: string)
       const first = validate.errors?.[0];
       throw new UsageError(`${source}:${number}: not a valid mxready NDJSON line: ${first ? `${first.instancePath || 'the line'} ${first.message ?? 'is invalid'}` : 'invalid'}`);
     }
+    // Inert, as a saved JSON report is once loaded: whatever renders or merges the line gets escaped text.
+    sanitizeParsedJson(data);
     const line = data as NdjsonLine;
     if (number === 1 && line.type !== 'header') throw new UsageError(`${source}:1: an NDJSON scan starts with its header line`);
     yield line;

@@ -2,6 +2,8 @@
  * Reading a saved report: JSON, a schemaVersion this mxready reads (1 or 2),
  * valid against the committed JSON Schema of that version (schema/), and in the
  * version 2 shape afterwards. Anything else is a usage error naming the file.
+ * Its text is made inert as network text is (model/sanitize.ts): a file made by an
+ * older mxready, or edited by hand, may hold raw bidi or control characters.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -9,6 +11,7 @@ import { createRequire } from 'node:module';
 import type { Ajv as AjvClass, ValidateFunction } from 'ajv';
 import { UsageError } from '../model/errors.js';
 import { SCHEMA_VERSION, type Report } from '../model/report.js';
+import { sanitizeParsedJson } from '../model/sanitize.js';
 import { PACKAGE_ROOT } from '../model/version.js';
 import { upgradeV1 } from '../scan/rejudge.js';
 
@@ -77,6 +80,8 @@ export function parseSavedReport(text: string, source: string): SavedReport {
     const more = errors.length > 1 ? ` (and ${errors.length - 1} more)` : '';
     throw new UsageError(`${source}: not a valid mxready report (schemaVersion ${version}): ${errors[0] ? describeError(errors[0]) : 'invalid'}${more}`);
   }
+  // Checked as written, then made inert: every renderer, JSON and the CI formats included, gets escaped text.
+  sanitizeParsedJson(data);
   const report = version === SCHEMA_VERSION ? (data as Report) : upgradeV1(data as Record<string, unknown>);
   return { report, schemaVersion: version };
 }

@@ -1,10 +1,12 @@
 /**
  * TXT lookups for the policy records of MTA-STS (`_mta-sts.DOMAIN`) and TLS-RPT
  * (`_smtp._tls.DOMAIN`): CNAMEs followed, each record's strings joined with
- * nothing between them (RFC 8461 §3.1, RFC 8460 §3). A CNAME target that is
- * no host name ends the lookup with `invalid-name`, as for an MX host. Never throws.
+ * nothing between them (RFC 8461 §3.1, RFC 8460 §3), control and format
+ * characters escaped. A CNAME target that is no host name ends the lookup with
+ * `invalid-name`, as for an MX host. Never throws.
  */
 import type { ErrorInfo } from '../model/report.js';
+import { sanitizeText } from '../model/sanitize.js';
 import { nameProblem } from './client.js';
 import { walkAnswer } from './resolver.js';
 import type { DnsClient } from './types.js';
@@ -17,11 +19,16 @@ export type TxtResult =
   /** nxdomain: the name does not exist (no records); otherwise the lookup failed. */
   | { readonly ok: false; readonly error: ErrorInfo; readonly nxdomain: boolean };
 
-/** One TXT record's strings (dns-packet gives a list of Buffers, or one), joined. */
+/**
+ * One TXT record's strings (dns-packet gives a list of Buffers, or one), joined
+ * as bytes (a character may span two strings), then made inert: DNS text enters
+ * the model escaped (model/sanitize.ts), so a bidi control in a record or in a
+ * message that quotes it is `\u202E` in every output.
+ */
 function joined(data: unknown): string | null {
   const parts = Array.isArray(data) ? data : [data];
   if (!parts.every((p) => Buffer.isBuffer(p) || typeof p === 'string')) return null;
-  return parts.map((p) => (Buffer.isBuffer(p) ? p.toString('utf8') : p)).join('');
+  return sanitizeText(Buffer.concat(parts.map((p: Buffer | string) => (Buffer.isBuffer(p) ? p : Buffer.from(p, 'utf8')))));
 }
 
 /** The TXT records at `name`, following CNAMEs; NXDOMAIN and NODATA are an empty list with nxdomain set for the former. */

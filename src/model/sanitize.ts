@@ -130,3 +130,50 @@ function decodeAt(bytes: Buffer, at: number): { cp: number; length: number } | n
   }
   return { cp, length: shape.length };
 }
+
+/** sanitizeText with line feeds kept (a saved report's own text may span lines; the network's never does). */
+function sanitizeKeepingLines(text: string): string {
+  return text.includes('\n') ? text.split('\n').map((line) => sanitizeText(line)).join('\n') : sanitizeText(text);
+}
+
+/** Sets an own data property, "__proto__" included (plain assignment would set the prototype instead). */
+function define(target: object, key: string | number, value: unknown): void {
+  Object.defineProperty(target, key, { value, writable: true, enumerable: true, configurable: true });
+}
+
+/**
+ * Makes every string of a freshly parsed JSON value inert, in place: values and
+ * keys as sanitizeText makes network text, except that a line feed stays. A saved
+ * report is as untrusted as the network (made by an older mxready, edited by hand),
+ * so whatever renders it, JSON and the CI formats included, shows `\u202E`, never the
+ * character. Text already escaped stays as it is. Walks with a stack of its own: no
+ * recursion, however deep the value.
+ */
+export function sanitizeParsedJson(value: unknown): void {
+  const stack: object[] = [];
+  if (typeof value === 'object' && value !== null) stack.push(value);
+  for (let node = stack.pop(); node !== undefined; node = stack.pop()) {
+    if (Array.isArray(node)) {
+      for (let i = 0; i < node.length; i += 1) {
+        const item: unknown = node[i];
+        if (typeof item === 'string') {
+          if (needsEscaping(item)) node[i] = sanitizeKeepingLines(item);
+        } else if (typeof item === 'object' && item !== null) stack.push(item);
+      }
+      continue;
+    }
+    const entries = Object.entries(node);
+    const rename = entries.some(([key]) => needsEscaping(key));
+    // A key to escape: every key is put back, in order, so the object keeps its order.
+    if (rename) for (const [key] of entries) Reflect.deleteProperty(node, key);
+    for (const [key, item] of entries) {
+      const name = rename ? sanitizeKeepingLines(key) : key;
+      if (typeof item === 'string') {
+        if (rename || needsEscaping(item)) define(node, name, sanitizeKeepingLines(item));
+      } else {
+        if (rename) define(node, name, item);
+        if (typeof item === 'object' && item !== null) stack.push(item);
+      }
+    }
+  }
+}

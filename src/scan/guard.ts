@@ -53,6 +53,9 @@ export const GUARDED_RANGES: readonly Range[] = [
   { network: '203.0.113.0', prefix: 24, family: 'ipv4', label: 'documentation (203.0.113.0/24)', class: 'special' },
   { network: '64:ff9b:1::', prefix: 48, family: 'ipv6', label: 'local-use NAT64 (64:ff9b:1::/48)', class: 'special' },
   { network: '100::', prefix: 64, family: 'ipv6', label: 'discard-only (100::/64)', class: 'special' },
+  // Benchmarking lies inside the IETF block and the first match wins: the more specific comes first.
+  { network: '2001:2::', prefix: 48, family: 'ipv6', label: 'benchmarking (2001:2::/48)', class: 'special' },
+  { network: '2001::', prefix: 23, family: 'ipv6', label: 'IETF protocol assignments (2001::/23)', class: 'special' },
   { network: '2001:db8::', prefix: 32, family: 'ipv6', label: 'documentation (2001:db8::/32)', class: 'special' },
   { network: 'fec0::', prefix: 10, family: 'ipv6', label: 'site-local (fec0::/10)', class: 'special' },
 ];

@@ -18,6 +18,8 @@ const ZONE: LabZoneRecord[] = [
   { name: '_mta-sts.loop.test', type: 'CNAME', data: '_mta-sts.loop2.test' },
   { name: '_mta-sts.loop2.test', type: 'CNAME', data: '_mta-sts.loop.test' },
   { name: 'nodata.test', type: 'A', data: '127.0.0.9' },
+  // U+202E split across two strings (E2 | 80 AE), an ESC, U+2066 and a tag character above U+FFFF, as raw bytes.
+  { name: '_smtp._tls.bidi.test', type: 'TXT', data: [Buffer.from('v=TLSRPTv1; rua=mailto:a\xe2', 'latin1'), Buffer.from('\x80\xaeb\x1b@x.test', 'latin1'), Buffer.from('\u2066\u{e0041}', 'utf8')] },
 ];
 
 describe('TXT lookups', () => {
@@ -36,6 +38,13 @@ describe('TXT lookups', () => {
       assert.deepEqual(result.records, ['v=STSv1; id=provider1']);
     });
   }
+
+  it('Given control and format characters, one split across two strings Then the record is joined as bytes and escaped', opts, async (t) => {
+    const { client } = await lab(t, ZONE);
+    const result = await lookupTxt(client, '_smtp._tls.bidi.test');
+    assert.ok(result.ok);
+    assert.deepEqual(result.records, ['v=TLSRPTv1; rua=mailto:a\\u202Eb\\x1B@x.test\\u2066\\u{E0041}']);
+  });
 
   it('Given a CNAME loop Then cname-loop, not a hang', opts, async (t) => {
     const { client } = await lab(t, ZONE, { chaseCnames: false });

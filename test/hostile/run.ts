@@ -15,12 +15,12 @@ export interface RawRun {
   readonly wallMs: number;
 }
 
-/** Spawns `node bin/mxready.js …`; killed after `limitMs`. Never rejects for a non-zero exit. */
-export function runRaw(args: readonly string[], limitMs = 30_000): Promise<RawRun> {
+/** Spawns `node bin/mxready.js …` (with `env` added to the environment); killed after `limitMs`. Never rejects for a non-zero exit. */
+export function runRaw(args: readonly string[], limitMs = 30_000, env: NodeJS.ProcessEnv = {}): Promise<RawRun> {
   return new Promise((resolve, reject) => {
     const startedAt = performance.now();
     const child = spawn(process.execPath, [BIN, ...args], {
-      env: { ...process.env, NO_COLOR: '', FORCE_COLOR: '0' },
+      env: { ...process.env, NO_COLOR: '', FORCE_COLOR: '0', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const out: Buffer[] = [];
@@ -44,9 +44,9 @@ export function runRaw(args: readonly string[], limitMs = 30_000): Promise<RawRu
  * Runs the CLI; when it dies of a missing module (another engineer's `npm run
  * build` was recreating dist/ at that moment), waits and runs it again.
  */
-export async function runCliRaw(args: readonly string[], limitMs?: number): Promise<RawRun> {
+export async function runCliRaw(args: readonly string[], limitMs?: number, env?: NodeJS.ProcessEnv): Promise<RawRun> {
   for (let attempt = 1; ; attempt++) {
-    const run = await runRaw(args, limitMs);
+    const run = await runRaw(args, limitMs, env);
     if (attempt >= 4 || !run.stderr.toString('utf8').includes('ERR_MODULE_NOT_FOUND')) return run;
     await new Promise((resolve) => setTimeout(resolve, 2_000));
   }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { sanitizeText } from '../../src/model/sanitize.js';
+import { sanitizeParsedJson, sanitizeText } from '../../src/model/sanitize.js';
 
 describe('sanitizeText', () => {
   const cases: ReadonlyArray<{ name: string; input: string | Buffer; expected: string }> = [
@@ -56,5 +56,33 @@ describe('sanitizeText', () => {
         assert.doesNotMatch(text, /[\x00-\x08\x0a-\x1f\x7f-\x9f\p{Cf}\u2028\u2029]/u, `bytes ${a} ${b} gave ${JSON.stringify(text)}`);
       }
     }
+  });
+});
+
+describe('sanitizeParsedJson', () => {
+  it('Given parsed JSON with raw controls and format characters in values and keys Then each string is escaped in place, line feeds and order kept', () => {
+    const value = JSON.parse('{"a":"x\\u202ey","list":["ok","\\u2066\\ud800",{"deep":[["\\u001b[2J"]]}],"k\\u200fey":"v","lines":"one\\ntwo\\u2028","n":1,"t":true,"z":null}') as unknown;
+    sanitizeParsedJson(value);
+    assert.deepEqual(value, { a: 'x\\u202Ey', list: ['ok', '\\u2066\\uD800', { deep: [['\\x1B[2J']] }], 'k\\u200Fey': 'v', lines: 'one\ntwo\\u2028', n: 1, t: true, z: null });
+    assert.deepEqual(Object.keys(value as object), ['a', 'list', 'k\\u200Fey', 'lines', 'n', 't', 'z']);
+  });
+  it('Given escaped text Then it stays as it is (a report this mxready saved loads unchanged)', () => {
+    const value = { banner: 'a\\u202Eb\\x1B\nc' };
+    sanitizeParsedJson(value);
+    assert.deepEqual(value, { banner: 'a\\u202Eb\\x1B\nc' });
+  });
+  it('Given a "__proto__" key holding a string Then the own property is escaped and no prototype is set', () => {
+    const value = JSON.parse('{"__proto__":"\\u202e"}') as Record<string, unknown>;
+    sanitizeParsedJson(value);
+    assert.equal(Object.getOwnPropertyDescriptor(value, '__proto__')?.value, '\\u202E');
+    assert.equal(Object.getPrototypeOf(value), Object.prototype);
+  });
+  it('Given nesting far deeper than a recursive walk could take Then it returns', () => {
+    const depth = 100_000;
+    const value = JSON.parse(`${'['.repeat(depth)}"\\u202e"${']'.repeat(depth)}`) as unknown;
+    sanitizeParsedJson(value);
+    let inner: unknown = value;
+    for (let i = 0; i < depth; i += 1) inner = (inner as unknown[])[0];
+    assert.equal(inner, '\\u202E');
   });
 });

@@ -75,9 +75,18 @@ describe('renderJson', () => {
       assert.equal(pieces.length, 2 + Math.ceil(count / 64));
     });
   }
-  it('Given a saved report When parsed back Then it round-trips; a wrong schema is a usage error', () => {
+  it('Given a saved report When parsed back Then it round-trips, its raw control characters escaped; a wrong schema is a usage error', () => {
     const report = buildReport();
-    assert.deepEqual(parseSavedReport(renderJson(report), 'r.json').report, JSON.parse(JSON.stringify(report)));
+    // The factory's banner holds a raw ESC and U+0085, as no scan stores them: loading escapes them as the scan would have.
+    const loaded = parseSavedReport(renderJson(report), 'r.json').report;
+    const banner = (r: Report) => r.targets[0]?.mx[0]?.addresses[0]?.probe.banner;
+    assert.equal(banner(loaded), 'evil \\x1B[31mred\\x1B[0m \\u0085 banner');
+    const bannerPath = ['targets', 0, 'mx', 0, 'addresses', 0, 'probe', 'banner'] as const;
+    const expected = JSON.parse(JSON.stringify(report)) as Record<string, unknown>;
+    let at: Record<string | number, unknown> = expected;
+    for (const key of bannerPath.slice(0, -1)) at = at[key] as Record<string | number, unknown>;
+    at['banner'] = banner(loaded);
+    assert.deepEqual(loaded, expected);
     assert.throws(() => parseSavedReport('{"schemaVersion":3}', 'r.json'), /r\.json: unsupported schemaVersion 3 \(this mxready reads 1 and 2\)/);
     assert.throws(() => parseSavedReport('{"schemaVersion":2}', 'r.json'), /r\.json: not a valid mxready report \(schemaVersion 2\): the report must have required property/);
     assert.throws(() => parseSavedReport('not json', 'r.json'), /r\.json: not valid JSON/);

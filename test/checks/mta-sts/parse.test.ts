@@ -85,6 +85,14 @@ describe('MTA-STS policies (RFC 8461 §3.2)', () => {
       if (!parsed.ok) assert.ok(parsed.reason.includes(reason), parsed.reason);
     });
   }
+  it('Given bidi and format characters in an mx pattern and a mode Then the pattern and the reason quote them escaped, never raw', () => {
+    const parsed = parsePolicy(ok(['version: STSv1', 'mode: enforce', 'mx: mx\u202e.example.test', 'mx: a\u{e0041}.example.test', 'max_age: 1']));
+    assert.ok(parsed.ok, parsed.ok ? '' : parsed.reason);
+    assert.deepEqual(parsed.policy.mx, ['mx\\u202e.example.test', 'a\\u{e0041}.example.test']);
+    const mode = parsePolicy(ok(['version: STSv1', 'mode: enf\u2066orce\u2028', 'mx: a.test', 'max_age: 1']));
+    assert.equal(mode.ok, false);
+    if (!mode.ok) assert.equal(mode.reason, 'mode "enf\\u2066orce\\u2028" is not enforce, testing or none');
+  });
 });
 
 describe('MX matching (RFC 8461 §4.1)', () => {

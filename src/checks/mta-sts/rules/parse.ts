@@ -4,6 +4,7 @@
  * matches (§4.1).
  */
 import type { MtaStsMode, MtaStsPolicy } from '../../../model/mta-sts.js';
+import { sanitizeText } from '../../../model/sanitize.js';
 import { isVersionRecord, txtFields } from '../../../model/txt-record.js';
 
 /** The longest max_age a policy may give (RFC 8461 §3.2: about one year). */
@@ -49,11 +50,13 @@ function validPattern(pattern: string): boolean {
  * enforce, testing or none; `max_age` 0 to 31557600; `mx` repeatable, at least
  * one unless the mode is none. Unknown keys are ignored; version, mode or
  * max_age twice makes the policy invalid, as does a line that is not `key: value`.
+ * Each line is escaped (control and format characters) before it is read.
  */
 export function parsePolicy(body: string): ParsedPolicy {
   const seen = new Map<string, string>();
   const mx: string[] = [];
-  const lines = body.split(/\r?\n/);
+  // Server text enters the model escaped (model/sanitize.ts): a pattern or a reason quoting a value shows \u202E, never the character.
+  const lines = body.split(/\r?\n/).map((line) => sanitizeText(line.replace(/[ \t\r]+$/, '')));
   for (const [index, raw] of lines.entries()) {
     if (raw.trim() === '') continue;
     const colon = raw.indexOf(':');
