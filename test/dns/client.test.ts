@@ -341,4 +341,35 @@ describe('resolvers that cannot be reached', () => {
       client.close();
     }
   });
+
+  it('Given one resolver that refuses and one that stays silent When asked Then a dns-timeout that also names the refusal', async (t) => {
+    const silent = dgram.createSocket('udp4');
+    let received = 0;
+    silent.on('message', () => (received += 1));
+    await new Promise<void>((resolve) => silent.bind(0, '127.0.0.1', resolve));
+    t.after(() => silent.close());
+    const quiet = { host: '127.0.0.1', port: silent.address().port };
+    for (const servers of [[{ host: '127.0.0.1', port: 9 }, quiet], [quiet, { host: '127.0.0.1', port: 9 }]]) {
+      received = 0;
+      const client = createDnsClient({ servers, timeoutMs: 50, attempts: 3 });
+      t.after(() => client.close());
+      const result = await client.query('example.com', 'MX');
+      assert.equal(errorCode(result), 'dns-timeout');
+      const message = result.ok ? '' : result.error.message;
+      assert.match(message, new RegExp(`no answer over UDP from 127\\.0\\.0\\.1:${quiet.port} within 50 ms`));
+      assert.match(message, /UDP to 127\.0\.0\.1:9: connection refused/);
+      assert.equal(received, 2, 'the refusing resolver given up: the other two attempts went to the silent one');
+    }
+  });
+
+  it('Given two resolvers that both refuse Then dns-connection-refused naming both', async (t) => {
+    const client = createDnsClient({ servers: [{ host: '127.0.0.1', port: 9 }, { host: '127.0.0.2', port: 9 }], timeoutMs: 5_000, attempts: 3 });
+    t.after(() => client.close());
+    const result = await client.query('example.com', 'MX');
+    assert.equal(errorCode(result), 'dns-connection-refused');
+    assert.equal(
+      result.ok ? '' : result.error.message,
+      'UDP to 127.0.0.1:9: connection refused (nothing answers DNS there); UDP to 127.0.0.2:9: connection refused (nothing answers DNS there)',
+    );
+  });
 });
