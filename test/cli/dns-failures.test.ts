@@ -7,12 +7,12 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { createSocket, type Socket } from 'node:dgram';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Report } from '../../src/model/report.js';
 import { BIN, runCli } from '../helpers/cli.js';
+import { startSilentResolver, type SilentResolver } from '../helpers/silent-resolver.js';
 
 /** stderr's lines that mxready wrote (the message lines). */
 const messages = (stderr: string): string[] => stderr.split('\n').filter((line) => line.startsWith('mxready: '));
@@ -94,13 +94,25 @@ describe('a resolver with no route to it', { skip: noNamespace(), concurrency: 2
     ]);
   });
 
+  it('Given an IPv6 resolver with no route Then dns-unreachable too, given up at once', async () => {
+    const run = await runWithoutNetwork([...ONE_LOOKUP, '--resolver', '[2001:db8::1]:53'], dir);
+    assert.equal(run.code, 3, run.stderr);
+    const error = errorOf(run.stdout);
+    assert.equal(error?.code, 'dns-unreachable');
+    // IPv6 with no address at all fails as EADDRNOTAVAIL on some kernels: a no-route failure too.
+    assert.match(error?.message ?? '', /^UDP to \[2001:db8::1\]:53: (?:network unreachable \(ENETUNREACH\)|address not available \(EADDRNOTAVAIL\))$/);
+    assert.deepEqual(messages(run.stderr), [
+      'mxready: DNS could not be reached (no route); the resolvers in use are --resolver: [2001:db8::1]:53; give working ones with --resolver IP[:PORT]',
+    ]);
+  });
+
   it('Given an IPv4 and an IPv6 resolver, neither routed Then dns-unreachable naming both, each tried once', async () => {
     const run = await runWithoutNetwork([...ONE_LOOKUP, '--resolver', '192.0.2.1', '--resolver', '[2001:db8::1]:53'], dir);
     assert.equal(run.code, 3, run.stderr);
     const error = errorOf(run.stdout);
     assert.equal(error?.code, 'dns-unreachable');
-    // IPv6 with no address at all fails as EADDRNOTAVAIL on some kernels: a no-route failure too.
     assert.match(error?.message ?? '', /^UDP to 192\.0\.2\.1:53: network unreachable \(ENETUNREACH\); UDP to \[2001:db8::1\]:53: (?:network unreachable \(ENETUNREACH\)|address not available \(EADDRNOTAVAIL\))$/);
+    // The IPv4 resolver asked once; the IPv6 one given up as well (a failure taken for silence would make it a dns-timeout).
     assert.equal(run.ipv4NoRoutes, 1);
     assert.deepEqual(messages(run.stderr), [
       'mxready: DNS could not be reached (no route); the resolvers in use are --resolver: 192.0.2.1, [2001:db8::1]:53; give working ones with --resolver IP[:PORT]',
@@ -109,30 +121,21 @@ describe('a resolver with no route to it', { skip: noNamespace(), concurrency: 2
 });
 
 describe('one resolver refuses, another stays silent', () => {
-  let silent: Socket;
-  let port: number;
-  let received = 0;
-
+  let silent: SilentResolver;
   before(async () => {
-    // A resolver that receives every query and answers none.
-    silent = createSocket('udp4');
-    silent.on('message', () => (received += 1));
-    await new Promise<void>((resolve) => silent.bind(0, '127.0.0.1', resolve));
-    port = silent.address().port;
+    silent = await startSilentResolver();
   });
-  after(() => {
-    silent.close();
-  });
+  after(() => silent.close());
 
   it('Given --resolver 127.0.0.1:9 (refused) and a silent one Then the lookup is a dns-timeout that names the refusal too', async () => {
-    const run = await runCli([...ONE_LOOKUP.slice(0, -1), '200', '--resolver', '127.0.0.1:9', '--resolver', `127.0.0.1:${port}`]);
+    const run = await runCli([...ONE_LOOKUP.slice(0, -1), '200', '--resolver', '127.0.0.1:9', '--resolver', silent.address]);
     assert.equal(run.code, 3, run.stderr);
     const error = errorOf(run.stdout);
     assert.equal(error?.code, 'dns-timeout');
-    assert.match(error?.message ?? '', new RegExp(`no answer over UDP from 127\\.0\\.0\\.1:${port} within 200 ms`));
+    assert.match(error?.message ?? '', new RegExp(`no answer over UDP from 127\\.0\\.0\\.1:${silent.port} within 200 ms`));
     assert.match(error?.message ?? '', /UDP to 127\.0\.0\.1:9: connection refused/);
     // The refusing one was given up: the two attempts left went to the silent one.
-    assert.equal(received, 2);
+    assert.equal(silent.received(), 2);
     // Not the "could not be reached" note: one resolver was reached, it just did not answer.
     assert.deepEqual(messages(run.stderr), []);
   });

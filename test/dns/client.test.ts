@@ -9,6 +9,7 @@ import dnsPacket from 'dns-packet';
 import { createDnsClient } from '../../src/dns/client.js';
 import type { DnsResult } from '../../src/dns/types.js';
 import type { LabZoneRecord } from '../../src/lab/dns-server.js';
+import { startSilentResolver } from '../helpers/silent-resolver.js';
 import {
   TEST_TIMEOUT_MS,
   header,
@@ -343,14 +344,11 @@ describe('resolvers that cannot be reached', () => {
   });
 
   it('Given one resolver that refuses and one that stays silent When asked Then a dns-timeout that also names the refusal', async (t) => {
-    const silent = dgram.createSocket('udp4');
-    let received = 0;
-    silent.on('message', () => (received += 1));
-    await new Promise<void>((resolve) => silent.bind(0, '127.0.0.1', resolve));
-    t.after(() => silent.close());
-    const quiet = { host: '127.0.0.1', port: silent.address().port };
-    for (const servers of [[{ host: '127.0.0.1', port: 9 }, quiet], [quiet, { host: '127.0.0.1', port: 9 }]]) {
-      received = 0;
+    for (const order of ['refusing first', 'silent first'] as const) {
+      const silent = await startSilentResolver();
+      t.after(() => silent.close());
+      const quiet = { host: '127.0.0.1', port: silent.port };
+      const servers = order === 'refusing first' ? [{ host: '127.0.0.1', port: 9 }, quiet] : [quiet, { host: '127.0.0.1', port: 9 }];
       const client = createDnsClient({ servers, timeoutMs: 50, attempts: 3 });
       t.after(() => client.close());
       const result = await client.query('example.com', 'MX');
@@ -358,7 +356,7 @@ describe('resolvers that cannot be reached', () => {
       const message = result.ok ? '' : result.error.message;
       assert.match(message, new RegExp(`no answer over UDP from 127\\.0\\.0\\.1:${quiet.port} within 50 ms`));
       assert.match(message, /UDP to 127\.0\.0\.1:9: connection refused/);
-      assert.equal(received, 2, 'the refusing resolver given up: the other two attempts went to the silent one');
+      assert.equal(silent.received(), 2, `${order}: the refusing resolver given up, the other two attempts went to the silent one`);
     }
   });
 

@@ -78,8 +78,8 @@ describe('renderJson', () => {
   it('Given a saved report When parsed back Then it round-trips; a wrong schema is a usage error', () => {
     const report = buildReport();
     assert.deepEqual(parseSavedReport(renderJson(report), 'r.json').report, JSON.parse(JSON.stringify(report)));
-    assert.throws(() => parseSavedReport('{"schemaVersion":3}', 'r.json'), /r\.json: unsupported schemaVersion 3 \(this mxready reads 1 and 2\)/);
-    assert.throws(() => parseSavedReport('{"schemaVersion":2}', 'r.json'), /r\.json: not a valid mxready report \(schemaVersion 2\): the report must have required property/);
-    assert.throws(() => parseSavedReport('not json', 'r.json'), /r\.json: not valid JSON/);
+    assert.throws(() => parseSavedReport('{"schemaVersion":3}', 'r.json'), /"r\.json": unsupported schemaVersion 3 \(this mxready reads 1 and 2\)/);
+    assert.throws(() => parseSavedReport('{"schemaVersion":2}', 'r.json'), /"r\.json": not a valid mxready report \(schemaVersion 2\): the report must have required property/);
+    assert.throws(() => parseSavedReport('not json', 'r.json'), /"r\.json": not valid JSON/);
   });
 });
