@@ -9,6 +9,7 @@
  */
 import type { BaselineIdentity, BaselineSummary, PolicyReport, Report, TargetReport } from '../model/report.js';
 import { UsageError } from '../model/errors.js';
+import { quoted } from '../model/limits.js';
 import { keyOfTarget } from '../model/target-key.js';
 import { firstLineOf, readTextInput, textLines } from './files.js';
 import { isNdjsonHeader, ndjsonLines } from './ndjson-io.js';
@@ -78,7 +79,7 @@ export class Baseline {
   /** One stderr line when the baseline was judged under another policy (its findings may differ for that reason alone), else null. */
   policyWarning(current: PolicyReport): string | null {
     if (this.policy === null || JSON.stringify(this.policy) === JSON.stringify(current)) return null;
-    return `mxready: --baseline ${this.file} was judged under policy "${this.policy.name}" with other settings than this run's "${current.name}": findings that only the policy changed count as new or fixed`;
+    return `mxready: --baseline ${quoted(this.file)} was judged under policy ${quoted(this.policy.name)} with other settings than this run's ${quoted(current.name)}: findings that only the policy changed count as new or fixed`;
   }
 }
 
@@ -100,8 +101,8 @@ export async function loadBaseline(path: string, stdin: NodeJS.ReadableStream): 
     return baseline;
   } catch (error) {
     // Said as the option: "cannot read --baseline PATH: no such file", "--baseline: PATH: not a report".
-    const unreadable = `cannot read ${path}: `;
-    if (error instanceof UsageError) throw new UsageError(error.message.startsWith(unreadable) ? `cannot read --baseline ${path}: ${error.message.slice(unreadable.length)}` : `--baseline: ${error.message}`);
+    const unreadable = `cannot read ${quoted(path)}: `;
+    if (error instanceof UsageError) throw new UsageError(error.message.startsWith(unreadable) ? `cannot read --baseline ${quoted(path)}: ${error.message.slice(unreadable.length)}` : `--baseline: ${error.message}`);
     throw error;
   }
 }

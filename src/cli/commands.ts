@@ -6,6 +6,7 @@
 import { getServers } from 'node:dns';
 import { DEFAULT_CHECKS } from '../checks/registry.js';
 import { UsageError } from '../model/errors.js';
+import { quoted } from '../model/limits.js';
 import type { NdjsonEnd, NdjsonHeader, NdjsonLine } from '../model/ndjson.js';
 import { SCHEMA_VERSION, type Report, type TargetReport } from '../model/report.js';
 import { sanitizeText } from '../model/sanitize.js';
@@ -17,7 +18,7 @@ import { rejudge } from '../scan/rejudge.js';
 import { FLEET_DEFAULTS } from '../scan/defaults.js';
 import { DEFAULTS, parseServerAddress, scan, type ScanEvent, type ScanOptions } from '../scan/scan.js';
 import { parseShard, shardOf, type Shard } from '../scan/shard.js';
-import { parseTarget, parseTargetFile, parseTargets, targetKey, type Target } from '../scan/targets.js';
+import { parseTarget, parseTargetFile, targetKey, type Target } from '../scan/targets.js';
 import { keyOfTarget } from '../model/target-key.js';
 import { FINDINGS } from '../policy/findings.js';
 import { CiRun, stdoutGone } from './ci.js';
@@ -33,15 +34,16 @@ import type { Resumed } from './resume.js';
 import { parseSavedReport } from './saved-report.js';
 
 /**
- * Colour on a terminal, or off one when FORCE_COLOR asks for it (as chalk
- * documents: any value but "0" and "false"); never when NO_COLOR is set.
+ * Colour on a terminal that is not TERM=dumb, or wherever FORCE_COLOR asks for
+ * it (as chalk documents: any value but "0" and "false", and it beats
+ * TERM=dumb); never when NO_COLOR is set.
  */
 export function colorWanted(io: Pick<CliIo, 'env'> & { readonly stdout: Pick<OutputStream, 'isTTY'> }): boolean {
   const noColor = io.env['NO_COLOR'];
   if (noColor !== undefined && noColor !== '') return false;
   const force = io.env['FORCE_COLOR'];
   if (force !== undefined) return force !== '0' && force.toLowerCase() !== 'false';
-  return io.stdout.isTTY === true;
+  return io.stdout.isTTY === true && io.env['TERM'] !== 'dumb';
 }
 
 /** The width the table fits: the terminal's, else COLUMNS, else 100; at least 80. */
@@ -119,7 +121,7 @@ function withSources(report: Report, sources: ReadonlyMap<string, { file: string
 
 function validateHelo(name: string): string {
   if (!/^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)*[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$|^\[[0-9A-Fa-f:.]+\]$/.test(name)) {
-    throw new UsageError(`invalid --helo name "${name}" (a host name or an address literal in brackets)`);
+    throw new UsageError(`invalid --helo name ${quoted(name)} (a host name or an address literal in brackets)`);
   }
   return name;
 }
@@ -267,7 +269,8 @@ function watchSignals(controller: AbortController, stderr: NodeJS.WritableStream
   };
 }
 
-const COMMANDS = ['scan', 'demo', 'report', 'merge', 'policy'] as const;
+/** Every command the program knows, commander's `help` too: what a mistyped first argument is held against. */
+const COMMANDS = ['scan', 'demo', 'report', 'merge', 'policy', 'help'] as const;
 
 /** Levenshtein distance, for telling a mistyped command from a target. */
 function editDistance(a: string, b: string): number {
@@ -286,17 +289,25 @@ function editDistance(a: string, b: string): number {
 
 /**
  * A first argument that is no plausible target (no dot, no port, no address)
- * but within two edits of a command is a mistyped command, not a domain to scan.
+ * but within two edits of a command, ignoring case, is a mistyped command, not
+ * a domain to scan: `Report`, `DEMO` and `hlep` too. Only the command itself,
+ * as typed (`mxready scan report`), is left to be a target. The nearest
+ * command is named.
  */
 function commandTypo(first: string | undefined): string | null {
-  if (first === undefined || /[.:@[\]]/.test(first)) return null;
+  if (first === undefined || /[.:@[\]]/.test(first) || (COMMANDS as readonly string[]).includes(first)) return null;
   const lower = first.toLowerCase();
-  return COMMANDS.find((command) => editDistance(lower, command) <= 2 && lower !== command) ?? null;
+  let nearest: { command: string; distance: number } | null = null;
+  for (const command of COMMANDS) {
+    const distance = editDistance(lower, command);
+    if (distance <= 2 && (nearest === null || distance < nearest.distance)) nearest = { command, distance };
+  }
+  return nearest?.command ?? null;
 }
 
 export async function runScan(args: string[], opts: ScanCliOptions, io: CliIo): Promise<number> {
   const typo = commandTypo(args[0]);
-  if (typo !== null) throw new UsageError(`unknown command "${sanitizeText(args[0] ?? '').slice(0, 40)}": did you mean \`${typo}\`? (a domain to scan has a dot)`);
+  if (typo !== null) throw new UsageError(`unknown command ${quoted(args[0] ?? '')}: did you mean \`${typo}\`? (a domain to scan has a dot)`);
   await loadFormat(opts.format);
   const controller = new AbortController();
   const signals = watchSignals(controller, io.stderr);
@@ -308,7 +319,8 @@ export async function runScan(args: string[], opts: ScanCliOptions, io: CliIo): 
     if (opts.format === 'ndjson' || opts.resume !== undefined) return await streamScan(args, opts, io, options, signals, shard);
     const { inputs: all, sources } = await gatherTargets(args, opts.file ?? [], io, opts.extractDomains === true, opts.quiet === true);
     // A shard scans its own targets only; every shard has read and checked the whole input.
-    const inputs = shard === undefined ? all : parseTargets(all).filter((t) => shardOf(targetKey(t), shard.count) === shard.index).map((t) => t.input);
+    // The inputs as typed (a parsed target's input is made inert, no longer what parses).
+    const inputs = shard === undefined ? all : all.filter((input) => shardOf(targetKey(parseTarget(input)), shard.count) === shard.index);
     if (inputs.length === 0) throw new UsageError(`shard ${shard?.index ?? 0}/${shard?.count ?? 1} holds none of the ${all.length} targets`);
     return await withReportFile(opts, io, async (file, ci) => {
       const progress = createProgress(io.stderr, opts.progress && opts.quiet !== true && io.stderr.isTTY === true);
@@ -476,7 +488,7 @@ export async function runReport(path: string, opts: ReportCliOptions, io: CliIo)
   const saved = parseSavedReport(text ?? (await readTextInput(path, io.stdin)), source);
   if (rejudging && saved.schemaVersion === 1) {
     throw new UsageError(
-      `${path}: a schemaVersion 1 report cannot be judged again (--policy, --min-tls, --expiry-warn): its facts depend on the policy it was scanned under; scan again`,
+      `${quoted(path)}: a schemaVersion 1 report cannot be judged again (--policy, --min-tls, --expiry-warn): its facts depend on the policy it was scanned under; scan again`,
     );
   }
   const report = rejudging ? rejudge(saved.report, policy ?? withOverrides(saved.report.policy, { minTls: opts.minTls, expiryWarnDays: opts.expiryWarn })) : saved.report;

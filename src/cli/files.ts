@@ -3,6 +3,7 @@ import { createPrivateKey, type KeyObject, X509Certificate } from 'node:crypto';
 import { closeSync, createReadStream, openSync, readFileSync, readSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { UsageError } from '../model/errors.js';
+import { quoted } from '../model/limits.js';
 import { parseExclusions, type Exclusions } from '../scan/exclude.js';
 
 /** Errno names in words, for one-line messages. */
@@ -51,7 +52,7 @@ function utf8Text(bytes: Buffer, name: string): string {
       }
       start = stop + 1;
     }
-    throw new UsageError(`${name}:${line}: not UTF-8 text (a binary file?)`);
+    throw new UsageError(`${quoted(name)}:${line}: not UTF-8 text (a binary file?)`);
   }
 }
 
@@ -66,7 +67,7 @@ export async function readTextInput(path: string, stdin: NodeJS.ReadableStream):
   try {
     bytes = readFileSync(path);
   } catch (error) {
-    throw new UsageError(`cannot read ${path}: ${reason(error)}`);
+    throw new UsageError(`cannot read ${quoted(path)}: ${reason(error)}`);
   }
   return utf8Text(bytes, path);
 }
@@ -79,15 +80,15 @@ export function readCaFile(path: string): string[] {
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
-    throw new UsageError(`cannot read --ca-file ${path}: ${reason(error)}`);
+    throw new UsageError(`cannot read --ca-file ${quoted(path)}: ${reason(error)}`);
   }
   const blocks = text.match(PEM_BLOCK) ?? [];
-  if (blocks.length === 0) throw new UsageError(`--ca-file ${path}: no PEM certificate in it`);
+  if (blocks.length === 0) throw new UsageError(`--ca-file ${quoted(path)}: no PEM certificate in it`);
   blocks.forEach((block, index) => {
     try {
       new X509Certificate(block);
     } catch {
-      throw new UsageError(`--ca-file ${path}: certificate ${index + 1} is not a valid X.509 certificate`);
+      throw new UsageError(`--ca-file ${quoted(path)}: certificate ${index + 1} is not a valid X.509 certificate`);
     }
   });
   return blocks;
@@ -102,26 +103,26 @@ export function readClientCertificate(certPath: string | undefined, keyPath: str
   try {
     certPem = readFileSync(certPath, 'utf8');
   } catch (error) {
-    throw new UsageError(`cannot read --client-cert ${certPath}: ${reason(error)}`);
+    throw new UsageError(`cannot read --client-cert ${quoted(certPath)}: ${reason(error)}`);
   }
   try {
     keyPem = readFileSync(keyPath, 'utf8');
   } catch (error) {
-    throw new UsageError(`cannot read --client-key ${keyPath}: ${reason(error)}`);
+    throw new UsageError(`cannot read --client-key ${quoted(keyPath)}: ${reason(error)}`);
   }
   let cert: X509Certificate;
   try {
     cert = new X509Certificate(certPem);
   } catch {
-    throw new UsageError(`--client-cert ${certPath}: not a PEM certificate`);
+    throw new UsageError(`--client-cert ${quoted(certPath)}: not a PEM certificate`);
   }
   let key: KeyObject;
   try {
     key = createPrivateKey(keyPem);
   } catch {
-    throw new UsageError(`--client-key ${keyPath}: not a PEM private key (an encrypted key is not supported)`);
+    throw new UsageError(`--client-key ${quoted(keyPath)}: not a PEM private key (an encrypted key is not supported)`);
   }
-  if (!cert.checkPrivateKey(key)) throw new UsageError(`--client-key ${keyPath} does not belong to --client-cert ${certPath}`);
+  if (!cert.checkPrivateKey(key)) throw new UsageError(`--client-key ${quoted(keyPath)} does not belong to --client-cert ${quoted(certPath)}`);
   return { certPem, keyPem };
 }
 
@@ -132,7 +133,7 @@ export async function* textLines(path: string, stdin?: NodeJS.ReadableStream): A
   try {
     for await (const line of lines) yield line;
   } catch (error) {
-    throw new UsageError(`cannot read ${path}: ${reason(error)}`);
+    throw new UsageError(`cannot read ${quoted(path)}: ${reason(error)}`);
   } finally {
     lines.close();
     if (input !== stdin) (input as ReturnType<typeof createReadStream>).destroy();
@@ -145,7 +146,7 @@ export function readExcludeFile(path: string): Exclusions {
   try {
     bytes = readFileSync(path);
   } catch (error) {
-    throw new UsageError(`cannot read --exclude ${path}: ${reason(error)}`);
+    throw new UsageError(`cannot read --exclude ${quoted(path)}: ${reason(error)}`);
   }
   return parseExclusions(utf8Text(bytes, path), path);
 }

@@ -8,6 +8,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { UsageError } from '../model/errors.js';
+import { quoted } from '../model/limits.js';
 import { sanitizeText } from '../model/sanitize.js';
 import { TOOL } from '../model/version.js';
 import { EXIT, exitCodeFor } from '../policy/exit-code.js';
@@ -124,6 +125,17 @@ export function buildProgram(io: CliIo, setCode: (code: number) => void): Comman
   return program;
 }
 
+/**
+ * Commander's messages quote what was typed whole ("option '--port <n>'
+ * argument 'VALUE' is invalid", "unknown option 'VALUE'"): each value quoted as
+ * every other message quotes one (inert, at most 80 characters).
+ */
+function quoteValues(message: string): string {
+  return message
+    .replace(/^(option '[^']*' argument |command-argument value )'([\s\S]*)'( is invalid)/, (_, before: string, value: string, after: string) => `${before}${quoted(value)}${after}`)
+    .replace(/^(unknown (?:option|command) )'([\s\S]*)'(\s*\(Did you mean [^)]*\))?$/, (_, before: string, value: string, after: string | undefined) => `${before}${quoted(value)}${after ?? ''}`);
+}
+
 /** Runs the CLI; returns the exit code. Never throws. */
 export async function run(argv: readonly string[], io: CliIo): Promise<number> {
   let code: number = EXIT.ok;
@@ -138,7 +150,7 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
     const line = (text: string) => sanitizeText(text.replace(/\s*\n\s*/g, ' ').trim());
     if (error instanceof CommanderError) {
       if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return EXIT.ok;
-      io.stderr.write(`mxready: ${line(error.message.replace(/^error: /, ''))} (see mxready --help)\n`);
+      io.stderr.write(`mxready: ${line(quoteValues(error.message.replace(/^error: /, '')))} (see mxready --help)\n`);
       return EXIT.usage;
     }
     if (error instanceof UsageError) {

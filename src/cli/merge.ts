@@ -8,6 +8,7 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import { UsageError } from '../model/errors.js';
+import { quoted } from '../model/limits.js';
 import type { NdjsonEnd, NdjsonHeader, NdjsonLine } from '../model/ndjson.js';
 import type { Report, TargetReport } from '../model/report.js';
 import { EXIT, exitCodeFor, type FailOn } from '../policy/exit-code.js';
@@ -45,16 +46,16 @@ async function readHeaders(paths: readonly string[], io: CliIo): Promise<Headers
       any = true;
       if (first === undefined) first = line;
       else {
-        if (line.schemaVersion !== first.schemaVersion) throw new UsageError(`${path}: schemaVersion ${line.schemaVersion}, where the first file has ${first.schemaVersion}`);
-        if (!isDeepStrictEqual(line.policy, first.policy)) throw new UsageError(`${path}: made under another policy (${line.policy.name}) than the first file (${first.policy.name}); merge only parts of one scan`);
+        if (line.schemaVersion !== first.schemaVersion) throw new UsageError(`${quoted(path)}: schemaVersion ${line.schemaVersion}, where the first file has ${first.schemaVersion}`);
+        if (!isDeepStrictEqual(line.policy, first.policy)) throw new UsageError(`${quoted(path)}: made under another policy (${line.policy.name}) than the first file (${first.policy.name}); merge only parts of one scan`);
       }
       const count = line.shard?.count ?? null;
       if (shardCount === undefined) shardCount = count;
-      else if (count !== shardCount) throw new UsageError(`${path}: ${count === null ? 'not sharded' : `${count} shards`}, where the first file has ${shardCount === null ? 'none' : `${shardCount} shards`}`);
+      else if (count !== shardCount) throw new UsageError(`${quoted(path)}: ${count === null ? 'not sharded' : `${count} shards`}, where the first file has ${shardCount === null ? 'none' : `${shardCount} shards`}`);
       if (line.shard) shards.add(line.shard.index);
       if (startedAt === '' || line.startedAt < startedAt) startedAt = line.startedAt;
     }
-    if (!any) throw new UsageError(`${path}: no header line: not an mxready NDJSON scan`);
+    if (!any) throw new UsageError(`${quoted(path)}: no header line: not an mxready NDJSON scan`);
   }
   if (first === undefined) throw new UsageError('merge: no input');
   return { first, startedAt, shardCount: shardCount ?? null, shards };

@@ -11,6 +11,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { Ajv as AjvClass, ValidateFunction } from 'ajv';
 import { UsageError } from '../model/errors.js';
+import { quoted } from '../model/limits.js';
 import type { NdjsonEnd, NdjsonHeader, NdjsonLine } from '../model/ndjson.js';
 import type { PolicyReport, Report, Summary, TargetReport } from '../model/report.js';
 import { sanitizeParsedJson } from '../model/sanitize.js';
@@ -47,16 +48,16 @@ export async function* ndjsonLines(lines: AsyncIterable<string>, source: string)
     try {
       data = JSON.parse(text);
     } catch (error) {
-      throw new UsageError(`${source}:${number}: not valid JSON (${error instanceof Error ? error.message : String(error)})`);
+      throw new UsageError(`${quoted(source)}:${number}: not valid JSON (${error instanceof Error ? error.message : String(error)})`);
     }
     if (!validate(data)) {
       const first = validate.errors?.[0];
-      throw new UsageError(`${source}:${number}: not a valid mxready NDJSON line: ${first ? `${first.instancePath || 'the line'} ${first.message ?? 'is invalid'}` : 'invalid'}`);
+      throw new UsageError(`${quoted(source)}:${number}: not a valid mxready NDJSON line: ${first ? `${first.instancePath || 'the line'} ${first.message ?? 'is invalid'}` : 'invalid'}`);
     }
     // Inert, as a saved JSON report is once loaded: whatever renders or merges the line gets escaped text.
     sanitizeParsedJson(data);
     const line = data as NdjsonLine;
-    if (number === 1 && line.type !== 'header') throw new UsageError(`${source}:1: an NDJSON scan starts with its header line`);
+    if (number === 1 && line.type !== 'header') throw new UsageError(`${quoted(source)}:1: an NDJSON scan starts with its header line`);
     yield line;
   }
 }

@@ -4,6 +4,7 @@
  * behaviour cannot drift between commands.
  */
 import { InvalidArgumentError, Option, type Command } from 'commander';
+import { TLS_VERSION_SPELLINGS } from '../model/tls-versions.js';
 import { FORMAT_NAMES } from '../report/catalog.js';
 import { DEFAULTS, FLEET_DEFAULTS } from '../scan/defaults.js';
 
@@ -54,14 +55,14 @@ export interface PolicyOptions {
 export function addPolicyOptions(command: Command, withoutPolicy: string): Command {
   return command
     .option('--policy <name|file>', `${POLICY_HELP} (${withoutPolicy})`)
-    .option('--min-tls <version>', "override the policy's minimum TLS version: 1.0, 1.1, 1.2 or 1.3")
+    .option('--min-tls <version>', `override the policy's minimum TLS version: ${TLS_VERSION_SPELLINGS}`)
     .option('--expiry-warn <days>', 'warn when a certificate expires within this many days (default: the policy\'s, 21)', integer('--expiry-warn', 0, 3650));
 }
 
 /** --min-tls and --expiry-warn alone, for `policy show` (the policy is its argument). */
 export function addPolicyOverrides(command: Command): Command {
   return command
-    .option('--min-tls <version>', "override the policy's minimum TLS version: 1.0, 1.1, 1.2 or 1.3")
+    .option('--min-tls <version>', `override the policy's minimum TLS version: ${TLS_VERSION_SPELLINGS}`)
     .option('--expiry-warn <days>', 'override the expiry warning window', integer('--expiry-warn', 0, 3650));
 }
 

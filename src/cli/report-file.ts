@@ -14,6 +14,7 @@
 import { accessSync, closeSync, constants, fchmodSync, fstatSync, lstatSync, openSync, readlinkSync, realpathSync, renameSync, rmSync, statSync, writeSync, type Stats } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { UsageError } from '../model/errors.js';
+import { quoted } from '../model/limits.js';
 import { reason } from './files.js';
 import { chunked } from './output.js';
 
@@ -86,7 +87,7 @@ function checkReplaceable(target: string, existing: Stats): void {
   if (uid === undefined || uid === 0) return;
   const folder = statSync(dirname(target));
   if ((folder.mode & STICKY) !== 0 && existing.uid !== uid && folder.uid !== uid) {
-    throw new UsageError(`cannot write --json ${target}: it belongs to another user in a sticky folder (such as /tmp), so it cannot be replaced; remove it or choose another name`);
+    throw new UsageError(`cannot write --json ${quoted(target)}: it belongs to another user in a sticky folder (such as /tmp), so it cannot be replaced; remove it or choose another name`);
   }
 }
 
@@ -112,18 +113,19 @@ export class ReportFile {
   /** Checks PATH and, for an atomic write, makes the temporary file; a problem is a UsageError (exit 2). */
   static open(path: string): ReportFile {
     if (path === '-') throw new UsageError('--json -: the JSON report goes to stdout with --format json (--json takes a file)');
+    if (path === '') throw new UsageError('--json needs a file path (an empty one was given)');
     let target: Target;
     try {
       target = settle(path);
     } catch (error) {
-      throw new UsageError(`cannot write --json ${path}: ${reason(error)}`);
+      throw new UsageError(`cannot write --json ${quoted(path)}: ${reason(error)}`);
     }
     const file = new ReportFile(path, target);
     if (target.kind === 'descriptor') {
       try {
         fstatSync(target.fd);
       } catch {
-        throw new UsageError(`cannot write --json ${path}: descriptor ${target.fd} is not open`);
+        throw new UsageError(`cannot write --json ${quoted(path)}: descriptor ${target.fd} is not open`);
       }
       return file;
     }
@@ -132,7 +134,7 @@ export class ReportFile {
         // Opened after the scan (a FIFO would wait for its reader here); only the permission is checked now.
         accessSync(target.path, constants.W_OK);
       } catch (error) {
-        throw new UsageError(`cannot write --json ${path}: ${reason(error)}`);
+        throw new UsageError(`cannot write --json ${quoted(path)}: ${reason(error)}`);
       }
       return file;
     }
@@ -144,7 +146,7 @@ export class ReportFile {
       if (target.existing !== null) fchmodSync(file.#fd, target.existing.mode & 0o7777);
     } catch (error) {
       file.discard();
-      throw new UsageError(`cannot write --json ${path}: ${reason(error)} (in ${dirname(target.path)})`);
+      throw new UsageError(`cannot write --json ${quoted(path)}: ${reason(error)} (in ${quoted(dirname(target.path))})`);
     }
     process.once('exit', file.#onExit);
     return file;
@@ -185,7 +187,7 @@ export class ReportFile {
       process.off('exit', this.#onExit);
     } catch (error) {
       this.discard();
-      throw new ReportFileError(`cannot write --json ${this.path}: ${reason(error)}`);
+      throw new ReportFileError(`cannot write --json ${quoted(this.path)}: ${reason(error)}`);
     }
   }
 

@@ -12,12 +12,13 @@
 import { closeSync, existsSync, ftruncateSync, fstatSync, openSync, readFileSync, readSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { isDeepStrictEqual } from 'node:util';
 import { UsageError } from '../model/errors.js';
+import { quoted } from '../model/limits.js';
 import type { NdjsonHeader, NdjsonLine } from '../model/ndjson.js';
 import { EXIT, exitCodeFor, type FailOn } from '../policy/exit-code.js';
 import type { Policy } from '../policy/presets.js';
 import { SeenKeys } from '../scan/seen.js';
 import type { Shard } from '../scan/shard.js';
-import { textLines } from './files.js';
+import { reason, textLines } from './files.js';
 import { ndjsonLines } from './ndjson-io.js';
 import { exitCodeOf } from './output.js';
 
@@ -77,14 +78,14 @@ function lock(path: string, note: (text: string) => void): string {
       writeFileSync(file, `${process.pid}\n`, { flag: 'wx', mode: 0o600 });
       return file;
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw new UsageError(`cannot create ${file}: ${(error as Error).message}`);
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw new UsageError(`cannot create ${quoted(file)}: ${reason(error)}`);
       const pid = Number(readFileSync(file, 'utf8').trim());
-      if (Number.isInteger(pid) && pid > 0 && alive(pid)) throw new UsageError(`${path} is being resumed by process ${pid} (${file}); one run per file`);
-      note(`took over ${file}: its process ${Number.isInteger(pid) ? pid : '?'} is gone`);
+      if (Number.isInteger(pid) && pid > 0 && alive(pid)) throw new UsageError(`${quoted(path)} is being resumed by process ${pid} (${quoted(file)}); one run per file`);
+      note(`took over ${quoted(file)}: its process ${Number.isInteger(pid) ? pid : '?'} is gone`);
       rmSync(file, { force: true });
     }
   }
-  throw new UsageError(`cannot take ${file}`);
+  throw new UsageError(`cannot take ${quoted(file)}`);
 }
 
 /** What differs between a header in FILE and this run, or null. */
@@ -101,17 +102,23 @@ export async function openResume(
   expected: { schemaVersion: number; policy: Policy; shard: Shard | undefined; failOn: FailOn },
   note: (text: string) => void,
 ): Promise<Resumed> {
-  if (!existsSync(path)) writeFileSync(path, '', { flag: 'a', mode: 0o644 });
+  if (!existsSync(path)) {
+    try {
+      writeFileSync(path, '', { flag: 'a', mode: 0o644 });
+    } catch (error) {
+      throw new UsageError(`cannot create --resume ${quoted(path)}: ${reason(error)}`);
+    }
+  }
   const lockFile = lock(path, note);
   try {
     const dropped = dropPartialLine(path);
-    if (dropped > 0) note(`${path}: dropped a partial last line (${dropped} bytes)`);
+    if (dropped > 0) note(`${quoted(path)}: dropped a partial last line (${dropped} bytes)`);
     const done = new SeenKeys();
     let code: number = EXIT.ok;
     for await (const line of ndjsonLines(textLines(path), path)) {
       if (line.type === 'header') {
         const why = difference(line, expected);
-        if (why !== null) throw new UsageError(`${path}: a header made with ${why}; resume with the same options, or write to another file`);
+        if (why !== null) throw new UsageError(`${quoted(path)}: a header made with ${why}; resume with the same options, or write to another file`);
       } else if (line.type === 'target') {
         done.add(line.key);
         code = exitCodeOf([code, exitCodeFor({ targets: [line.target] }, expected.failOn)]);

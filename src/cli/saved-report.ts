@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import type { Ajv as AjvClass, ValidateFunction } from 'ajv';
 import { UsageError } from '../model/errors.js';
+import { quoted } from '../model/limits.js';
 import { SCHEMA_VERSION, type Report } from '../model/report.js';
 import { sanitizeParsedJson } from '../model/sanitize.js';
 import { PACKAGE_ROOT } from '../model/version.js';
@@ -62,12 +63,12 @@ export function parseSavedReport(text: string, source: string): SavedReport {
   try {
     data = JSON.parse(text);
   } catch (error) {
-    throw new UsageError(`${source}: not valid JSON (${error instanceof Error ? error.message : String(error)})`);
+    throw new UsageError(`${quoted(source)}: not valid JSON (${error instanceof Error ? error.message : String(error)})`);
   }
-  if (typeof data !== 'object' || data === null || Array.isArray(data)) throw new UsageError(`${source}: not an mxready report (a JSON object is expected)`);
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) throw new UsageError(`${quoted(source)}: not an mxready report (a JSON object is expected)`);
   const version = (data as Record<string, unknown>)['schemaVersion'];
   if (typeof version !== 'number' || SCHEMA_FILES[version] === undefined) {
-    throw new UsageError(`${source}: unsupported schemaVersion ${JSON.stringify(version) ?? 'undefined'} (this mxready reads ${Object.keys(SCHEMA_FILES).join(' and ')})`);
+    throw new UsageError(`${quoted(source)}: unsupported schemaVersion ${JSON.stringify(version) ?? 'undefined'} (this mxready reads ${Object.keys(SCHEMA_FILES).join(' and ')})`);
   }
   // A version 2 report made before DANE (or MTA-STS) has no honorDane (honorMtaSts): its policy honored neither.
   const policy = (data as Record<string, unknown>)['policy'];
@@ -78,7 +79,7 @@ export function parseSavedReport(text: string, source: string): SavedReport {
   if (!validate(data)) {
     const errors = validate.errors ?? [];
     const more = errors.length > 1 ? ` (and ${errors.length - 1} more)` : '';
-    throw new UsageError(`${source}: not a valid mxready report (schemaVersion ${version}): ${errors[0] ? describeError(errors[0]) : 'invalid'}${more}`);
+    throw new UsageError(`${quoted(source)}: not a valid mxready report (schemaVersion ${version}): ${errors[0] ? describeError(errors[0]) : 'invalid'}${more}`);
   }
   // Checked as written, then made inert: every renderer, JSON and the CI formats included, gets escaped text.
   sanitizeParsedJson(data);

@@ -190,6 +190,8 @@ interface Attempt {
 interface SeenFailure {
   readonly rank: number;
   readonly error: ErrorInfo;
+  /** The resolver that failed fast (refused, unreachable): named with the others when the lookup ends. */
+  readonly server?: string;
 }
 
 const RANK_TIMEOUT = 0;
@@ -211,10 +213,12 @@ const UNREACHABLE_ERRNO: Readonly<Record<string, string>> = {
 function socketFailure(error: NodeJS.ErrnoException, via: string, server: DnsServerAddress): SeenFailure {
   const errno = error.code ?? '';
   if (errno === 'ECONNREFUSED') {
-    return { rank: RANK_NETWORK, error: { code: 'dns-connection-refused', message: `${via} to ${formatServer(server)}: connection refused (nothing answers DNS there)` } };
+    return { rank: RANK_NETWORK, server: formatServer(server), error: { code: 'dns-connection-refused', message: `${via} to ${formatServer(server)}: connection refused (nothing answers DNS there)` } };
   }
   const words = UNREACHABLE_ERRNO[errno];
-  if (words !== undefined) return { rank: RANK_NETWORK, error: { code: 'dns-unreachable', message: `${via} to ${formatServer(server)}: ${words} (${errno})` } };
+  if (words !== undefined) {
+    return { rank: RANK_NETWORK, server: formatServer(server), error: { code: 'dns-unreachable', message: `${via} to ${formatServer(server)}: ${words} (${errno})` } };
+  }
   return timeoutError(`${via} to ${formatServer(server)}: ${error.message}`);
 }
 
@@ -222,6 +226,10 @@ function socketFailure(error: NodeJS.ErrnoException, via: string, server: DnsSer
 class Lookup {
   private readonly attempts: Attempt[] = [];
   private mostTelling: SeenFailure | undefined;
+  /** The last timeout seen: it decides the code when another resolver only failed fast. */
+  private lastTimeout: SeenFailure | undefined;
+  /** Each given-up resolver's failure (refused, unreachable), by server, in the order seen. */
+  private readonly networkFailures = new Map<string, ErrorInfo>();
   private settled = false;
   /** Resolvers that refused or could not be reached: given up for the rest of this lookup. */
   private readonly givenUp = new Set<string>();
@@ -258,7 +266,7 @@ class Lookup {
     const alive = [...servers.keys()].map((k) => (number - 1 + k) % servers.length).find((i) => !this.givenUp.has(formatServer(servers[i]!)));
     if (alive === undefined) {
       // Every resolver refused or is unreachable: nothing more to wait for.
-      this.settle({ ok: false, error: (this.mostTelling ?? timeoutError('no DNS server could be reached')).error });
+      this.settleFailed();
       return;
     }
     const server = servers[alive]!;
@@ -287,8 +295,15 @@ class Lookup {
     socket.bind({ port: 0 }, () => {
       if (this.settled || attempt.udp !== socket) return;
       try {
-        socket.connect(server.port, server.host, () => {
+        // A failed connect (ENETUNREACH, EHOSTUNREACH: no route) reaches only this callback, never 'error';
+        // sending anyway would go out on an unconnected socket and fail as something else.
+        // (@types/node declares the callback without its argument.)
+        socket.connect(server.port, server.host, (err?: NodeJS.ErrnoException | null) => {
           if (this.settled || attempt.udp !== socket) return;
+          if (err) {
+            failed(err);
+            return;
+          }
           try {
             socket.send(attempt.message, (err) => {
               if (err) failed(err);
@@ -426,19 +441,38 @@ class Lookup {
 
   private remember(seen: SeenFailure): void {
     if (this.mostTelling === undefined || seen.rank >= this.mostTelling.rank) this.mostTelling = seen;
+    if (seen.rank === RANK_TIMEOUT) this.lastTimeout = seen;
+    if (seen.server !== undefined) this.networkFailures.set(seen.server, seen.error);
   }
 
   private settleIfExhausted(): void {
     if (this.attempts.length < this.config.attempts) return;
     if (this.attempts.some((a) => a.state !== 'done')) return;
+    this.settleFailed();
+  }
+
+  /**
+   * The lookup's failure. An answer (an rcode, a malformed message) beats
+   * everything. Otherwise a resolver that stayed silent makes it a timeout,
+   * even when another refused or was unreachable (those are named too): it
+   * was waited for, and a retry may reach it. Only when every resolver failed
+   * fast is it dns-connection-refused or dns-unreachable.
+   */
+  private settleFailed(): void {
     const seen = this.mostTelling;
-    if (seen === undefined || seen.rank === RANK_TIMEOUT) {
-      const servers = [...new Set(this.attempts.map((a) => formatServer(a.server)))].join(', ');
-      const last = seen ? ` (last: ${seen.error.message})` : '';
+    const fast = [...this.networkFailures.values()];
+    const alsoFast = fast.length > 0 ? `; ${fast.map((e) => e.message).join('; ')}` : '';
+    if (seen === undefined || (seen.rank <= RANK_NETWORK && (this.lastTimeout !== undefined || fast.length === 0))) {
+      const servers = [...new Set(this.attempts.map((a) => formatServer(a.server)))].join(', ') || 'no DNS server';
+      const last = this.lastTimeout ? ` (last: ${this.lastTimeout.error.message})` : '';
       this.settle(failure(
         'dns-timeout',
-        `no valid answer for ${this.describe()} from ${servers} after ${this.attempts.length} attempt(s) of ${this.config.timeoutMs} ms${last}`,
+        `no valid answer for ${this.describe()} from ${servers} after ${this.attempts.length} attempt(s) of ${this.config.timeoutMs} ms${last}${alsoFast}`,
       ));
+      return;
+    }
+    if (seen.rank === RANK_NETWORK) {
+      this.settle({ ok: false, error: { code: seen.error.code, message: fast.map((e) => e.message).join('; ') } });
       return;
     }
     this.settle({ ok: false, error: seen.error });

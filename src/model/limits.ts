@@ -14,6 +14,7 @@
 import type { CheckResult } from './check.js';
 import { sanitizeText } from './sanitize.js';
 import type { CertificateFacts, ChainCertificate, ProbeError, ProbeResult } from './probe.js';
+import { sanitizeText } from './sanitize.js';
 
 export const LIMITS = {
   /** A name or a message, in characters. */
@@ -43,12 +44,50 @@ const ELLIPSIS = '…';
 export function capText(text: string, max: number, path: string, cuts: Truncated): string {
   if (text.length <= max) return text;
   cuts[path] ??= text.length;
-  // Never split a surrogate pair, nor an escape such as \x1B or \u202E, in half.
-  let end = Math.max(0, max - ELLIPSIS.length);
-  if (end > 0 && /[\ud800-\udbff]/.test(text.charAt(end - 1))) end -= 1;
-  const cut = text.slice(0, end);
+  return cutBefore(text, Math.max(0, max - ELLIPSIS.length));
+}
+
+/**
+ * `text` cut to `max` bytes of UTF-8 (the last three the ellipsis), noting the
+ * original length in bytes under `path`: for limits that count what goes on
+ * the wire or into a file, such as a --trace entry.
+ */
+export function capBytes(text: string, max: number, path: string, cuts: Truncated): string {
+  const bytes = Buffer.byteLength(text, 'utf8');
+  if (bytes <= max) return text;
+  cuts[path] ??= bytes;
+  const budget = Math.max(0, max - Buffer.byteLength(ELLIPSIS, 'utf8'));
+  let end = 0;
+  let used = 0;
+  // Whole code points while they fit (a bounded walk: at most `budget` steps).
+  for (const ch of text) {
+    const size = Buffer.byteLength(ch, 'utf8');
+    if (used + size > budget) break;
+    used += size;
+    end += ch.length;
+  }
+  return cutBefore(text, end);
+}
+
+/** `text` up to `end` characters and an ellipsis, never splitting a surrogate pair nor an escape such as \x1B or \u202E in half. */
+function cutBefore(text: string, end: number): string {
+  let at = end;
+  if (at > 0 && /[\ud800-\udbff]/.test(text.charAt(at - 1))) at -= 1;
+  const cut = text.slice(0, at);
   const escape = /\\(?:x[0-9A-Fa-f]{0,1}|u[0-9A-Fa-f]{0,3}|u\{[0-9A-Fa-f]{0,5}|[0-9]{0,2})?$/.exec(cut);
   return `${escape ? cut.slice(0, escape.index) : cut}${ELLIPSIS}`;
+}
+
+/** How many characters a quoted value shows, its quotes aside. */
+export const QUOTED_CHARS = 80;
+
+/**
+ * A value someone typed or a file held (a target, a flag's value, a path), as
+ * a message quotes it: inert (escaped as server text is), at most 80
+ * characters with an escape never cut in half, in double quotes.
+ */
+export function quoted(value: string): string {
+  return `"${capText(sanitizeText(value), QUOTED_CHARS, 'value', {})}"`;
 }
 
 /** At most `max` items, each text at most LIMITS.text. */

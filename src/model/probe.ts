@@ -201,9 +201,9 @@ export interface TranscriptEntry {
   readonly ms: number;
   /** sent: a command; received: a reply line; tls: the handshake; note: the connection, a failure. */
   readonly kind: 'sent' | 'received' | 'tls' | 'note';
-  /** Inert text, at most 512 characters (the last one …). */
+  /** Inert text, at most 512 bytes of UTF-8 (the last three the marker …; an escape is never cut in half). */
   readonly text: string;
-  /** The text's original length, when it was cut. */
+  /** The text's original length in bytes of UTF-8, when it was cut. */
   readonly truncated?: number;
 }
 

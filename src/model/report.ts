@@ -159,6 +159,7 @@ export interface MxReport {
 export type TargetStatus = 'pass' | 'fail' | 'error';
 
 export interface TargetReport {
+  /** The target as given, trimmed and inert: a control or format character (U+200B, U+202E…) shows as its escape (src/model/sanitize.ts). */
   readonly input: string;
   /** The domain (A-label form) or, for a relay, the host as given. */
   readonly domain: string;

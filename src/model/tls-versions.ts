@@ -14,15 +14,23 @@ export function meetsMinimum(protocol: string, minimum: TlsVersionSetting): bool
 }
 
 /**
- * The one set of spellings flags and policy files accept, case-insensitive:
- * "1.2", "TLSv1.2", "TLS1.2", "TLS 1.2" for each version, and "TLSv1", "TLS1",
- * "1" (the name reports use) as well as "1.0" for 1.0. Null for anything else.
+ * The one set of spellings flags and policy files accept, case-insensitive and
+ * exactly as written (no spaces): "1.2", "TLSv1.2" and "TLS1.2" for each of 1.0
+ * to 1.3, and "TLSv1" (the name reports use) for 1.0.
  */
+const SPELLINGS: ReadonlyMap<string, TlsVersionSetting> = new Map(
+  TLS_VERSIONS.flatMap((version, minor) => [
+    ...[`1.${minor}`, `tlsv1.${minor}`, `tls1.${minor}`].map((spelling) => [spelling, version] as const),
+    ...(version === 'TLSv1' ? [['tlsv1', version] as const] : []),
+  ]),
+);
+
+/** The spellings, as help texts and messages list them (README says the same). */
+export const TLS_VERSION_SPELLINGS = '1.0, 1.1, 1.2 or 1.3, spelt "1.2", "TLSv1.2" or "TLS1.2" (any case), and "TLSv1" for 1.0';
+
+/** A version in one of the accepted spellings (SPELLINGS) → its name in reports; null for anything else. */
 export function tlsVersionOf(text: string): TlsVersionSetting | null {
-  const match = /^(?:tls\s*v?)?1(?:\.([0-3]))?$/i.exec(text.trim());
-  if (!match) return null;
-  const minor = match[1];
-  return minor === undefined || minor === '0' ? 'TLSv1' : (`TLSv1.${minor}` as TlsVersionSetting);
+  return SPELLINGS.get(text.toLowerCase()) ?? null;
 }
 
 /** The version just below `version`, or null below TLSv1. */

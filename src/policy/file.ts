@@ -7,10 +7,12 @@
  *     "allowedCipherClasses": ["good", "sufficient"], "minRsaBits": 3072,
  *     "findings": { "tls.no-tls13": "warn", "cert.expiring-soon": "off" } }
  */
+import { capText, QUOTED_CHARS, quoted } from '../model/limits.js';
 import type { CipherClass } from '../model/probe.js';
+import { sanitizeText } from '../model/sanitize.js';
 import type { Severity, TlsVersionSetting } from '../model/report.js';
 import { isFindingId } from './findings.js';
-import { tlsVersionOf } from '../model/tls-versions.js';
+import { TLS_VERSION_SPELLINGS, tlsVersionOf } from '../model/tls-versions.js';
 import { isPresetName, PRESETS, withImplications, type Policy } from './presets.js';
 
 const CLASSES: readonly CipherClass[] = ['good', 'sufficient', 'phase-out', 'insufficient'];
@@ -27,7 +29,7 @@ const integer =
 /** Every key a policy file may hold, with its check. */
 const KEYS: Readonly<Record<string, Check>> = {
   extends: (v) => (typeof v === 'string' && isPresetName(v) ? null : `a preset name: ${Object.keys(PRESETS).join(', ')}`),
-  minTlsVersion: (v) => (typeof v === 'string' && tlsVersionOf(v) !== null ? null : `a TLS version: "1.2", "TLSv1.2" or "TLS1.2" (any case), "TLSv1" or "1.0" for 1.0`),
+  minTlsVersion: (v) => (typeof v === 'string' && tlsVersionOf(v) !== null ? null : `a TLS version: ${TLS_VERSION_SPELLINGS}`),
   // Gone as a knob: mxready always judges readiness for mandatory STARTTLS. `true` is accepted with a note (policyNotes).
   requireStartTls: (v) => (v === true ? null : 'true, or better left out (mxready always judges readiness for mandatory STARTTLS)'),
   requireTrustedChain: bool,
@@ -51,9 +53,11 @@ const KEYS: Readonly<Record<string, Check>> = {
   findings: (v) => (typeof v === 'object' && v !== null && !Array.isArray(v) ? null : 'an object of finding id → "fail", "warn", "info" or "off"'),
 };
 
+/** A value as a message shows it: a string quoted as every message quotes one, anything else as JSON, capped alike. */
 function describe(value: unknown): string {
-  const text = JSON.stringify(value);
-  return text === undefined ? String(value) : text.length > 40 ? `${text.slice(0, 37)}...` : text;
+  if (typeof value === 'string') return quoted(value);
+  const text = JSON.stringify(value) ?? String(value);
+  return capText(sanitizeText(text), QUOTED_CHARS, 'value', {});
 }
 
 /** Problems with one parsed policy object, each naming the key and what is allowed. */
@@ -63,7 +67,7 @@ export function policyProblems(data: unknown): string[] {
   for (const [key, value] of Object.entries(data)) {
     const check = KEYS[key];
     if (!check) {
-      problems.push(`unknown key "${key}" (allowed: ${Object.keys(KEYS).join(', ')})`);
+      problems.push(`unknown key ${quoted(key)} (allowed: ${Object.keys(KEYS).join(', ')})`);
       continue;
     }
     const problem = check(value);
@@ -72,7 +76,7 @@ export function policyProblems(data: unknown): string[] {
   const findings = (data as Record<string, unknown>)['findings'];
   if (typeof findings === 'object' && findings !== null && !Array.isArray(findings)) {
     for (const [id, severity] of Object.entries(findings)) {
-      if (!isFindingId(id)) problems.push(`"findings" names an unknown finding id "${id}" (see the README's finding table)`);
+      if (!isFindingId(id)) problems.push(`"findings" names an unknown finding id ${quoted(id)} (see the README's finding table)`);
       else if (!(SEVERITIES as readonly unknown[]).includes(severity)) {
         problems.push(`"findings.${id}" is ${describe(severity)}; expected "fail", "warn", "info" or "off"`);
       }

@@ -4,8 +4,9 @@
  */
 import type { Depth } from '../model/check.js';
 import { UsageError } from '../model/errors.js';
+import { quoted } from '../model/limits.js';
 import type { PolicyReport, TlsVersionSetting } from '../model/report.js';
-import { tlsVersionOf } from '../model/tls-versions.js';
+import { TLS_VERSION_SPELLINGS, tlsVersionOf } from '../model/tls-versions.js';
 
 export type Policy = PolicyReport;
 
@@ -71,7 +72,7 @@ export function isPresetName(name: string): name is PresetName {
 /** "1.2" | "TLSv1.2" | "TLS1.2" (any case) → "TLSv1.2" (src/model/tls-versions.ts tlsVersionOf); a usage error otherwise. */
 export function parseTlsVersion(text: string): TlsVersionSetting {
   const version = tlsVersionOf(text);
-  if (version === null) throw new UsageError(`invalid TLS version "${text}" (expected 1.0, 1.1, 1.2 or 1.3, as "1.2", "TLSv1.2" or "TLS1.2")`);
+  if (version === null) throw new UsageError(`invalid TLS version ${quoted(text)} (expected ${TLS_VERSION_SPELLINGS})`);
   return version;
 }
 
@@ -127,6 +128,6 @@ export function depthFor(policy: PolicyReport, flags: DepthFlags = {}): Depth {
 
 /** A preset by name with --min-tls applied; unknown names are usage errors (files: src/policy/file.ts). */
 export function resolvePolicy(name: string, minTls?: string): Policy {
-  if (!isPresetName(name)) throw new UsageError(`unknown policy "${name}" (a preset: ${Object.keys(PRESETS).join(', ')}; or a JSON policy file's path)`);
+  if (!isPresetName(name)) throw new UsageError(`unknown policy ${quoted(name)} (a preset: ${Object.keys(PRESETS).join(', ')}; or a JSON policy file's path)`);
   return withOverrides(PRESETS[name], { minTls });
 }

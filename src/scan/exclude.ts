@@ -13,8 +13,9 @@
  */
 import { BlockList, isIP } from 'node:net';
 import { UsageError } from '../model/errors.js';
+import { quoted } from '../model/limits.js';
 import { canonicalIp } from '../net/address.js';
-import { normalizeHostName, quoted, readTargetLines, type Target } from './targets.js';
+import { normalizeHostName, readTargetLines, type Target } from './targets.js';
 
 export class Exclusions {
   readonly #names = new Set<string>();
@@ -96,7 +97,7 @@ export function parseExclusions(content: string, source: string): Exclusions {
   const out = new Exclusions();
   for (const { line, text } of readTargetLines(content)) {
     const problem = parseEntry(text, out);
-    if (problem !== null) throw new UsageError(`${source}:${line}: ${problem}`);
+    if (problem !== null) throw new UsageError(`${quoted(source)}:${line}: ${problem}`);
   }
   return out;
 }

@@ -3,6 +3,7 @@ import { getServers } from 'node:dns';
 import { isIP } from 'node:net';
 import type { DnsServerAddress } from '../dns/types.js';
 import { UsageError } from '../model/errors.js';
+import { quoted } from '../model/limits.js';
 
 /** Parses "IP", "IP:PORT", "[IPv6]:PORT" (as --resolver and dns.getServers() give them). */
 export function parseServerAddress(text: string): DnsServerAddress {
@@ -19,12 +20,12 @@ export function parseServerAddress(text: string): DnsServerAddress {
     host = text.slice(0, colon);
     const portText = text.slice(colon + 1);
     if (colon === -1 || isIP(host) !== 4 || !/^\d{1,5}$/.test(portText)) {
-      throw new UsageError(`invalid resolver "${text}" (expected IP, IP:PORT or [IPv6]:PORT)`);
+      throw new UsageError(`invalid resolver ${quoted(text)} (expected IP, IP:PORT or [IPv6]:PORT)`);
     }
     port = Number(portText);
   }
   if (isIP(host) === 0 || port < 1 || port > 65535) {
-    throw new UsageError(`invalid resolver "${text}" (expected IP, IP:PORT or [IPv6]:PORT)`);
+    throw new UsageError(`invalid resolver ${quoted(text)} (expected IP, IP:PORT or [IPv6]:PORT)`);
   }
   return { host, port };
 }

@@ -17,6 +17,7 @@ import type { DnsServerAddress, Resolver } from '../dns/types.js';
 import type { Depth } from '../model/check.js';
 import type { DnssecSummary } from '../model/dane.js';
 import { UsageError } from '../model/errors.js';
+import { quoted } from '../model/limits.js';
 import { SCHEMA_VERSION, type Report, type TargetReport } from '../model/report.js';
 import { TOOL } from '../model/version.js';
 import { REAL_IO } from '../net/io.js';
@@ -268,7 +269,7 @@ export async function scan(inputs: readonly string[], options: ScanOptions = {},
   const targets = options.exclude === undefined ? parsed : parsed.filter((t) => !(options.exclude as Exclusions).excludesTarget(t));
   if (options.family !== undefined) {
     const other = targets.find((t) => t.kind === 'host' && t.isIp && isIP(t.host) !== options.family);
-    if (other) throw new UsageError(`relay "${other.input}" is an IPv${options.family === 4 ? 6 : 4} address, and -${options.family} probes only IPv${options.family}`);
+    if (other) throw new UsageError(`relay ${quoted(other.input)} is an IPv${options.family === 4 ? 6 : 4} address, and -${options.family} probes only IPv${options.family}`);
   }
   const prepared = prepareScan(options, deps);
   const { policy, port, concurrency, checks, depth, startedAt, emit, stop, cut, resolver, dnsClient, now } = prepared;

@@ -7,6 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import { UsageError } from '../model/errors.js';
+import { quoted } from '../model/limits.js';
 
 export interface Shard {
   /** 0-based, like Kubernetes' JOB_COMPLETION_INDEX. */
@@ -28,7 +29,7 @@ export function shardOf(key: string, count: number): number {
  */
 export function parseShard(text: string, env: NodeJS.ProcessEnv): Shard {
   const m = /^(auto|\d{1,5})\/(\d{1,5})$/.exec(text.trim());
-  if (!m) throw new UsageError(`--shard "${text.slice(0, 40)}": expected I/N (0 ≤ I < N ≤ ${MAX_SHARDS}) or auto/N`);
+  if (!m) throw new UsageError(`--shard ${quoted(text)}: expected I/N (0 ≤ I < N ≤ ${MAX_SHARDS}) or auto/N`);
   const count = Number(m[2]);
   if (count < 1 || count > MAX_SHARDS) throw new UsageError(`--shard: N must be 1 to ${MAX_SHARDS}, not ${count}`);
   let index: number;

@@ -17,6 +17,7 @@
  *     that grows with the input.
  */
 import { UsageError } from '../model/errors.js';
+import { quoted } from '../model/limits.js';
 import { Lru } from '../model/lru.js';
 import type { NdjsonEnd, NdjsonHeader, NdjsonLine, NdjsonTarget } from '../model/ndjson.js';
 import { SCHEMA_VERSION, type TargetReport } from '../model/report.js';
@@ -176,7 +177,7 @@ export async function* scanStream(inputs: AsyncIterable<StreamInput> | Iterable<
         const target = parseTarget(typeof item === 'string' ? item : item.input);
         const from = typeof item === 'string' ? undefined : item.source;
         if (options.family !== undefined && target.kind === 'host' && target.isIp && isIP(target.host) !== options.family) {
-          throw new UsageError(`relay "${target.input}" is an IPv${options.family === 4 ? 6 : 4} address, and -${options.family} probes only IPv${options.family}`);
+          throw new UsageError(`relay ${quoted(target.input)} is an IPv${options.family === 4 ? 6 : 4} address, and -${options.family} probes only IPv${options.family}`);
         }
         const key = targetKey(target);
         if (!seen.add(key)) continue;

@@ -10,12 +10,14 @@
 import { isIP } from 'node:net';
 import { domainToASCII } from 'node:url';
 import { UsageError } from '../model/errors.js';
+import { quoted } from '../model/limits.js';
 import { sanitizeText } from '../model/sanitize.js';
 import { canonicalIp } from '../net/address.js';
 import { guardOf } from './guard.js';
 
 export interface DomainTarget {
   readonly kind: 'domain';
+  /** What was typed, trimmed and made inert (src/model/sanitize.ts): reports carry an escape, never a control or format character. */
   readonly input: string;
   /** A-label form, lower case, no trailing dot. */
   readonly domain: string;
@@ -23,6 +25,7 @@ export interface DomainTarget {
 
 export interface HostTarget {
   readonly kind: 'host';
+  /** As DomainTarget's. */
   readonly input: string;
   /** Host name (A-label form) or IP literal (no brackets). */
   readonly host: string;
@@ -48,12 +51,6 @@ export function normalizeHostName(name: string): string | null {
   return ascii;
 }
 
-/** A target as an error message quotes it: inert, at most 80 characters. */
-export function quoted(input: string): string {
-  const text = sanitizeText(input);
-  return `"${text.length > 80 ? `${text.slice(0, 79)}…` : text}"`;
-}
-
 function parsePort(text: string, input: string): number {
   if (!/^[0-9]{1,5}$/.test(text)) throw new UsageError(`invalid port in target ${quoted(input)}`);
   const port = Number(text);
@@ -71,16 +68,19 @@ function ipRelay(input: string, ip: string, port: number | null): HostTarget {
   if (guarded?.class === 'never') {
     throw new UsageError(`target ${quoted(input)} is in a range mxready never dials: ${guarded.label} (it is this host, or no single host)`);
   }
-  return { kind: 'host', input, host, port, isIp: true };
+  return { kind: 'host', input: sanitizeText(input), host, port, isIp: true };
+}
+
+/** A target that reads as a URL (a scheme, a path after the host): the hint what to give instead. */
+function urlGiven(input: string): UsageError {
+  return new UsageError(`target ${quoted(input)} is a URL: give the domain, e.g. example.com (or a relay as host:port)`);
 }
 
 /** Parses one target; throws UsageError naming it when it is invalid. */
 export function parseTarget(raw: string): Target {
   const input = raw.trim();
   if (input === '') throw new UsageError('empty target');
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(input)) {
-    throw new UsageError(`target ${quoted(input)} is a URL: give the domain, e.g. example.com (or a relay as host:port)`);
-  }
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(input)) throw urlGiven(input);
 
   const bracketed = /^\[([^\]]+)\](?::(.*))?$/.exec(input);
   if (bracketed) {
@@ -90,13 +90,22 @@ export function parseTarget(raw: string): Target {
     return ipRelay(input, ip, port);
   }
   if (isIP(input) !== 0) return ipRelay(input, input, null);
+  // After the IPv6 literals (fe80::1 starts like a scheme): `mailto:user@example.com`, `example.com/path`.
+  if (/^[a-z][a-z0-9+-]*:(?![0-9]*$)/i.test(input)) throw urlGiven(input);
+  // A slash in the host part (a mail address's local part may hold one).
+  const host = input.slice(input.lastIndexOf('@') + 1);
+  const slash = host.indexOf('/');
+  if (slash > 0) {
+    if (isIP(host.slice(0, slash)) !== 0 && /^[0-9]{1,3}$/.test(host.slice(slash + 1))) throw new UsageError(`target ${quoted(input)} is an address prefix: give one address (a relay), or a domain`);
+    throw urlGiven(input);
+  }
 
   if (input.includes('@')) {
     const at = input.lastIndexOf('@');
     const local = input.slice(0, at);
     const domain = normalizeHostName(input.slice(at + 1));
     if (local === '' || domain === null) throw new UsageError(`invalid e-mail address ${quoted(input)}`);
-    return { kind: 'domain', input, domain };
+    return { kind: 'domain', input: sanitizeText(input), domain };
   }
 
   const colon = input.lastIndexOf(':');
@@ -107,12 +116,12 @@ export function parseTarget(raw: string): Target {
     if (isIP(hostPart) === 6) throw new UsageError(`put IPv6 literals in brackets to give a port: "[${hostPart}]:${port}"`);
     const host = normalizeHostName(hostPart);
     if (host === null) throw new UsageError(`invalid host name in target ${quoted(input)}`);
-    return { kind: 'host', input, host, port, isIp: false };
+    return { kind: 'host', input: sanitizeText(input), host, port, isIp: false };
   }
 
   const domain = normalizeHostName(input);
   if (domain === null) throw new UsageError(`invalid domain ${quoted(input)}`);
-  return { kind: 'domain', input, domain };
+  return { kind: 'domain', input: sanitizeText(input), domain };
 }
 
 /** A key under which two inputs are the same scan (case, IDN form, user part and trailing dot ignored). */
@@ -166,7 +175,7 @@ export class BadLines {
       return parseTarget(text);
     } catch (error) {
       this.#count += 1;
-      if (this.#named.length < MAX_BAD_LINES) this.#named.push(`${this.source}:${line}: ${error instanceof Error ? error.message : String(error)}`);
+      if (this.#named.length < MAX_BAD_LINES) this.#named.push(`${quoted(this.source)}:${line}: ${error instanceof Error ? error.message : String(error)}`);
       return null;
     }
   }

@@ -1,15 +1,18 @@
 /**
  * A session's dialogue for --trace, as swaks and posttls-finger -v show it: each
  * command sent and reply line received, the handshake, the connection, with the
- * time of each step. Bounded: 64 entries a session, each at most 512 characters.
+ * time of each step. Bounded: 64 entries a session, each at most 512 bytes of
+ * UTF-8 (cut with the model's marker, never inside an escape or a character).
  * Text is inert (replies come sanitised from the parser; what is recorded here
  * passes the sanitiser once more, which leaves escaped text as it is).
  */
 import type { TranscriptEntry, TranscriptSession } from '../model/probe.js';
+import { capBytes } from '../model/limits.js';
 import { sanitizeText } from '../model/sanitize.js';
 
 export const MAX_ENTRIES = 64;
-export const MAX_ENTRY_CHARS = 512;
+/** An entry's text, in bytes of UTF-8, the marker included. */
+export const MAX_ENTRY_BYTES = 512;
 
 export class Transcript {
   readonly #session: TranscriptSession['session'];
@@ -29,8 +32,9 @@ export class Transcript {
     }
     const text = sanitizeText(raw);
     const ms = Math.round(this.#elapsed() * 10) / 10;
-    if (text.length <= MAX_ENTRY_CHARS) this.#entries.push({ ms, kind, text });
-    else this.#entries.push({ ms, kind, text: `${text.slice(0, MAX_ENTRY_CHARS - 1)}…`, truncated: text.length });
+    const cuts: { text?: number } = {};
+    const capped = capBytes(text, MAX_ENTRY_BYTES, 'text', cuts);
+    this.#entries.push({ ms, kind, text: capped, ...(cuts.text !== undefined ? { truncated: cuts.text } : {}) });
   }
 
   toJSON(): TranscriptSession {

@@ -192,7 +192,7 @@ describe('--baseline', () => {
       const sessions = lab.smtp.reduce((n, s) => n + s.sessions, 0);
       const missing = await runCli([...common, '--baseline', join(dir, 'nope.json')]);
       assert.equal(missing.code, 2);
-      assert.match(missing.stderr, /cannot read --baseline .*nope\.json: no such file/);
+      assert.match(missing.stderr, /cannot read --baseline ".*nope\.json": no such file/);
       const badFile = join(dir, 'bad-baseline.json');
       writeFileSync(badFile, '{"schemaVersion": 2, "targets": 3}');
       const bad = await runCli([...common, '--baseline', badFile]);

@@ -191,7 +191,7 @@ describe('exit codes', () => {
     assert.equal((await runCli([d('missing'), ...labArgs])).code, 3);
   });
   const usage: [string, string[], RegExp][] = [
-    ['an unknown flag', [d('modern'), '--bogus'], /unknown option '--bogus'/],
+    ['an unknown flag', [d('modern'), '--bogus'], /unknown option "--bogus"/],
     ['a bad format', [d('modern'), '--format', 'xml'], /xml/],
     ['a bad port', [d('modern'), '--port', '99999'], /--port must be between 1 and 65535/],
     ['a bad target', ['exa mple.com'], /invalid domain "exa mple.com"/],
@@ -199,8 +199,8 @@ describe('exit codes', () => {
     ['a bad policy', [d('modern'), '--policy', 'nope'], /unknown policy "nope"/],
     ['a bad --min-tls', [d('modern'), '--min-tls', '2.0'], /invalid TLS version "2.0"/],
     ['a bad resolver', [d('modern'), '--resolver', 'dns.example'], /invalid resolver "dns.example"/],
-    ['a missing CA file', [d('modern'), '--ca-file', '/nonexistent/ca.pem'], /cannot read --ca-file \/nonexistent\/ca\.pem: no such file/],
-    ['a missing targets file', ['-f', '/nonexistent/list'], /cannot read \/nonexistent\/list: no such file/],
+    ['a missing CA file', [d('modern'), '--ca-file', '/nonexistent/ca.pem'], /cannot read --ca-file "\/nonexistent\/ca\.pem": no such file/],
+    ['a missing targets file', ['-f', '/nonexistent/list'], /cannot read "\/nonexistent\/list": no such file/],
   ];
   for (const [name, args, message] of usage) {
     it(`Given ${name} Then 2, one line on stderr, nothing on stdout`, async () => {
@@ -241,7 +241,7 @@ describe('inputs and outputs', () => {
     writeFileSync(file, `${d('modern')}\nnot a domain\n`);
     const run = await runCli(['-f', file, ...labArgs]);
     assert.equal(run.code, 2);
-    assert.match(run.stderr, /bad\.txt:2: invalid domain "not a domain"/);
+    assert.match(run.stderr, /bad\.txt":2: invalid domain "not a domain"/);
   });
 
   it('Given --json PATH Then the file holds the report, and `report PATH` re-renders it with the same exit code', async () => {
@@ -290,7 +290,7 @@ describe('inputs and outputs', () => {
     const before = lab.lab.smtp.reduce((n, s) => n + s.sessions, 0);
     const run = await runCli([d('modern'), ...labArgs, '--json', join(dir, 'no-such-folder', 'r.json')]);
     assert.equal(run.code, 2);
-    assert.match(run.stderr, /cannot write .*no-such-folder\/r\.json: no such file/);
+    assert.match(run.stderr, /cannot write .*no-such-folder\/r\.json": no such file/);
     assert.equal(lab.lab.smtp.reduce((n, s) => n + s.sessions, 0), before, 'nothing was scanned');
   });
 
@@ -518,7 +518,7 @@ describe('client certificates', () => {
 
       const mismatched = await runCli([...base, '--client-cert', files.cert, '--client-key', files.otherKey]);
       assert.equal(mismatched.code, 2);
-      assert.match(mismatched.stderr, /--client-key .*other\.key does not belong to --client-cert/);
+      assert.match(mismatched.stderr, /--client-key ".*other\.key" does not belong to --client-cert "/);
       const alone = await runCli([...base, '--client-cert', files.cert]);
       assert.equal(alone.code, 2);
       assert.match(alone.stderr, /--client-cert and --client-key go together/);

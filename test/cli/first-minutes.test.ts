@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import type { Report } from '../../src/model/report.js';
 import { rawOutputViolations } from '../hostile/inert.js';
 import { BIN, runCli } from '../helpers/cli.js';
+import { startSilentResolver, type SilentResolver } from '../helpers/silent-resolver.js';
 
 let dir: string;
 /** A UDP port on loopback with nothing bound: queries to it are refused (ICMP port unreachable). */
@@ -67,7 +68,7 @@ describe('the first five minutes', { concurrency: 4 }, () => {
     writeFileSync(file, Buffer.concat([Buffer.from('ok.example\n'), Buffer.from([0x00, 0x1b, 0x5b, 0x33, 0x31, 0x6d, 0xff, 0xfe, 0x0a])]));
     const run = await runCli(['-f', file, '--resolver', REFUSING]);
     assert.equal(run.code, 2);
-    assert.deepEqual(messages(run.stderr), [`mxready: ${file}:2: not UTF-8 text (a binary file?)`]);
+    assert.deepEqual(messages(run.stderr), [`mxready: "${file}":2: not UTF-8 text (a binary file?)`]);
     assert.deepEqual(rawOutputViolations(Buffer.from(run.stderr)), []);
   });
 
@@ -85,8 +86,8 @@ describe('the first five minutes', { concurrency: 4 }, () => {
     assert.equal(run.code, 2);
     const [line = ''] = messages(run.stderr);
     assert.match(line, /^mxready: 25 bad lines: /);
-    for (let i = 1; i <= 20; i += 1) assert.ok(line.includes(`${file}:${i}: `), `line ${i} named`);
-    assert.ok(!line.includes(`${file}:21: `));
+    for (let i = 1; i <= 20; i += 1) assert.ok(line.includes(`"${file}":${i}: `), `line ${i} named`);
+    assert.ok(!line.includes(`"${file}":21: `));
     assert.match(line, /and 5 more bad lines$/);
   });
 
@@ -105,7 +106,7 @@ describe('the first five minutes', { concurrency: 4 }, () => {
   it('Given a folder as the targets file Then the error is in words, not an errno name', async () => {
     const run = await runCli(['-f', dir, '--resolver', REFUSING]);
     assert.equal(run.code, 2);
-    assert.deepEqual(messages(run.stderr), [`mxready: cannot read ${dir}: is a directory`]);
+    assert.deepEqual(messages(run.stderr), [`mxready: cannot read "${dir}": is a directory`]);
   });
 
   // The spellings themselves are unit-tested (test/policy); here, the two the report found refused.
@@ -174,4 +175,122 @@ describe('progress while resolving', () => {
     assert.ok(firstQuery, 'the resolver was asked');
     assert.ok(resolvingBeforeFirstAnswer, `no "resolving 0/2" before the report: ${JSON.stringify(output.slice(0, 300))}`);
   });
+});
+
+describe('mistyped commands: case and near misses, `help` too', { concurrency: 4 }, () => {
+  // A refusing resolver as a guard: were the word taken for a target, the run would end as a scan (exit 3), not exit 2.
+  const cases: [readonly string[], string][] = [
+    [['Report', 'x'], 'report'],
+    [['Demo'], 'demo'],
+    [['DEMO'], 'demo'],
+    [['hlep'], 'help'],
+    [['HELP'], 'help'],
+    [['Scan', 'example.com'], 'scan'],
+    [['Policy', 'show', 'encrypt'], 'policy'],
+    [['mrege', 'a.ndjson'], 'merge'],
+  ];
+  for (const [args, command] of cases) {
+    it(`Given \`mxready ${args.join(' ')}\` Then no scan: "did you mean \`${command}\`?", exit 2`, async () => {
+      const run = await runCli([...args, '--resolver', REFUSING]);
+      assert.equal(run.code, 2, run.stderr);
+      assert.deepEqual(messages(run.stderr), [`mxready: unknown command "${args[0]}": did you mean \`${command}\`? (a domain to scan has a dot)`]);
+      assert.equal(run.stdout, '');
+    });
+  }
+});
+
+describe('bad flag values are quoted, capped', { concurrency: 4 }, () => {
+  const huge = `${'a'.repeat(50_000)}\u001b[31m${'b'.repeat(50_000)}`;
+  // Each flag with what its one line says (its quoted value is checked below).
+  const cases: [readonly string[], RegExp][] = [
+    [['--resolver', huge], /^mxready: invalid resolver "a+…" \(expected IP/],
+    [['--policy', huge], /^mxready: cannot read policy file "a+…": the name is too long$/],
+    [['--policy', 'a'.repeat(100_000)], /^mxready: unknown policy "a+…" \(a preset/],
+    [['--min-tls', huge], /^mxready: invalid TLS version "a+…" \(expected 1\.0/],
+    [['--port', huge], /^mxready: option '--port <n>' argument "a+…" is invalid\. --port must be a whole number/],
+    [['--concurrency', huge], /^mxready: option '--concurrency <n>' argument "a+…" is invalid/],
+    [['--ca-file', huge], /^mxready: cannot read --ca-file "a+…": the name is too long$/],
+    [['--exclude', huge], /^mxready: cannot read --exclude "a+…": the name is too long$/],
+    [['-f', huge], /^mxready: cannot read "a+…": the name is too long$/],
+    [['--json', huge], /^mxready: cannot write --json "a+…": the name is too long$/],
+    [['--baseline', huge], /^mxready: cannot read --baseline "a+…": the name is too long$/],
+    [['--format', huge], /^mxready: option '--format <format>' argument "a+…" is invalid\. Allowed choices/],
+    [['--resume', huge], /^mxready: cannot create --resume "a+…": the name is too long$/],
+    [[huge.replace(/^a/, '--')], /^mxready: unknown option "--a+…"/],
+  ];
+  for (const [flag, message] of cases) {
+    it(`Given a 100 KB value for ${flag[0]?.slice(0, 12) ?? ''} Then one short line, exit 2`, async () => {
+      const run = await runCli(['x.example', ...flag, '--resolver', REFUSING]);
+      assert.equal(run.code, 2, run.stderr.slice(0, 300));
+      const lines = messages(run.stderr);
+      assert.equal(lines.length, 1, run.stderr.slice(0, 300));
+      assert.equal(run.stderr, `${lines[0]}\n`);
+      assert.match(lines[0] ?? '', message);
+      const value = /"([^"]*…)"/.exec(lines[0] ?? '')?.[1] ?? '';
+      assert.equal(value.length, 80, value);
+      assert.ok((lines[0] ?? '').length < 300, `${(lines[0] ?? '').length} characters`);
+      assert.deepEqual(rawOutputViolations(Buffer.from(run.stderr)), []);
+    });
+  }
+
+  it('Given `report` of a 100 KB path Then one short line, exit 2', async () => {
+    const run = await runCli(['report', huge]);
+    assert.equal(run.code, 2);
+    assert.match(run.stderr, /^mxready: cannot read "a{79}…": the name is too long\n$/);
+  });
+
+  it('Given an escape where the 80 characters end Then it is dropped whole, never shown half', async () => {
+    // "\x1B" starts at character 78 of the quoted text: "\x" would fit, the rest would not.
+    const run = await runCli(['x.example', '--resolver', `${'a'.repeat(77)}\u001b${'b'.repeat(10)}`]);
+    assert.equal(run.code, 2);
+    assert.deepEqual(messages(run.stderr), [`mxready: invalid resolver "${'a'.repeat(77)}…" (expected IP, IP:PORT or [IPv6]:PORT)`]);
+  });
+});
+
+describe('URL-like targets are told to give the domain, before any lookup', { concurrency: 4 }, () => {
+  for (const target of ['mailto:user@example.com', 'example.com/', 'example.com/path']) {
+    it(`Given ${target} Then "give the domain", exit 2`, async () => {
+      const run = await runCli([target, '--resolver', REFUSING]);
+      assert.equal(run.code, 2);
+      assert.deepEqual(messages(run.stderr), [`mxready: target "${target}" is a URL: give the domain, e.g. example.com (or a relay as host:port)`]);
+    });
+  }
+});
+
+describe('--json with an empty path', () => {
+  it('Given --json \'\' Then "--json needs a file path", exit 2, nothing scanned', async () => {
+    const run = await runCli(['x.example', '--json', '', '--resolver', REFUSING]);
+    assert.equal(run.code, 2);
+    assert.deepEqual(messages(run.stderr), ['mxready: --json needs a file path (an empty one was given)']);
+  });
+});
+
+describe('targets with format characters', () => {
+  // A resolver that answers nothing: each lookup ends as dns-timeout after --dns-timeout.
+  let silent: SilentResolver;
+  before(async () => {
+    silent = await startSilentResolver();
+  });
+  after(() => silent.close());
+
+  // U+200B, U+00AD and U+2060 are dropped by IDNA (the name is valid); U+202E sits in a mail address's local part.
+  const targets = ['zw\u200bsp.example', 'soft\u00adhyphen.example', 'word\u2060joiner.example', '\u202eresu@bidi.example'];
+  const escaped = ['zw\\u200Bsp.example', 'soft\\u00ADhyphen.example', 'word\\u2060joiner.example', '\\u202Eresu@bidi.example'];
+  const RAW = /[\u200b\u00ad\u2060\u202e]/;
+
+  for (const format of ['json', 'ndjson', 'junit'] as const) {
+    it(`Given such targets When the report is ${format} Then it carries their escapes, never the characters`, async () => {
+      const run = await runCli([...targets, '--format', format, '--resolver', silent.address, '--dns-timeout', '50', '--no-dane', '--no-mta-sts', '--no-tls-rpt']);
+      assert.equal(run.code, 3, run.stderr);
+      assert.ok(!RAW.test(run.stdout), `a raw format character in the ${format} output`);
+      if (format === 'junit') {
+        for (const input of escaped) assert.ok(run.stdout.includes(`name="${input}"`), `${input} named`);
+        return;
+      }
+      const reported = format === 'json'
+        ? (JSON.parse(run.stdout) as Report).targets
+        : run.stdout.trim().split('\n').map((line) => JSON.parse(line) as { type: string; target?: Report['targets'][number] }).flatMap((line) => (line.target ? [line.target] : []));
+      assert.deepEqual(reported.map((t) => t.input).sort(), [...escaped].sort());
+    });
+  }
 });

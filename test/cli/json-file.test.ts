@@ -109,7 +109,7 @@ describe('--json PATH', { concurrency: 4 }, () => {
       const run = await runCli(['report', saved, '--format', format, '--json', '/dev/full']);
       assert.equal(run.code, 74);
       const lines = run.stderr.split('\n').filter((l) => l.startsWith('mxready: '));
-      assert.deepEqual(lines, [`mxready: cannot write --json /dev/full: no space left on the device; the JSON report ${format === 'json' ? 'is on stdout' : 'follows on stdout'}`]);
+      assert.deepEqual(lines, [`mxready: cannot write --json "/dev/full": no space left on the device; the JSON report ${format === 'json' ? 'is on stdout' : 'follows on stdout'}`]);
       const reports = format === 'json' ? [JSON.parse(run.stdout) as Report] : reportsIn(run.stdout);
       assert.equal(reports.length, 1);
       assert.equal(reports[0]?.summary.targets, DEMO_TARGETS.length);
@@ -158,7 +158,7 @@ describe('--json PATH', { concurrency: 4 }, () => {
     symlinkSync(a, b);
     const run = await runCli(['demo', '--json', a]);
     assert.equal(run.code, 2);
-    assert.match(run.stderr, /cannot write --json .*loop-a: too many symbolic links/);
+    assert.match(run.stderr, /cannot write --json ".*loop-a": too many symbolic links/);
     rmSync(a);
     rmSync(b);
   });
@@ -168,7 +168,7 @@ describe('--json PATH', { concurrency: 4 }, () => {
       // Root writes any folder; a read-only mount is the one refusal it gets: /proc's root takes no new file.
       const run = await runCli(['demo', '--json', '/proc/mxready-report.json']);
       assert.equal(run.code, 2);
-      assert.match(run.stderr, /^mxready: cannot write --json \/proc\/mxready-report\.json: /);
+      assert.match(run.stderr, /^mxready: cannot write --json "\/proc\/mxready-report\.json": /);
       assert.doesNotMatch(run.stderr, /starting the offline lab/);
       return;
     }
@@ -177,7 +177,7 @@ describe('--json PATH', { concurrency: 4 }, () => {
     t.after(() => rmSync(locked, { recursive: true, force: true }));
     const run = await runCli(['demo', '--json', join(locked, 'r.json')]);
     assert.equal(run.code, 2);
-    assert.match(run.stderr, /cannot write --json .*locked\/r\.json: permission denied/);
+    assert.match(run.stderr, /cannot write --json ".*locked\/r\.json": permission denied/);
     assert.doesNotMatch(run.stderr, /starting the offline lab/);
   });
 

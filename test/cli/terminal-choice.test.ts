@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { colorWanted, outputWidth } from '../../src/cli/commands.js';
-import { runCli } from '../helpers/cli.js';
+import { runCli, runOnTerminal } from '../helpers/cli.js';
 
 const FIXTURES = fileURLToPath(new URL('../../../test/fixtures', import.meta.url));
 
@@ -22,6 +22,9 @@ describe('colour', () => {
     ['FORCE_COLOR=0 on a terminal', { FORCE_COLOR: '0' }, true, false],
     ['FORCE_COLOR=false on a terminal', { FORCE_COLOR: 'false' }, true, false],
     ['NO_COLOR and FORCE_COLOR: NO_COLOR wins', { NO_COLOR: '1', FORCE_COLOR: '3' }, false, false],
+    ['TERM=dumb on a terminal (chalk: no colour)', { TERM: 'dumb' }, true, false],
+    ['TERM=dumb and FORCE_COLOR=1 (chalk: forced wins)', { TERM: 'dumb', FORCE_COLOR: '1' }, true, true],
+    ['TERM=xterm-256color on a terminal', { TERM: 'xterm-256color' }, true, true],
   ];
   for (const [name, env, tty, wanted] of cases) {
     it(`Given ${name} Then colour is ${wanted ? 'on' : 'off'}`, () => {
@@ -33,6 +36,17 @@ describe('colour', () => {
     it(`Given ${JSON.stringify(env)} on a pipe When the CLI prints a table Then it is ${coloured ? '' : 'not '}coloured`, async () => {
       const run = await runCli(['report', join(FIXTURES, 'report-v1-strict.json')], { env });
       assert.equal(run.code, 1, run.stderr);
+      assert.equal(/\u001b\[[0-9;]*m/.test(run.stdout), coloured);
+    });
+  }
+});
+
+describe('colour on a real terminal', () => {
+  for (const [term, coloured] of [['dumb', false], ['xterm-256color', true]] as const) {
+    it(`Given a terminal with TERM=${term} When the CLI prints a table Then it is ${coloured ? '' : 'not '}coloured`, async () => {
+      const run = await runOnTerminal(['report', join(FIXTURES, 'report-v1-strict.json')], { TERM: term });
+      assert.equal(run.code, 1, run.stdout.slice(0, 300));
+      assert.ok(run.stdout.includes('legacy.mxready.test'), run.stdout.slice(0, 300));
       assert.equal(/\u001b\[[0-9;]*m/.test(run.stdout), coloured);
     });
   }

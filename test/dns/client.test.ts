@@ -9,6 +9,7 @@ import dnsPacket from 'dns-packet';
 import { createDnsClient } from '../../src/dns/client.js';
 import type { DnsResult } from '../../src/dns/types.js';
 import type { LabZoneRecord } from '../../src/lab/dns-server.js';
+import { startSilentResolver } from '../helpers/silent-resolver.js';
 import {
   TEST_TIMEOUT_MS,
   header,
@@ -340,5 +341,33 @@ describe('resolvers that cannot be reached', () => {
     } finally {
       client.close();
     }
+  });
+
+  it('Given one resolver that refuses and one that stays silent When asked Then a dns-timeout that also names the refusal', async (t) => {
+    for (const order of ['refusing first', 'silent first'] as const) {
+      const silent = await startSilentResolver();
+      t.after(() => silent.close());
+      const quiet = { host: '127.0.0.1', port: silent.port };
+      const servers = order === 'refusing first' ? [{ host: '127.0.0.1', port: 9 }, quiet] : [quiet, { host: '127.0.0.1', port: 9 }];
+      const client = createDnsClient({ servers, timeoutMs: 50, attempts: 3 });
+      t.after(() => client.close());
+      const result = await client.query('example.com', 'MX');
+      assert.equal(errorCode(result), 'dns-timeout');
+      const message = result.ok ? '' : result.error.message;
+      assert.match(message, new RegExp(`no answer over UDP from 127\\.0\\.0\\.1:${quiet.port} within 50 ms`));
+      assert.match(message, /UDP to 127\.0\.0\.1:9: connection refused/);
+      assert.equal(silent.received(), 2, `${order}: the refusing resolver given up, the other two attempts went to the silent one`);
+    }
+  });
+
+  it('Given two resolvers that both refuse Then dns-connection-refused naming both', async (t) => {
+    const client = createDnsClient({ servers: [{ host: '127.0.0.1', port: 9 }, { host: '127.0.0.2', port: 9 }], timeoutMs: 5_000, attempts: 3 });
+    t.after(() => client.close());
+    const result = await client.query('example.com', 'MX');
+    assert.equal(errorCode(result), 'dns-connection-refused');
+    assert.equal(
+      result.ok ? '' : result.error.message,
+      'UDP to 127.0.0.1:9: connection refused (nothing answers DNS there); UDP to 127.0.0.2:9: connection refused (nothing answers DNS there)',
+    );
   });
 });

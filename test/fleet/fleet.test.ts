@@ -171,7 +171,7 @@ describe('resume, shards and merge', () => {
     };
     const corrupt = join(dir, 'corrupt.ndjson');
     writeFileSync(corrupt, `${whole.split('\n').slice(0, 3).join('\n')}\n{not json}\n`);
-    oneLine(await runCli(['-f', join(dir, 'small.txt'), ...args, '--resume', corrupt]), /corrupt\.ndjson:4: not valid JSON/);
+    oneLine(await runCli(['-f', join(dir, 'small.txt'), ...args, '--resume', corrupt]), /corrupt\.ndjson":4: not valid JSON/);
     oneLine(await runCli(['-f', join(dir, 'small.txt'), ...args, '--resume', file, '--policy', 'verify']), /another policy \(encrypt\) than this run's \(verify\)/);
     oneLine(await runCli(['-f', join(dir, 'small.txt'), ...args, '--resume', file, '--shard', '1/2']), /shard none, this run 1\/2/);
     writeFileSync(`${file}.lock`, `${process.pid}\n`);

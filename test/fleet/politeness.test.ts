@@ -314,7 +314,7 @@ describe('--exclude', () => {
     const before = lab.smtp.map((s) => s.sessions);
     const run = await runCli(['keep.polite.test', ...labArgs(lab), '--exclude', bad]);
     assert.equal(run.code, 2);
-    assert.match(run.stderr, /bad-optout\.txt:3: "10\.0\.0\.0\/40" has an invalid prefix length/);
+    assert.match(run.stderr, /bad-optout\.txt":3: "10\.0\.0\.0\/40" has an invalid prefix length/);
     assert.equal(run.stderr.trim().split('\n').length, 1);
     assert.deepEqual(lab.smtp.map((s) => s.sessions), before);
   });

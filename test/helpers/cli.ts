@@ -1,5 +1,5 @@
 /** Runs the built CLI (bin/mxready.js → dist/) as a child process, bounded in time. */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 export const BIN = fileURLToPath(new URL('../../../bin/mxready.js', import.meta.url));
@@ -12,17 +12,36 @@ export interface CliRun {
 }
 
 export function runCli(args: readonly string[], options: { input?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number; cwd?: string } = {}): Promise<CliRun> {
+  const child = spawn(process.execPath, [BIN, ...args], {
+    env: { ...process.env, NO_COLOR: '', FORCE_COLOR: '0', ...options.env },
+    stdio: ['pipe', 'pipe', 'pipe'],
+    ...(options.cwd !== undefined ? { cwd: options.cwd } : {}),
+  });
+  return finished(child, options.timeoutMs ?? 60_000, options.input ?? '');
+}
+
+/**
+ * Runs the built CLI on a pseudo-terminal (script(1)): stdout and stderr both
+ * reach the terminal, and `stdout` is what it received. NO_COLOR and
+ * FORCE_COLOR are unset unless `env` sets them.
+ */
+export function runOnTerminal(args: readonly string[], env: NodeJS.ProcessEnv): Promise<CliRun> {
+  const command = [process.execPath, BIN, ...args].map((a) => `'${a}'`).join(' ');
+  const base: NodeJS.ProcessEnv = { ...process.env };
+  delete base['NO_COLOR'];
+  delete base['FORCE_COLOR'];
+  const child = spawn('script', ['-qec', `exec ${command}`, '/dev/null'], { env: { ...base, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+  return finished(child, 60_000, '');
+}
+
+/** A child's outcome once it closed, with all it wrote; killed after `timeoutMs`. */
+function finished(child: ChildProcessWithoutNullStreams, timeoutMs: number, input: string): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      env: { ...process.env, NO_COLOR: '', FORCE_COLOR: '0', ...options.env },
-      stdio: ['pipe', 'pipe', 'pipe'],
-      ...(options.cwd !== undefined ? { cwd: options.cwd } : {}),
-    });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
     child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 60_000);
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
     child.on('error', (error) => {
       clearTimeout(timer);
       reject(error);
@@ -31,6 +50,6 @@ export function runCli(args: readonly string[], options: { input?: string; env?:
       clearTimeout(timer);
       resolve({ code, signal, stdout, stderr });
     });
-    child.stdin.end(options.input ?? '');
+    child.stdin.end(input);
   });
 }

@@ -81,13 +81,22 @@ describe('targetVerdict', () => {
 describe('presets', () => {
   it('Given --min-tls spellings Then they map to OpenSSL names', () => {
     const spellings: Record<string, string> = {
-      '1.0': 'TLSv1', '1': 'TLSv1', TLSv1: 'TLSv1', 'TLSv1.0': 'TLSv1', 'tlsv1.0': 'TLSv1', 'TLS1.0': 'TLSv1',
+      '1.0': 'TLSv1', TLSv1: 'TLSv1', tlsv1: 'TLSv1', 'TLSv1.0': 'TLSv1', 'tlsv1.0': 'TLSv1', 'TLS1.0': 'TLSv1',
       '1.1': 'TLSv1.1', 'TLSv1.1': 'TLSv1.1', 'TLS1.1': 'TLSv1.1',
       '1.2': 'TLSv1.2', 'TLSv1.2': 'TLSv1.2', 'TLS1.2': 'TLSv1.2', 'tls1.2': 'TLSv1.2',
       '1.3': 'TLSv1.3', 'TLSv1.3': 'TLSv1.3', 'TLS1.3': 'TLSv1.3',
     };
     for (const [spelling, name] of Object.entries(spellings)) assert.equal(parseTlsVersion(spelling), name, spelling);
     assert.throws(() => parseTlsVersion('1.4'), /invalid TLS version "1.4"/);
+  });
+  it('Given a spelling outside the documented set Then a usage error that lists the set', () => {
+    for (const bad of ['1', 'TLS1', 'TLS 1.2', 'TLS v1.2', ' 1.2', '1.2 ', 'TLSv1.4', 'TLSv1.2.0', 'SSLv3', 'v1.2', '1.2.', '']) {
+      assert.throws(
+        () => parseTlsVersion(bad),
+        (error: unknown) => error instanceof Error && error.message === `invalid TLS version "${bad}" (expected 1.0, 1.1, 1.2 or 1.3, spelt "1.2", "TLSv1.2" or "TLS1.2" (any case), and "TLSv1" for 1.0)`,
+        JSON.stringify(bad),
+      );
+    }
   });
   it('Given verify with --min-tls 1.3 Then only the minimum changes', () => {
     assert.deepEqual(resolvePolicy('verify', '1.3'), { ...PRESETS.verify, minTlsVersion: 'TLSv1.3' });

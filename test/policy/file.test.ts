@@ -27,7 +27,9 @@ function file(name: string, content: string): string {
 describe('policyProblems', () => {
   const bad: [string, unknown, RegExp][] = [
     ['an unknown key', { minTls: '1.2' }, /unknown key "minTls" \(allowed: extends, minTlsVersion, /],
-    ['a bad version', { minTlsVersion: 'SSL3' }, /"minTlsVersion" is "SSL3"; expected a TLS version: "1\.2", "TLSv1\.2" or "TLS1\.2"/],
+    ['a bad version', { minTlsVersion: 'SSL3' }, /"minTlsVersion" is "SSL3"; expected a TLS version: 1\.0, 1\.1, 1\.2 or 1\.3, spelt "1\.2", "TLSv1\.2" or "TLS1\.2"/],
+    ['a version with a space', { minTlsVersion: 'TLS 1.2' }, /"minTlsVersion" is "TLS 1\.2"; expected a TLS version/],
+    ['a bare major version', { minTlsVersion: '1' }, /"minTlsVersion" is "1"; expected a TLS version/],
     ['a string for a boolean', { requireTrustedChain: 'yes' }, /"requireTrustedChain" is "yes"; expected true or false/],
     ['an unknown preset', { extends: 'paranoid' }, /"extends" is "paranoid"; expected a preset name: encrypt, verify, strict, dane/],
     ['an unknown class', { allowedCipherClasses: ['good', 'great'] }, /"allowedCipherClasses" is \["good","great"\]; expected a non-empty list/],
@@ -47,7 +49,7 @@ describe('policyProblems', () => {
     });
   }
   it('Given the TLS version spellings the flag takes Then the file takes them too', () => {
-    for (const spelling of ['1.2', 'TLS1.2', 'tlsv1.2', 'TLSv1.2']) assert.deepEqual(policyProblems({ minTlsVersion: spelling }), [], spelling);
+    for (const spelling of ['1.2', 'TLS1.2', 'tlsv1.2', 'TLSv1.2', 'TLSv1', 'TLSv1.0', '1.0', 'tls1.3']) assert.deepEqual(policyProblems({ minTlsVersion: spelling }), [], spelling);
   });
   it('Given requireStartTls: true Then it is accepted with a one-line note and changes nothing', () => {
     assert.deepEqual(policyProblems({ requireStartTls: true }), []);
@@ -95,7 +97,7 @@ describe('loadPolicyFile', () => {
     });
   }
   it('Given a missing file or an unknown bare name Then a usage error says which', () => {
-    assert.throws(() => loadPolicy(join(dir, 'missing.json')), /cannot read policy file .*missing\.json: no such file/);
+    assert.throws(() => loadPolicy(join(dir, 'missing.json')), /cannot read policy file ".*missing\.json": no such file/);
     assert.throws(() => loadPolicy('paranoid'), /unknown policy "paranoid"/);
     assert.equal(loadPolicy('strict'), PRESETS.strict);
   });

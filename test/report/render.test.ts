@@ -87,8 +87,8 @@ describe('renderJson', () => {
     for (const key of bannerPath.slice(0, -1)) at = at[key] as Record<string | number, unknown>;
     at['banner'] = banner(loaded);
     assert.deepEqual(loaded, expected);
-    assert.throws(() => parseSavedReport('{"schemaVersion":3}', 'r.json'), /r\.json: unsupported schemaVersion 3 \(this mxready reads 1 and 2\)/);
-    assert.throws(() => parseSavedReport('{"schemaVersion":2}', 'r.json'), /r\.json: not a valid mxready report \(schemaVersion 2\): the report must have required property/);
-    assert.throws(() => parseSavedReport('not json', 'r.json'), /r\.json: not valid JSON/);
+    assert.throws(() => parseSavedReport('{"schemaVersion":3}', 'r.json'), /"r\.json": unsupported schemaVersion 3 \(this mxready reads 1 and 2\)/);
+    assert.throws(() => parseSavedReport('{"schemaVersion":2}', 'r.json'), /"r\.json": not a valid mxready report \(schemaVersion 2\): the report must have required property/);
+    assert.throws(() => parseSavedReport('not json', 'r.json'), /"r\.json": not valid JSON/);
   });
 });

@@ -27,8 +27,8 @@ describe('parseExclusions', () => {
   });
 
   for (const [text, line, pattern] of [
-    ['example.org\nnot a name\n', 2, /optout\.txt:2: "not a name" is not a domain name, IP address or CIDR prefix/],
-    ['\n\n198.51.100.0/33', 3, /optout\.txt:3: "198\.51\.100\.0\/33" has an invalid prefix length \(0-32\)/],
+    ['example.org\nnot a name\n', 2, /optout\.txt":2: "not a name" is not a domain name, IP address or CIDR prefix/],
+    ['\n\n198.51.100.0/33', 3, /optout\.txt":3: "198\.51\.100\.0\/33" has an invalid prefix length \(0-32\)/],
     ['2001:db8::/129', 1, /invalid prefix length \(0-128\)/],
     ['example.org/24', 1, /is not a CIDR prefix/],
     ['1.2.3.4.5', 1, /is not a domain name/],

@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { UsageError } from '../../src/model/errors.js';
+import { quoted } from '../../src/model/limits.js';
 import { parseTarget, parseTargetFile, parseTargets, readTargetLines } from '../../src/scan/targets.js';
 
 describe('parseTarget', () => {
@@ -60,6 +61,61 @@ describe('target files', () => {
     ]);
   });
   it('Given an invalid line When parsed Then the error names the file and the line', () => {
-    assert.throws(() => parseTargetFile('ok.example\n\nbad domain\n', 'list.txt'), /^UsageError: list\.txt:3: invalid domain "bad domain"$/m);
+    assert.throws(() => parseTargetFile('ok.example\n\nbad domain\n', 'list.txt'), /^UsageError: "list\.txt":3: invalid domain "bad domain"$/m);
+  });
+});
+
+describe('URL-like targets', () => {
+  const urls = ['mailto:user@example.com', 'MAILTO:user@example.com', 'https://example.com/path', 'smtp:mx.example.com', 'example.com/', 'example.com/path', 'mx.example.com:25/x', 'user@example.com/x'];
+  for (const input of urls) {
+    it(`Given "${input}" Then a usage error: "give the domain"`, () => {
+      assert.throws(() => parseTarget(input), (error: unknown) => error instanceof UsageError && error.message === `target "${input}" is a URL: give the domain, e.g. example.com (or a relay as host:port)`);
+    });
+  }
+
+  it('Given an address prefix (192.0.2.0/24) Then a usage error asking for one address', () => {
+    assert.throws(() => parseTarget('192.0.2.0/24'), /^UsageError: target "192\.0\.2\.0\/24" is an address prefix: give one address \(a relay\), or a domain$/m);
+  });
+
+  it('Given what only looks like a scheme (IPv6 literals, host:port, a slash in the local part) Then it parses as before', () => {
+    assert.equal(parseTarget('fe80::1').kind, 'host');
+    assert.deepEqual(parseTarget('localhost:25'), { kind: 'host', input: 'localhost:25', host: 'localhost', port: 25, isIp: false });
+    assert.deepEqual(parseTarget('a/b@example.com'), { kind: 'domain', input: 'a/b@example.com', domain: 'example.com' });
+  });
+});
+
+describe('inert inputs', () => {
+  // U+200B, U+00AD and U+2060 are dropped by IDNA, so the name is valid; U+202E in a local part is valid too.
+  const cases: [string, string, string][] = [
+    ['exa\u200bmple.com', 'exa\\u200Bmple.com', 'example.com'],
+    ['exa\u00admple.com', 'exa\\u00ADmple.com', 'example.com'],
+    ['exa\u2060mple.com', 'exa\\u2060mple.com', 'example.com'],
+    ['\u202eresu@example.com', '\\u202Eresu@example.com', 'example.com'],
+    ['mx.exa\u200bmple.com:25', 'mx.exa\\u200Bmple.com:25', 'mx.example.com'],
+  ];
+  for (const [raw, input, name] of cases) {
+    it(`Given ${JSON.stringify(raw)} Then the target's input carries the escape, never the character`, () => {
+      const target = parseTarget(raw);
+      assert.equal(target.input, input);
+      assert.equal(target.kind === 'domain' ? target.domain : target.host, name);
+    });
+  }
+});
+
+describe('quoted', () => {
+  it('Given a value over 80 characters Then 79 of them and the marker, in quotes', () => {
+    assert.equal(quoted('a'.repeat(100_000)), `"${'a'.repeat(79)}…"`);
+  });
+
+  it('Given an escape across the 80-character cut Then it is dropped whole, never split', () => {
+    for (let before = 74; before <= 80; before += 1) {
+      const shown = quoted(`${'a'.repeat(before)}\u001b${'b'.repeat(100)}`).slice(1, -1);
+      assert.ok(shown.length <= 80, `${before}: ${shown.length}`);
+      assert.match(shown, /^a+(?:\\x1Bb*)?…$/, `${before}: ${shown.slice(-8)}`);
+    }
+  });
+
+  it('Given controls and format characters Then they are escaped', () => {
+    assert.equal(quoted('a\u001b[31m\u202e\n'), '"a\\x1B[31m\\u202E\\x0A"');
   });
 });
