@@ -14,7 +14,6 @@
 import type { CheckResult } from './check.js';
 import { sanitizeText } from './sanitize.js';
 import type { CertificateFacts, ChainCertificate, ProbeError, ProbeResult } from './probe.js';
-import { sanitizeText } from './sanitize.js';
 
 export const LIMITS = {
   /** A name or a message, in characters. */
