@@ -17,6 +17,9 @@ import { DEMO_TARGETS } from '../../src/lab/demo.js';
 import type { Report } from '../../src/model/report.js';
 import { runCli } from '../helpers/cli.js';
 
+/** --json writes files, FIFOs and devices: each run is a process of its own (a FIFO's open blocks the process that opens it). */
+const FILES = { process: true } as const;
+
 let dir: string;
 /** A demo report saved by the first run, re-rendered by the others. */
 let saved: string;
@@ -24,7 +27,7 @@ let saved: string;
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'mxready-json-'));
   saved = join(dir, 'saved.json');
-  const run = await runCli(['demo', '--json', saved]);
+  const run = await runCli(['demo', '--json', saved], FILES);
   assert.equal(run.code, 1, run.stderr);
 });
 
@@ -47,7 +50,7 @@ const own = (): string => mkdtempSync(join(dir, 'case-'));
 describe('--json PATH', { concurrency: 4 }, () => {
   it('Given "-" Then exit 2 pointing to --format json, and no file named "-" is made', async () => {
     const cwd = own();
-    const run = await runCli(['demo', '--json', '-'], { cwd });
+    const run = await runCli(['demo', '--json', '-'], { ...FILES, cwd });
     assert.equal(run.code, 2);
     assert.match(run.stderr, /^mxready: --json -: the JSON report goes to stdout with --format json/);
     assert.doesNotMatch(run.stderr, /starting the offline lab/, 'nothing was started');
@@ -73,7 +76,7 @@ describe('--json PATH', { concurrency: 4 }, () => {
       if (!probe.inPlace) return t.skip('not settled in place: the CLI is not run with a system path');
       const before = lstatSync(path);
       const link = before.isSymbolicLink() ? readlinkSync(path) : null;
-      const run = await runCli(['report', saved, '--json', path]);
+      const run = await runCli(['report', saved, '--json', path], FILES);
       assert.equal(run.code, 1, run.stderr);
       assert.match(run.stdout, /^VERDICT +DELIVERY/);
       const reports = reportsIn(run.stdout);
@@ -96,7 +99,7 @@ describe('--json PATH', { concurrency: 4 }, () => {
         .on('end', () => resolve(Buffer.concat(chunks).toString('utf8')))
         .on('error', reject);
     });
-    const run = await runCli(['report', saved, '--json', fifo]);
+    const run = await runCli(['report', saved, '--json', fifo], FILES);
     const text = await reader;
     assert.equal(run.code, 1, run.stderr);
     assert.equal((JSON.parse(text) as Report).schemaVersion, 2);
@@ -106,7 +109,7 @@ describe('--json PATH', { concurrency: 4 }, () => {
 
   for (const format of ['table', 'json'] as const) {
     it(`Given a device that fails every write (/dev/full) and --format ${format} Then one stderr line, exit 74, and the JSON report once on stdout`, async () => {
-      const run = await runCli(['report', saved, '--format', format, '--json', '/dev/full']);
+      const run = await runCli(['report', saved, '--format', format, '--json', '/dev/full'], FILES);
       assert.equal(run.code, 74);
       const lines = run.stderr.split('\n').filter((l) => l.startsWith('mxready: '));
       assert.deepEqual(lines, [`mxready: cannot write --json "/dev/full": no space left on the device; the JSON report ${format === 'json' ? 'is on stdout' : 'follows on stdout'}`]);
@@ -124,7 +127,7 @@ describe('--json PATH', { concurrency: 4 }, () => {
     chmodSync(join(real, 'r.json'), 0o640);
     const link = join(here, 'link.json');
     symlinkSync(join('real', 'r.json'), link);
-    const run = await runCli(['report', saved, '--json', link]);
+    const run = await runCli(['report', saved, '--json', link], FILES);
     assert.equal(run.code, 1, run.stderr);
     assert.ok(lstatSync(link).isSymbolicLink(), 'the link is still a link');
     assert.equal(readlinkSync(link), join('real', 'r.json'));
@@ -138,14 +141,14 @@ describe('--json PATH', { concurrency: 4 }, () => {
     const here = own();
     const link = join(here, 'dangling.json');
     symlinkSync('made-by-scan.json', link);
-    const run = await runCli(['report', saved, '--json', link]);
+    const run = await runCli(['report', saved, '--json', link], FILES);
     assert.equal(run.code, 1, run.stderr);
     assert.ok(lstatSync(link).isSymbolicLink());
     assert.equal((JSON.parse(readFileSync(join(here, 'made-by-scan.json'), 'utf8')) as Report).schemaVersion, 2);
   });
 
   it('Given a folder as the path Then exit 2 before the lab starts', async () => {
-    const run = await runCli(['demo', '--json', dir]);
+    const run = await runCli(['demo', '--json', dir], FILES);
     assert.equal(run.code, 2);
     assert.match(run.stderr, /cannot write --json .*: is a directory/);
     assert.doesNotMatch(run.stderr, /starting the offline lab/);
@@ -156,7 +159,7 @@ describe('--json PATH', { concurrency: 4 }, () => {
     const b = join(dir, 'loop-b');
     symlinkSync(b, a);
     symlinkSync(a, b);
-    const run = await runCli(['demo', '--json', a]);
+    const run = await runCli(['demo', '--json', a], FILES);
     assert.equal(run.code, 2);
     assert.match(run.stderr, /cannot write --json ".*loop-a": too many symbolic links/);
     rmSync(a);
@@ -166,7 +169,7 @@ describe('--json PATH', { concurrency: 4 }, () => {
   it('Given a folder that cannot be written Then exit 2 before the lab starts, and nothing is left', async (t) => {
     if (process.getuid?.() === 0) {
       // Root writes any folder; a read-only mount is the one refusal it gets: /proc's root takes no new file.
-      const run = await runCli(['demo', '--json', '/proc/mxready-report.json']);
+      const run = await runCli(['demo', '--json', '/proc/mxready-report.json'], FILES);
       assert.equal(run.code, 2);
       assert.match(run.stderr, /^mxready: cannot write --json "\/proc\/mxready-report\.json": /);
       assert.doesNotMatch(run.stderr, /starting the offline lab/);
@@ -175,7 +178,7 @@ describe('--json PATH', { concurrency: 4 }, () => {
     const locked = join(dir, 'locked');
     mkdirSync(locked, 0o555);
     t.after(() => rmSync(locked, { recursive: true, force: true }));
-    const run = await runCli(['demo', '--json', join(locked, 'r.json')]);
+    const run = await runCli(['demo', '--json', join(locked, 'r.json')], FILES);
     assert.equal(run.code, 2);
     assert.match(run.stderr, /cannot write --json ".*locked\/r\.json": permission denied/);
     assert.doesNotMatch(run.stderr, /starting the offline lab/);
@@ -185,7 +188,7 @@ describe('--json PATH', { concurrency: 4 }, () => {
     const here = own();
     const path = join(here, 'existing.json');
     writeFileSync(path, 'x'.repeat(100_000));
-    const run = await runCli(['report', saved, '--json', path]);
+    const run = await runCli(['report', saved, '--json', path], FILES);
     assert.equal(run.code, 1, run.stderr);
     assert.equal((JSON.parse(readFileSync(path, 'utf8')) as Report).summary.targets, DEMO_TARGETS.length);
     assert.deepEqual(readdirSync(here), ['existing.json']);

@@ -1,6 +1,13 @@
-/** Runs the built CLI (bin/mxready.js → dist/) as a child process, bounded in time. */
+/**
+ * Runs the CLI for a test: in this process by default (./in-process.ts: the
+ * whole command line, without a process's start-up), or as a child process
+ * (bin/mxready.js → dist/, bounded in time) when the test is about the process:
+ * `process: true`, a working directory of its own, or a device path among the
+ * arguments (/dev/stdout is this process's own).
+ */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { runInProcess } from './in-process.js';
 
 export const BIN = fileURLToPath(new URL('../../../bin/mxready.js', import.meta.url));
 
@@ -11,7 +18,27 @@ export interface CliRun {
   readonly stderr: string;
 }
 
-export function runCli(args: readonly string[], options: { input?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number; cwd?: string } = {}): Promise<CliRun> {
+export interface RunOptions {
+  readonly input?: string;
+  readonly env?: NodeJS.ProcessEnv;
+  /** A child process is killed after this long (in this process a test's own timeout bounds the run). */
+  readonly timeoutMs?: number;
+  readonly cwd?: string;
+  /** Run it as a child process even when nothing else asks for one. */
+  readonly process?: boolean;
+}
+
+export async function runCli(args: readonly string[], options: RunOptions = {}): Promise<CliRun> {
+  const needsProcess = options.process === true || options.cwd !== undefined || args.some((a) => /^\/(dev|proc)\//.test(a));
+  if (!needsProcess) {
+    const run = await runInProcess(args, { ...(options.env ? { env: options.env } : {}), ...(options.input !== undefined ? { input: options.input } : {}) });
+    return { code: run.code, signal: null, stdout: run.stdout, stderr: run.stderr };
+  }
+  return runProcess(args, options);
+}
+
+/** The CLI as a child process. */
+export function runProcess(args: readonly string[], options: RunOptions = {}): Promise<CliRun> {
   const child = spawn(process.execPath, [BIN, ...args], {
     env: { ...process.env, NO_COLOR: '', FORCE_COLOR: '0', ...options.env },
     stdio: ['pipe', 'pipe', 'pipe'],

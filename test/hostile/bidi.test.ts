@@ -14,6 +14,10 @@
  * Saved reports are as untrusted: one made by an older mxready, or edited by
  * hand, with the raw characters back in, re-rendered by `report` in every format
  * and read back by `merge`, comes out escaped, the same as the scan's own.
+ *
+ * The CLI runs in this process (./run.ts runCliInProcess): some forty runs, each
+ * about the text it writes; test/hostile/closed-stdout.test.ts and the scenarios
+ * of ./hostile.test.ts run it as a process.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -28,7 +32,7 @@ import { FORMAT_NAMES, type FormatName } from '../../src/report/catalog.js';
 import * as der from '../tls/der-builder.js';
 import { mxRdata, rawAnswer, startHostileDns, wireLabels, type DnsScript, type HostileDns } from './dns.js';
 import { jsonStringViolations, rawOutputViolations } from './inert.js';
-import { runCliRaw, type RawRun } from './run.js';
+import { runCliInProcess, type RawRun } from './run.js';
 import { reply, smtpSession, startHostileSmtp, type HostileSmtpLab } from './servers.js';
 
 const ZONE = 'bidi.test';
@@ -167,23 +171,23 @@ before(async () => {
   dns = await startHostileDns({ records, scripts });
 
   const jobs: (() => Promise<void>)[] = FORMAT_NAMES.map((format) => async () => {
-    scans.set(format, { name: `--format ${format}`, run: await runCliRaw([...scanArgs(), '--format', format], 20_000) });
+    scans.set(format, { name: `--format ${format}`, run: await runCliInProcess([...scanArgs(), '--format', format]) });
   });
   jobs.push(async () => {
-    scans.set('trace', { name: '--format table --trace', run: await runCliRaw([...scanArgs(), '--format', 'table', '--trace'], 20_000) });
+    scans.set('trace', { name: '--format table --trace', run: await runCliInProcess([...scanArgs(), '--format', 'table', '--trace']) });
   });
   jobs.push(async () => {
     const file = join(dir, 'scan.json');
-    const run = await runCliRaw([...scanArgs(), '--format', 'json', '--trace', '--json', file], 20_000);
+    const run = await runCliInProcess([...scanArgs(), '--format', 'json', '--trace', '--json', file]);
     scans.set('json-trace', { name: '--format json --trace', run });
   });
   jobs.push(async () => {
-    const run = await runCliRaw([...scanArgs(), '--format', 'ndjson', '--trace'], 20_000);
+    const run = await runCliInProcess([...scanArgs(), '--format', 'ndjson', '--trace']);
     writeFileSync(join(dir, 'scan.ndjson'), run.stdout);
     scans.set('ndjson-trace', { name: '--format ndjson --trace', run });
   });
   jobs.push(async () => {
-    scans.set('annotations', { name: 'GITHUB_ACTIONS=true --format json', run: await runCliRaw([...scanArgs(), '--format', 'json'], 20_000, { GITHUB_ACTIONS: 'true' }) });
+    scans.set('annotations', { name: 'GITHUB_ACTIONS=true --format json', run: await runCliInProcess([...scanArgs(), '--format', 'json'], { GITHUB_ACTIONS: 'true' }) });
   });
   await inTurn(jobs);
 }, { timeout: 60_000 });
@@ -325,7 +329,7 @@ function unescaped(text: string): string {
 describe('saved reports with the raw characters in them (an older mxready, a hand edit)', () => {
   const renders = new Map<string, Output>();
   const render = (key: string, args: readonly string[], env?: NodeJS.ProcessEnv) => async () => {
-    renders.set(key, { name: `mxready ${args.join(' ')}`, run: await runCliRaw(args, 20_000, env) });
+    renders.set(key, { name: `mxready ${args.join(' ')}`, run: await runCliInProcess(args, env) });
   };
   const get = (key: string): Output => {
     const output = renders.get(key);

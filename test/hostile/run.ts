@@ -2,6 +2,7 @@
 import { spawn } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { BIN } from '../helpers/cli.js';
+import { runInProcess } from '../helpers/in-process.js';
 
 export interface RawRun {
   readonly args: readonly string[];
@@ -50,4 +51,16 @@ export async function runCliRaw(args: readonly string[], limitMs?: number, env?:
     if (attempt >= 4 || !run.stderr.toString('utf8').includes('ERR_MODULE_NOT_FOUND')) return run;
     await new Promise((resolve) => setTimeout(resolve, 2_000));
   }
+}
+
+/**
+ * runCliRaw's result from the CLI run in this process (../helpers/in-process.ts):
+ * the same command line and outputs, without a process's start-up, for tests
+ * that make many runs and are about what they write, not about the process.
+ */
+export async function runCliInProcess(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<RawRun> {
+  const startedAt = performance.now();
+  const run = await runInProcess(args, { env });
+  const endedAt = performance.now();
+  return { args, code: run.code, signal: null, stdout: Buffer.from(run.stdout, 'utf8'), stderr: Buffer.from(run.stderr, 'utf8'), startedAt, endedAt, wallMs: endedAt - startedAt };
 }
