@@ -53,17 +53,14 @@ export interface PolicyOptions {
 
 /** The policy to judge against. `policyHelp` says what happens without --policy (it differs for `report`). */
 export function addPolicyOptions(command: Command, withoutPolicy: string): Command {
-  return command
-    .option('--policy <name|file>', `${POLICY_HELP} (${withoutPolicy})`)
-    .option('--min-tls <version>', `override the policy's minimum TLS version: ${TLS_VERSION_SPELLINGS}`)
-    .option('--expiry-warn <days>', 'warn when a certificate expires within this many days (default: the policy\'s, 21)', integer('--expiry-warn', 0, 3650));
+  return addPolicyOverrides(command.option('--policy <name|file>', `${POLICY_HELP} (${withoutPolicy})`));
 }
 
-/** --min-tls and --expiry-warn alone, for `policy show` (the policy is its argument). */
+/** --min-tls and --expiry-warn: with --policy above, and alone for `policy show` (the policy is its argument). */
 export function addPolicyOverrides(command: Command): Command {
   return command
     .option('--min-tls <version>', `override the policy's minimum TLS version: ${TLS_VERSION_SPELLINGS}`)
-    .option('--expiry-warn <days>', 'override the expiry warning window', integer('--expiry-warn', 0, 3650));
+    .option('--expiry-warn <days>', "warn when a certificate expires within this many days (default: the policy's, 21)", integer('--expiry-warn', 0, 3650));
 }
 
 export interface DepthOptions {
