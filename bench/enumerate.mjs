@@ -30,6 +30,9 @@
  * alternated: the medians of their wall times and whether mxready is no slower. Without
  * root, or without nmap, the leg says why it is skipped.
  *
+ * Then the slow-replies leg (bench/enumerate-overlap.mjs): one lab host whose replies take 0, 50
+ * and 200 ms, enumerated with --per-host 1 and 2, so what overlapping the sessions buys shows.
+ *
  * Exit code: 1 when mxready failed or went over its budget, else 0 (a disagreement of
  * another tool is printed, not judged).
  */
@@ -532,5 +535,10 @@ if (process.argv[2] === '--lab') {
 } else {
   const labCode = await main();
   const postfixCode = await postfixLeg();
-  process.exit(Math.max(labCode, postfixCode));
+  // The slow-replies leg (bench/enumerate-overlap.mjs): --per-host 1 against 2 with replies that take time.
+  console.log('');
+  const overlap = await run(process.execPath, [here('enumerate-overlap.mjs')], 900_000);
+  process.stdout.write(overlap.stdout);
+  if (overlap.code !== 0) console.log(`slow-replies leg failed (exit ${overlap.code}): ${overlap.stderr.slice(0, 300)}`);
+  process.exit(Math.max(labCode, postfixCode, overlap.code === 0 ? 0 : 1));
 }

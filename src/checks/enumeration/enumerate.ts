@@ -38,12 +38,12 @@ export async function enumerate(target: SessionTarget, options: EnumerateOptions
   let capabilities: RuntimeCapabilities | undefined = deps.capabilities;
   try {
     capabilities ??= await runtimeCapabilities();
-    const lanes = deps.runHandshake === undefined ? new Lanes(target, options, io) : null;
-    const session: HandshakeRunner = deps.runHandshake ?? ((offer, hint) => (lanes as Lanes).run(offer, hint));
+    const lanes = deps.runHandshake === undefined ? new SessionLanes(() => prepareSession(target, options, io), options.secondLane) : null;
+    const session: HandshakeRunner = deps.runHandshake ?? ((offer, hint) => (lanes as SessionLanes).run(offer, hint));
     const started = io.now();
     const transcript = options.trace === true ? new Transcript('enumeration', () => io.now() - started) : null;
-    const run: HandshakeRunner = transcript === null ? session : async (offer) => {
-      const outcome = await session(offer);
+    const run: HandshakeRunner = transcript === null ? session : async (offer, hint) => {
+      const outcome = await session(offer, hint);
       transcript.add('note', describeHandshake(offer, outcome));
       return outcome;
     };
@@ -88,35 +88,52 @@ function describeHandshake(offer: HandshakeOffer, outcome: HandshakeOutcome): st
 /**
  * The sessions of one enumeration: each handshake in a fresh session, and, when
  * the engine says another follows and a second lane is held, that next session
- * opened at once so its SMTP dialogue overlaps this handshake. A session is
- * prepared only when it will be used, so the connections stay one per
- * handshake (the budget of ./engine.ts), and only once the current session
- * reached its offer (a server refusing sessions is not asked for another);
- * after a stop in the handshake, the one prepared is closed unused.
+ * opened with this one's handshake, so the two sessions' SMTP dialogues overlap
+ * (with replies that take time, two lanes make about twice the handshakes).
+ * A session is prepared only when it will be used, so the connections stay one
+ * per handshake (the budget of ./engine.ts), and only once a session of this
+ * enumeration reached its offer (a server refusing sessions is not asked for
+ * another); after a stop in the handshake, the one prepared is closed unused.
  */
-class Lanes {
+export class SessionLanes {
   readonly #open: () => PreparedSession;
   readonly #secondLane: (() => (() => void) | null) | undefined;
   #next: PreparedSession | null = null;
   #closed = false;
+  /** A session of this enumeration reached its offer: the server takes sessions. */
+  #proven = false;
   /** The second lane's release, once held; null when none was free; undefined before it was asked for. */
   #release: (() => void) | null | undefined;
 
-  constructor(target: Parameters<typeof prepareSession>[0], options: EnumerateOptions, io: SessionIo) {
-    this.#open = () => prepareSession(target, options, io);
-    this.#secondLane = options.secondLane;
+  /** `open` starts a session (./session.ts prepareSession); `secondLane` as in EnumerateOptions. */
+  constructor(open: () => PreparedSession, secondLane?: () => (() => void) | null) {
+    this.#open = open;
+    this.#secondLane = secondLane;
   }
 
   run(offer: HandshakeOffer, hint?: HandshakeHint): Promise<HandshakeOutcome> {
     const current = this.#next ?? this.#open();
     this.#next = null;
     if (hint?.more === true) {
-      // Only once this session got as far as its offer: a server that refuses sessions is not asked for another.
+      // Once a session of this enumeration got as far as its offer, the next one opens with this handshake, so its
+      // greeting and EHLO overlap this session's; before that, only once this one does (a server that refuses
+      // sessions is not asked for another).
+      if (this.#proven) this.#prepare();
+      else
+        void current.ready.then((ready) => {
+          if (ready) this.#proven = true;
+          if (ready) this.#prepare();
+        });
+    } else {
       void current.ready.then((ready) => {
-        if (ready && this.#next === null && !this.#closed && this.#laneHeld()) this.#next = this.#open();
+        if (ready) this.#proven = true;
       });
     }
     return current.handshake(offer);
+  }
+
+  #prepare(): void {
+    if (this.#next === null && !this.#closed && this.#laneHeld()) this.#next = this.#open();
   }
 
   #laneHeld(): boolean {
