@@ -5,16 +5,17 @@
  * TTLSRule per address of an enforced destination that meets the policy:
  * RemoteAddr, RemotePortRange (the port probed), Direction Outbound, a shared
  * TTLSGroupAction and a TTLSEnvironmentAction with HandshakeRole Client.
- * TTLSEnvironmentAdvancedParms enable only TLS 1.2 and 1.3 (1.3 only for the
- * addresses the scan saw negotiate it) with ApplicationControlled On, as a
- * STARTTLS client requires; TTLSCipherParms list the IANA suite names the scan
+ * TTLSEnvironmentAdvancedParms enable the versions from the policy's minimum
+ * up to the one the scan saw the address negotiate (an environment per such
+ * version), with ApplicationControlled On, as a STARTTLS client requires; TTLSCipherParms list the IANA suite names the scan
  * saw negotiated. The keyring is a placeholder. Exceptions, destinations left
  * out and addresses that do not meet the policy are comments, and so is every
  * destination's list of findings. AT-TLS matches
  * addresses, and MX addresses change: the header says when the scan was taken.
  * Pure.
  */
-import type { AddressReport, Report } from '../model/report.js';
+import type { AddressReport, Report, TlsVersionSetting } from '../model/report.js';
+import { TLS_VERSIONS, tlsVersionRank } from '../model/tls-versions.js';
 import type { Format } from './catalog.js';
 import { commentText, destinations, findingComments, headerLines, ipToken } from './enforce.js';
 
@@ -26,9 +27,13 @@ const SUITE = /^TLS_[A-Z0-9_]{4,80}$/;
 interface Rule {
   readonly ip: string;
   readonly port: number;
-  readonly tls13: boolean;
+  /** The version the scan saw the address negotiate: the highest its environment enables. */
+  readonly version: TlsVersionSetting;
   readonly domains: string[];
 }
+
+/** An environment's name part for the highest version it enables: tls13, tls12, tls11, tls10. */
+const envName = (version: TlsVersionSetting): string => (version === 'TLSv1' ? 'tls10' : version.replace('TLSv1.', 'tls1'));
 
 /** A statement: its type, name and parameters, aligned as IBM's samples are. */
 function statement(type: string, name: string, params: readonly (readonly [string, string])[]): string {
@@ -44,21 +49,28 @@ export function* renderAttls(report: Report): Iterable<string> {
   ]);
   yield `${header.map((l) => `# ${l}`).join('\n')}\n\n`;
   const rules = new Map<string, Rule>();
-  const ciphers = { tls13: new Set<string>(), tls12: new Set<string>() };
+  const ciphers = new Map<TlsVersionSetting, Set<string>>();
+  const minimum = report.policy.minTlsVersion;
   const comments: string[] = [];
   const add = (address: AddressReport, domain: string): void => {
     const ip = ipToken(address.ip);
     if (ip === null) return;
     const key = `${ip}|${address.port}`;
-    const tls13 = address.probe.tls?.protocol === 'TLSv1.3';
+    // An address that meets the policy negotiated a version at or above its minimum (evaluation said so).
+    const negotiated = TLS_VERSIONS.find((v) => v === address.probe.tls?.protocol);
+    const version = negotiated !== undefined && tlsVersionRank(negotiated) >= tlsVersionRank(minimum) ? negotiated : minimum;
     const existing = rules.get(key);
     if (existing) {
       if (!existing.domains.includes(domain)) existing.domains.push(domain);
       return;
     }
-    rules.set(key, { ip, port: address.port, tls13, domains: [domain] });
+    rules.set(key, { ip, port: address.port, version, domains: [domain] });
     const suite = address.probe.tls?.cipher.standardName;
-    if (suite !== undefined && SUITE.test(suite)) (tls13 ? ciphers.tls13 : ciphers.tls12).add(suite);
+    if (suite !== undefined && SUITE.test(suite)) {
+      const set = ciphers.get(version) ?? new Set<string>();
+      set.add(suite);
+      ciphers.set(version, set);
+    }
   };
   for (const d of destinations(report)) {
     const name = commentText(d.target.domain);
@@ -77,7 +89,7 @@ export function* renderAttls(report: Report): Iterable<string> {
     comments.push(...findingComments(d.target).map((line) => `  ${line}`));
   }
   if (comments.length > 0) yield `${comments.map((c) => `# ${c}`).join('\n')}\n\n`;
-  // TLS 1.3 only where the scan saw it: the other addresses get an environment with 1.2 alone.
+  // Each address's environment enables the policy's minimum up to the version the scan saw it negotiate.
   const list = [...rules.values()];
   let index = 0;
   const out: string[] = [];
@@ -90,7 +102,7 @@ export function* renderAttls(report: Report): Iterable<string> {
           ['RemotePortRange', String(rule.port)],
           ['Direction', 'Outbound'],
           ['TTLSGroupActionRef', 'mxready_group'],
-          ['TTLSEnvironmentActionRef', rule.tls13 ? 'mxready_env_tls13' : 'mxready_env_tls12'],
+          ['TTLSEnvironmentActionRef', `mxready_env_${envName(rule.version)}`],
         ]),
     );
   }
@@ -101,27 +113,26 @@ export function* renderAttls(report: Report): Iterable<string> {
   }
   yield `\n${statement('TTLSGroupAction', 'mxready_group', [['TTLSEnabled', 'On']])}`;
   yield `\n${statement('TTLSKeyringParms', 'mxready_keyring', [['Keyring', KEYRING_PLACEHOLDER]])}`;
-  for (const version of ['tls13', 'tls12'] as const) {
-    if (!list.some((r) => r.tls13 === (version === 'tls13'))) continue;
-    const suites = [...ciphers[version]].sort();
-    yield `\n${statement('TTLSEnvironmentAction', `mxready_env_${version}`, [
+  for (const version of [...TLS_VERSIONS].reverse()) {
+    if (!list.some((r) => r.version === version)) continue;
+    const name = envName(version);
+    const suites = [...(ciphers.get(version) ?? [])].sort();
+    yield `\n${statement('TTLSEnvironmentAction', `mxready_env_${name}`, [
       ['HandshakeRole', 'Client'],
       ['TTLSKeyringParmsRef', 'mxready_keyring'],
-      ['TTLSCipherParmsRef', `mxready_ciphers_${version}`],
-      ['TTLSEnvironmentAdvancedParmsRef', `mxready_adv_${version}`],
+      ['TTLSCipherParmsRef', `mxready_ciphers_${name}`],
+      ['TTLSEnvironmentAdvancedParmsRef', `mxready_adv_${name}`],
     ])}`;
     yield `\n${statement(
       'TTLSCipherParms',
-      `mxready_ciphers_${version}`,
+      `mxready_ciphers_${name}`,
       suites.length > 0 ? suites.map((s) => ['V3CipherSuites', s] as const) : [['V3CipherSuites', 'TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256'] as const],
     )}`;
-    yield `\n${statement('TTLSEnvironmentAdvancedParms', `mxready_adv_${version}`, [
+    const on = (v: TlsVersionSetting): 'On' | 'Off' => (tlsVersionRank(v) >= tlsVersionRank(minimum) && tlsVersionRank(v) <= tlsVersionRank(version) ? 'On' : 'Off');
+    yield `\n${statement('TTLSEnvironmentAdvancedParms', `mxready_adv_${name}`, [
       ['SSLv2', 'Off'],
       ['SSLv3', 'Off'],
-      ['TLSv1', 'Off'],
-      ['TLSv1.1', 'Off'],
-      ['TLSv1.2', 'On'],
-      ['TLSv1.3', version === 'tls13' ? 'On' : 'Off'],
+      ...TLS_VERSIONS.map((v) => [v, on(v)] as const),
       ['ApplicationControlled', 'On'],
     ])}`;
   }

@@ -170,4 +170,28 @@ describe('--format attls', () => {
     assert.match(text, /# not enforced: mx\.plain\.example 8\.8\.8\.3:25 \(of backup\.example\): does not meet the policy/);
     assert.match(text, /Scan again before each policy refresh/);
   });
+
+  it('Given another minimum Then each environment enables the versions from the policy\'s minimum up to the one its addresses negotiated, the renderer judging nothing', () => {
+    const versionsOf = (report: Report): Map<string, Record<string, string>> => {
+      const statements = parse(render(report, 'attls', { color: false }));
+      const byName = new Map(statements.map((s) => [s.name, s]));
+      const out = new Map<string, Record<string, string>>();
+      for (const rule of statements.filter((s) => s.type === 'TTLSRule')) {
+        const p = Object.fromEntries(rule.params);
+        const env = Object.fromEntries(byName.get(p['TTLSEnvironmentActionRef'] ?? '')?.params ?? []);
+        const adv = Object.fromEntries(byName.get(env['TTLSEnvironmentAdvancedParmsRef'] ?? '')?.params ?? []);
+        out.set(p['RemoteAddr'] ?? '', { TLSv1: adv['TLSv1'] ?? '', 'TLSv1.1': adv['TLSv1.1'] ?? '', 'TLSv1.2': adv['TLSv1.2'] ?? '', 'TLSv1.3': adv['TLSv1.3'] ?? '' });
+      }
+      return out;
+    };
+    // --min-tls 1.0: the TLS 1.0-only host is enforced now, with TLS 1.0 alone; the others from 1.0 up
+    const low = versionsOf(rejudge(sample(), { ...PRESETS.encrypt, minTlsVersion: 'TLSv1' }));
+    assert.deepEqual(low.get('8.8.8.4'), { TLSv1: 'On', 'TLSv1.1': 'Off', 'TLSv1.2': 'Off', 'TLSv1.3': 'Off' });
+    assert.deepEqual(low.get('2001:4860::2'), { TLSv1: 'On', 'TLSv1.1': 'On', 'TLSv1.2': 'On', 'TLSv1.3': 'Off' });
+    assert.deepEqual(low.get('8.8.8.1'), { TLSv1: 'On', 'TLSv1.1': 'On', 'TLSv1.2': 'On', 'TLSv1.3': 'On' });
+    // --min-tls 1.3: only the TLS 1.3 addresses meet it, with TLS 1.3 alone
+    const high = versionsOf(rejudge(sample(), { ...PRESETS.encrypt, minTlsVersion: 'TLSv1.3' }));
+    assert.equal(high.has('2001:4860::2'), false);
+    assert.deepEqual(high.get('8.8.8.1'), { TLSv1: 'Off', 'TLSv1.1': 'Off', 'TLSv1.2': 'Off', 'TLSv1.3': 'On' });
+  });
 });
