@@ -8,7 +8,7 @@ import net from 'node:net';
 import { isLookupFailure, type ErrorCode } from '../model/errors.js';
 import { canonicalIp } from '../net/address.js';
 import type { ErrorInfo } from '../model/report.js';
-import { normaliseName } from './client.js';
+import { nameProblem, normaliseName } from './client.js';
 import type {
   DnsClient,
   DnsRecord,
@@ -102,7 +102,9 @@ function stateOf(result: DnsResult): DnssecState | undefined {
 /**
  * Ask for `type` at `name`, following CNAMEs in the answer and, when the
  * answer's chain stops at an alias without records, asking again for its
- * target. A name seen twice, or more than `maxChain` aliases, is `cname-loop`.
+ * target. A name seen twice, or more than `maxChain` aliases, is `cname-loop`;
+ * an alias that is no host name (./client.ts nameProblem) ends it with
+ * `invalid-name`, even when the same answer carries its records.
  */
 async function followChain(client: DnsClient, name: string, type: QueryType, maxChain: number): Promise<ChainResult> {
   const chain: string[] = [];
@@ -118,6 +120,9 @@ async function followChain(client: DnsClient, name: string, type: QueryType, max
     if (!result.ok) return withDnssec({ ok: false, error: result.error, chain }, dnssec());
     const walked = walkAnswer(result.answers, current, type);
     for (const alias of walked.aliases) {
+      // A target that is no host name is never used, whether the answer carries its records or not.
+      const problem = nameProblem(alias);
+      if (problem !== undefined) return withDnssec({ ok: false, error: { code: 'invalid-name', message: `cannot look up "${alias}": ${problem}` }, chain: [...chain, alias] }, dnssec());
       if (seen.has(alias)) return withDnssec(loop(chain, `the CNAME chain of ${name} loops back to ${alias}`), dnssec());
       seen.add(alias);
       chain.push(alias);

@@ -25,8 +25,12 @@ interface Case {
   readonly given: string;
   /** The labels of the hostile name, as bytes (latin1). */
   readonly labels: readonly string[];
-  /** Where it comes: as the MX exchange, or as the CNAME target of the MX host's address lookup. */
-  readonly via: 'mx' | 'cname';
+  /**
+   * Where it comes: as the MX exchange, or as the CNAME target of the MX host's
+   * address lookup, alone (a second question would be needed) or with the
+   * target's A record in the same answer, as recursive resolvers send a chain.
+   */
+  readonly via: 'mx' | 'cname' | 'cname-answer';
   /** How the report must spell it. */
   readonly presented: string;
   /** The name a decoder that joins labels would make of it (exists in the zone, pointing at the trap). */
@@ -45,6 +49,8 @@ const CASES: readonly Case[] = [
   { label: 'utf8', given: 'an MX exchange with UTF-8 in a label', labels: ['m\xc3\xbcx', 'utf8', 'labels', 'test'], via: 'mx', presented: `m\\195\\188x.utf8.${ZONE}` },
   { label: 'bidi', given: 'a CNAME target with U+202E (RIGHT-TO-LEFT OVERRIDE) in a label', labels: ['a\xe2\x80\xaeb', 'bidi', 'labels', 'test'], via: 'cname',
     presented: `a\\226\\128\\174b.bidi.${ZONE}` },
+  { label: 'dot-in-chain', given: 'a CNAME target whose first label holds a dot, its A record in the same answer', labels: ['in.chain', 'dot-in-chain', 'labels', 'test'], via: 'cname-answer',
+    presented: `in\\.chain.dot-in-chain.${ZONE}` },
   { label: 'nul', given: 'an MX exchange with a NUL byte in a label', labels: ['mx\x00', 'nul', 'labels', 'test'], via: 'mx', presented: `mx\\000.nul.${ZONE}` },
 ];
 
@@ -73,7 +79,11 @@ before(async () => {
       scripts.set(domain, (q, kit) => [{ bytes: q.type === 'MX' ? rawAnswer(q, [{ type: 'MX', rdata: mxRdata(10, name(c.labels)) }]) : kit.zone(q) }]);
     } else {
       records.push({ name: domain, type: 'MX' as const, data: { preference: 10, exchange: `mx.${domain}` } });
-      scripts.set(`mx.${domain}`, (q) => [{ bytes: rawAnswer(q, [{ type: 'CNAME', rdata: name(c.labels) }]) }]);
+      // With the chain in one answer, the hostile name's own A record (the trap) comes along: it must not be used.
+      const trapA = { type: 'A' as const, owner: name(c.labels), rdata: Buffer.from(TRAP.split('.').map(Number)) };
+      scripts.set(`mx.${domain}`, (q) => [
+        { bytes: rawAnswer(q, c.via === 'cname-answer' && q.type === 'A' ? [{ type: 'CNAME', rdata: name(c.labels) }, trapA] : [{ type: 'CNAME', rdata: name(c.labels) }]) },
+      ]);
     }
     // The name a joining decoder would make exists, and leads to the trap.
     if (c.joined !== undefined) records.push({ name: c.joined, type: 'A' as const, data: TRAP });

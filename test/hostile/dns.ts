@@ -251,14 +251,15 @@ function questionOf(query: SeenQuery): Buffer {
 }
 
 /** A resource record owned by the question name (pointer to offset 12), with the given type, RDLENGTH and RDATA. */
-function record(type: number, rdata: Buffer, rdlength = rdata.length): Buffer {
+function record(type: number, rdata: Buffer, rdlength = rdata.length, owner?: Buffer): Buffer {
   const fixed = Buffer.alloc(12);
   fixed.writeUInt16BE(0xc00c, 0); // owner: pointer to the question name
   fixed.writeUInt16BE(type, 2);
   fixed.writeUInt16BE(1, 4); // IN
   fixed.writeUInt32BE(300, 6);
   fixed.writeUInt16BE(rdlength, 10);
-  return Buffer.concat([fixed, rdata]);
+  // An owner of its own (a raw wire name) in place of the pointer.
+  return owner === undefined ? Buffer.concat([fixed, rdata]) : Buffer.concat([owner, fixed.subarray(2), rdata]);
 }
 
 function preference(value: number): Buffer {
@@ -322,9 +323,9 @@ export function wireLabels(labels: readonly Buffer[]): Buffer {
 }
 
 /** A well-formed answer owned by the question name, from raw RDATA (names inside it as raw wire names). */
-export function rawAnswer(query: SeenQuery, records: readonly { readonly type: 'MX' | 'CNAME'; readonly rdata: Buffer }[]): Buffer {
+export function rawAnswer(query: SeenQuery, records: readonly { readonly type: 'MX' | 'CNAME' | 'A'; readonly rdata: Buffer; readonly owner?: Buffer }[]): Buffer {
   const q = questionOf(query);
-  const answers = records.map((r) => record(TYPE_CODES[r.type] ?? 15, r.rdata));
+  const answers = records.map((r) => record(TYPE_CODES[r.type] ?? 15, r.rdata, r.rdata.length, r.owner));
   return Buffer.concat([header(query, { qd: 1, an: answers.length }), q, ...answers]);
 }
 
