@@ -18,7 +18,7 @@ function targetLabel(target: TargetReport, paint: Paint): string {
   if (target.input !== target.domain) lines.push(paint.dim(`(${safe(target.input)})`));
   lines.push(verdictPaint(paint, target.status)(VERDICT[target.status]));
   const word = delivery(target);
-  if (word === 'STUCK') lines.push(deliveryPaint(paint, word)(word));
+  if (word === 'stuck') lines.push(deliveryPaint(paint, word)(word));
   return lines.join('\n');
 }
 

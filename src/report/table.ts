@@ -2,7 +2,7 @@
  * The table a mail administrator reads, laid out for the terminal's width (at
  * least 80 columns; no line is wider, long words are broken):
  *
- *   1. one row per destination: verdict, delivery (delivers / STUCK / unknown /
+ *   1. one row per destination: verdict, delivery (delivers / stuck / unknown /
  *      no mail), the destination, MX hosts and addresses, the lowest protocol,
  *      the first gap;
  *   2. one block per destination: its DNS findings, then one compact block per

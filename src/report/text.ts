@@ -35,15 +35,15 @@ export function verdictPaint(paint: Paint, status: TargetReport['status']): (s: 
   return status === 'pass' ? paint.ok : status === 'fail' ? paint.gap : paint.warn;
 }
 
-/** Whether mail to the target would flow under the policy: delivers, STUCK (deliverable false), unknown, or no mail (null MX). */
-export function delivery(target: TargetReport): 'delivers' | 'STUCK' | 'unknown' | 'no mail' {
+/** Whether mail to the target would flow under the policy: delivers, stuck (deliverable false), unknown, or no mail (null MX). */
+export function delivery(target: TargetReport): 'delivers' | 'stuck' | 'unknown' | 'no mail' {
   if (target.deliverable === true) return 'delivers';
-  if (target.deliverable === false) return 'STUCK';
+  if (target.deliverable === false) return 'stuck';
   return target.dns.mxSource === 'null' && target.status === 'pass' ? 'no mail' : 'unknown';
 }
 
 export function deliveryPaint(paint: Paint, word: ReturnType<typeof delivery>): (s: string) => string {
-  return word === 'delivers' ? paint.ok : word === 'STUCK' ? (s) => paint.bold(paint.gap(s)) : word === 'unknown' ? paint.warn : paint.dim;
+  return word === 'delivers' ? paint.ok : word === 'stuck' ? (s) => paint.bold(paint.gap(s)) : word === 'unknown' ? paint.warn : paint.dim;
 }
 
 /** What the policy requires, in a few words. */

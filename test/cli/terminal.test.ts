@@ -125,7 +125,7 @@ describe('the demo on a terminal', { concurrency: 3 }, () => {
           });
           const row = plain[index];
           assert.ok(row, `no row for ${target.domain}`);
-          const delivery = target.deliverable === true ? 'delivers' : target.deliverable === false ? 'STUCK' : target.mx.length === 0 && target.status === 'pass' ? 'no mail' : 'unknown';
+          const delivery = target.deliverable === true ? 'delivers' : target.deliverable === false ? 'stuck' : target.mx.length === 0 && target.status === 'pass' ? 'no mail' : 'unknown';
           assert.match(row, new RegExp(`^\\S+ +${delivery} `), `${target.domain}: ${row}`);
         }
         if (extra.includes('--enumerate')) {
