@@ -163,6 +163,16 @@ function withList(p: ProbeResult, field: ListField, keep: number): ProbeResult {
   }
 }
 
+/** Every string in `value` at most `max` characters, each cut noted under its path. */
+function capStrings(value: unknown, max: number, path: string, cuts: Truncated): unknown {
+  if (typeof value === 'string') return capText(value, max, path, cuts);
+  if (Array.isArray(value)) return value.map((item, i) => capStrings(item, max, `${path}[${i}]`, cuts));
+  if (typeof value === 'object' && value !== null) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, capStrings(v, max, path === '' ? k : `${path}.${k}`, cuts)]));
+  }
+  return value;
+}
+
 /** Characters of server and DNS text in a value: every string in it. */
 export function textSize(value: unknown): number {
   if (typeof value === 'string') return value.length;
@@ -177,8 +187,12 @@ function recordText(p: ProbeResult): number {
   return textSize(text) + (enumeration ? textSize(enumeration.error) + textSize(enumeration.broken) : 0);
 }
 
-/** A probe record within every limit, with `truncated` saying what was cut. Facts computed from full values are kept as they are. */
-export function capProbe(probe: ProbeResult): ProbeResult {
+/**
+ * A probe record within every limit, with `truncated` saying what was cut. Facts
+ * computed from full values are kept as they are. `budget` is the record's text
+ * in all (LIMITS.record; less where a target holds several records: targetRecords).
+ */
+export function capProbe(probe: ProbeResult, budget: number = LIMITS.record): ProbeResult {
   const cuts: Truncated = { ...probe.truncated };
   let p: ProbeResult = {
     ...probe,
@@ -191,18 +205,33 @@ export function capProbe(probe: ProbeResult): ProbeResult {
     ...(probe.enumeration?.error ? { enumeration: { ...probe.enumeration, error: capError(probe.enumeration.error, 'enumeration.error', cuts) } } : {}),
   };
   // The record's budget: halve the list with the most text until it fits or every list is down to one item.
-  for (let guard = 0; recordText(p) > LIMITS.record && guard < 64; guard += 1) {
+  for (let guard = 0; recordText(p) > budget && guard < 64; guard += 1) {
     const lists = Object.entries(listsOf(p)).filter(([, list]) => list.length > 1) as [ListField, readonly unknown[]][];
     if (lists.length === 0) break;
     const [field, list] = lists.reduce((a, b) => (textSize(b[1]) > textSize(a[1]) ? b : a));
     cuts[field] ??= list.length;
     p = withList(p, field, Math.floor(list.length / 2));
   }
-  if (recordText(p) > LIMITS.record) {
-    // Still over (one huge text per field): the banner, then the certificate's names, down to a quarter of the text limit.
+  if (recordText(p) > budget) {
+    // Still over (one huge text per field): the banner, then every other text, down to a quarter of the text limit.
     if (p.banner !== null) p = { ...p, banner: capText(p.banner, LIMITS.text / 4, 'banner', cuts) };
+    if (recordText(p) > budget) {
+      const { timings, truncated: _earlier, transcript, ...text } = p;
+      p = { ...(capStrings(text, LIMITS.text / 4, '', cuts) as typeof text), timings, ...(transcript ? { transcript } : {}) } as ProbeResult;
+    }
   }
   return Object.keys(cuts).length > 0 ? { ...p, truncated: cuts } : p;
+}
+
+/**
+ * The probe records of one target within LIMITS.record together: a target whose
+ * MX hosts lead to several addresses (an A and an AAAA of one server, several
+ * MX names on one address) holds a copy of each record, so k records get
+ * LIMITS.record / k each (at least LIMITS.text), and a report grows by about the
+ * same per target however its records are laid out.
+ */
+export function targetRecordBudget(records: number): number {
+  return records <= 1 ? LIMITS.record : Math.max(LIMITS.text / 2, Math.floor(LIMITS.record / (2 * records)));
 }
 
 /** Any other check's result: every text in its facts at most LIMITS.text. */

@@ -6,7 +6,7 @@
 import { STARTTLS_CHECK_ID, type Check } from '../checks/registry.js';
 import type { CheckResult } from '../model/check.js';
 import { describeBug, type ErrorCode } from '../model/errors.js';
-import { capCheckResult, capProbe, capText, LIMITS, type Truncated } from '../model/limits.js';
+import { capCheckResult, capProbe, capText, LIMITS, targetRecordBudget, type Truncated } from '../model/limits.js';
 import type { ProbeError, ProbeResult } from '../model/probe.js';
 import type { AddressReport, ErrorInfo, MxReport, TargetReport } from '../model/report.js';
 import { matchesHostname } from '../tls/certificate.js';
@@ -212,10 +212,18 @@ export function assembleTarget(target: PlannedTarget, results: GatheredResults):
       ...(target.mxSkipped > 0 ? { mxSkipped: target.mxSkipped } : {}),
       ...(Object.keys(cuts).length > 0 ? { truncated: cuts } : {}),
     },
-    mx: target.mx.map((entry) => mxReport(entry, results)),
+    mx: withinTargetBudget(target.mx.map((entry) => mxReport(entry, results))),
     ...domainResults(results.domains.get(target.input), results.checks),
     findings: [],
   };
+}
+
+/** The target's probe records, each within its share of the target's budget (limits.ts targetRecordBudget). */
+function withinTargetBudget(mx: MxReport[]): MxReport[] {
+  const records = mx.reduce((n, m) => n + m.addresses.length, 0);
+  if (records <= 1) return mx;
+  const budget = targetRecordBudget(records);
+  return mx.map((m) => ({ ...m, addresses: m.addresses.map((a) => ({ ...a, probe: capProbe(a.probe, budget) })) }));
 }
 
 /** A target the scan never reached (interrupted): status error, code not-scanned. */
