@@ -139,4 +139,20 @@ describe('one resolver refuses, another stays silent', () => {
     // Not the "could not be reached" note: one resolver was reached, it just did not answer.
     assert.deepEqual(messages(run.stderr), []);
   });
+
+  it('Given only a silent resolver, MTA-STS and TLS-RPT on Then the policy records are not asked for after the MX lookup timed out: not-run, saying why', async () => {
+    const before = silent.received();
+    const run = await runCli(['x.example', '--no-dane', '--format', 'json', '--dns-timeout', '200', '--resolver', silent.address]);
+    assert.equal(run.code, 3, run.stderr);
+    const report = JSON.parse(run.stdout) as Report;
+    const target = report.targets[0];
+    assert.equal(target?.error?.code, 'dns-timeout');
+    // The MX lookup's three attempts, and nothing for _mta-sts or _smtp._tls.
+    assert.equal(silent.received() - before, 3);
+    for (const id of ['mta-sts', 'tls-rpt']) {
+      const check: { readonly status?: string; readonly reason?: string } | undefined = target?.checks?.[id];
+      assert.equal(check?.status, 'not-run', id);
+      assert.match(check?.reason ?? '', /did not answer x\.example's own lookup in time \(dns-timeout\); not asked again/);
+    }
+  });
 });
