@@ -11,6 +11,8 @@ import { request, type RequestOptions } from 'node:https';
 import { isIPv6 } from 'node:net';
 import type { SecureContext } from 'node:tls';
 import type { ErrorInfo } from '../model/report.js';
+import { capText } from '../model/limits.js';
+import { sanitizeText } from '../model/sanitize.js';
 
 export interface HttpsGet {
   /** The host name: SNI, the Host header and the name the certificate must carry. */
@@ -99,13 +101,13 @@ export function httpsGet(options: HttpsGet): Promise<HttpsGetResult> {
       const status = res.statusCode ?? 0;
       if (status !== 200) {
         const location = res.headers.location;
-        const redirect = status >= 300 && status < 400 && typeof location === 'string' ? ` (a redirect to ${location.slice(0, 200)}: not followed)` : '';
+        const redirect = status >= 300 && status < 400 && typeof location === 'string' ? ` (a redirect to ${headerText(location, 200)}: not followed)` : '';
         fail('http-status', `${options.host}: HTTP ${status}${redirect}`);
         return;
       }
       const mediaType = (res.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
       if (mediaType !== options.mediaType) {
-        fail('content-type', `${options.host}: the media type is "${mediaType.slice(0, 100) || '(none)'}", not ${options.mediaType}`);
+        fail('content-type', `${options.host}: the media type is "${headerText(mediaType, 100) || '(none)'}", not ${options.mediaType}`);
         return;
       }
       const declared = Number(res.headers['content-length']);
@@ -125,4 +127,14 @@ export function httpsGet(options: HttpsGet): Promise<HttpsGetResult> {
     });
     req.end();
   });
+}
+
+/**
+ * A header value as text: Node hands it over decoded as Latin-1, one character
+ * per byte; its bytes read as UTF-8 and escaped (model/sanitize.ts), so a U+202E
+ * sent in a header is `\u202E`, as anywhere else, and cut to `max` characters
+ * without splitting an escape.
+ */
+function headerText(value: string, max: number): string {
+  return capText(sanitizeText(Buffer.from(value, 'latin1')), max, 'header', {});
 }

@@ -27,7 +27,7 @@ async function listen(s: Server): Promise<number> {
 
 before(async () => {
   ca = await createCa({ commonName: 'http test CA' });
-  const names = ['mta-sts.ok.test', 'mta-sts.redirect.test', 'mta-sts.target.test', 'mta-sts.html.test', 'mta-sts.big.test', 'mta-sts.chunked.test', 'mta-sts.missing.test', 'mta-sts.params.test'];
+  const names = ['mta-sts.ok.test', 'mta-sts.redirect.test', 'mta-sts.target.test', 'mta-sts.html.test', 'mta-sts.big.test', 'mta-sts.chunked.test', 'mta-sts.missing.test', 'mta-sts.params.test', 'mta-sts.bidi.test'];
   const cert = await ca.issue({ commonName: names[0] ?? '', dnsNames: names });
   server = await startPolicyServer({
     host: IP,
@@ -38,6 +38,8 @@ before(async () => {
       'mta-sts.params.test': { body: POLICY, contentType: 'Text/Plain ; charset=us-ascii' },
       'mta-sts.redirect.test': { status: 301, headers: { Location: 'https://mta-sts.target.test/.well-known/mta-sts.txt' } },
       'mta-sts.target.test': { body: POLICY },
+      // A Location whose bytes are UTF-8 for a RIGHT-TO-LEFT OVERRIDE (Node sends a header's characters as bytes).
+      'mta-sts.bidi.test': { status: 302, headers: { Location: `https://mta-sts.target.test/${Buffer.from('a\u202Eb', 'utf8').toString('latin1')}` } },
       'mta-sts.html.test': { body: '<html></html>', contentType: 'text/html' },
       'mta-sts.big.test': { body: 'x'.repeat(70_000) },
       // No Content-Length: chunked, so only reading finds the size.
@@ -85,6 +87,15 @@ describe('HTTPS GET of a policy', () => {
       assert.match(result.error.message, /HTTP 301.*mta-sts\.target\.test.*not followed/);
     }
     assert.equal(server.requestsFor('mta-sts.target.test'), 0);
+  });
+
+  it('Given a Location header with the UTF-8 bytes of U+202E Then the message shows it escaped as \\u202E, never raw nor as Latin-1', async () => {
+    const result = await get('mta-sts.bidi.test');
+    assert.equal(result.ok, false);
+    if (!result.ok) {
+      assert.ok(result.error.message.includes('a\\u202Eb'), result.error.message);
+      assert.doesNotMatch(result.error.message, /[\u0080-\u00ff\u202e]/);
+    }
   });
 
   it('Given a 404 Then http-status', async () => {
