@@ -22,6 +22,7 @@ import { parseTarget, parseTargetFile, targetKey, type Target } from '../scan/ta
 import { keyOfTarget } from '../model/target-key.js';
 import { FINDINGS } from '../policy/findings.js';
 import { CiRun, stdoutGone } from './ci.js';
+import { editDistance } from './edit-distance.js';
 import { firstLineOf, readCaFile, readClientCertificate, readExcludeFile, readTextInput, textLines } from './files.js';
 import { extractNote, sourceFile, streamInputs } from './inputs.js';
 import { isNdjsonHeader, ndjsonLines, reportOfLines, writeLine } from './ndjson-io.js';
@@ -271,21 +272,6 @@ function watchSignals(controller: AbortController, stderr: NodeJS.WritableStream
 
 /** Every command the program knows, commander's `help` too: what a mistyped first argument is held against. */
 const COMMANDS = ['scan', 'demo', 'report', 'merge', 'policy', 'help'] as const;
-
-/** Levenshtein distance, for telling a mistyped command from a target. */
-function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i += 1) {
-    let diagonal = row[0] ?? 0;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j += 1) {
-      const above = row[j] ?? 0;
-      row[j] = Math.min(above + 1, (row[j - 1] ?? 0) + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
-      diagonal = above;
-    }
-  }
-  return row[b.length] ?? 0;
-}
 
 /**
  * A first argument that is no plausible target (no dot, no port, no address)

@@ -9,6 +9,7 @@
 import { Command, CommanderError } from 'commander';
 import { UsageError } from '../model/errors.js';
 import { quoted } from '../model/limits.js';
+import { editDistance } from './edit-distance.js';
 import { sanitizeText } from '../model/sanitize.js';
 import { TOOL } from '../model/version.js';
 import { EXIT, exitCodeFor } from '../policy/exit-code.js';
@@ -112,8 +113,12 @@ export function buildProgram(io: CliIo, setCode: (code: number) => void): Comman
   const policyCommand = program
     .command('policy')
     .description('show policies')
-    .action(() => {
-      throw new UsageError('usage: mxready policy show NAME|FILE [--min-tls VERSION] [--expiry-warn DAYS]');
+    .argument('[words...]')
+    .action((words: string[]) => {
+      // `policy shw strict`, `policy Show strict`: a mistyped subcommand is named, as a mistyped command is.
+      const first = words[0];
+      const typo = first !== undefined && first !== 'show' && editDistance(first.toLowerCase(), 'show') <= 2 ? ` (${quoted(first)}: did you mean \`show\`?)` : '';
+      throw new UsageError(`usage: mxready policy show NAME|FILE [--min-tls VERSION] [--expiry-warn DAYS]${typo}`);
     });
   addPolicyOverrides(
     policyCommand

@@ -53,6 +53,14 @@ describe('the first five minutes', { concurrency: 4 }, () => {
     assert.deepEqual(messages(run.stderr), ['mxready: usage: mxready policy show NAME|FILE [--min-tls VERSION] [--expiry-warn DAYS]']);
   });
 
+  for (const word of ['shw', 'Show', 'sohw']) {
+    it(`Given \`mxready policy ${word} strict\` Then the usage line names show, exit 2`, async () => {
+      const run = await runCli(['policy', word, 'strict']);
+      assert.equal(run.code, 2);
+      assert.deepEqual(messages(run.stderr), [`mxready: usage: mxready policy show NAME|FILE [--min-tls VERSION] [--expiry-warn DAYS] ("${word}": did you mean \`show\`?)`]);
+    });
+  }
+
   it('Given a 100 KB bad target Then it is quoted in at most 80 characters, on one line', async () => {
     const run = await runCli([`${'a'.repeat(100_000)}..x`, '--resolver', REFUSING]);
     assert.equal(run.code, 2);
