@@ -6,7 +6,7 @@
 import { STARTTLS_CHECK_ID, type Check } from '../checks/registry.js';
 import type { CheckResult } from '../model/check.js';
 import { describeBug, type ErrorCode } from '../model/errors.js';
-import { capCheckResult, capProbe, capText, LIMITS, targetRecordBudget, type Truncated } from '../model/limits.js';
+import { capCheckResult, capProbe, capText, LIMITS, targetRecordBudget, textSize, type Truncated } from '../model/limits.js';
 import type { ProbeError, ProbeResult } from '../model/probe.js';
 import type { AddressReport, ErrorInfo, MxReport, TargetReport } from '../model/report.js';
 import { matchesHostname } from '../tls/certificate.js';
@@ -218,12 +218,19 @@ export function assembleTarget(target: PlannedTarget, results: GatheredResults):
   };
 }
 
-/** The target's probe records, each within its share of the target's budget (limits.ts targetRecordBudget). */
+/**
+ * The target's probe records, each within its share of the target's budget
+ * (limits.ts targetRecordBudget); and its MX hosts' CNAME chains within
+ * LIMITS.facts together: past it, each chain keeps its last name (the one whose
+ * addresses were used), `truncated.cname` saying how long it was.
+ */
 function withinTargetBudget(mx: MxReport[]): MxReport[] {
-  const records = mx.reduce((n, m) => n + m.addresses.length, 0);
-  if (records <= 1) return mx;
+  const chains = mx.reduce((n, m) => n + textSize(m.cname ?? []), 0);
+  const short = chains <= LIMITS.facts ? mx : mx.map((m) => (m.cname === undefined || m.cname.length <= 1 ? m : { ...m, cname: m.cname.slice(-1), truncated: { ...m.truncated, cname: m.cname.length } }));
+  const records = short.reduce((n, m) => n + m.addresses.length, 0);
+  if (records <= 1) return short;
   const budget = targetRecordBudget(records);
-  return mx.map((m) => ({ ...m, addresses: m.addresses.map((a) => ({ ...a, probe: capProbe(a.probe, budget) })) }));
+  return short.map((m) => ({ ...m, addresses: m.addresses.map((a) => ({ ...a, probe: capProbe(a.probe, budget) })) }));
 }
 
 /** A target the scan never reached (interrupted): status error, code not-scanned. */

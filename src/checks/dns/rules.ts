@@ -60,7 +60,9 @@ const mxHostRule: DomainRule = (target) => {
         out.push({ id: 'dns.mx.ip-literal', message: `MX host ${host} looks like an IP address; an MX names a host (RFC 5321 §5.1), so it was looked up as a name`, host });
       }
       if (mx.cname !== undefined) {
-        out.push({ id: 'dns.mx.cname', message: `MX host ${host} is an alias (CNAME → ${mx.cname.join(' → ')}); an MX must name a host directly (RFC 2181 §10.3)`, host });
+        // A long chain is named by its ends (mx[].cname holds it whole): the message stays short however long the chain.
+        const chain = mx.cname.length <= 2 ? mx.cname.join(' → ') : `${mx.cname[0]} → … → ${mx.cname.at(-1)}, ${mx.cname.length} names`;
+        out.push({ id: 'dns.mx.cname', message: `MX host ${host} is an alias (CNAME → ${chain}); an MX must name a host directly (RFC 2181 §10.3)`, host });
       }
       if (mx.error?.code === 'invalid-name') {
         out.push({ id: 'dns.name.invalid', message: `MX host ${host}: ${mx.error.message}; it is never looked up, dialled or used as SNI`, host });
