@@ -165,8 +165,9 @@ describe('ConnectionRate', () => {
     await Promise.all(Array.from({ length: 7 }, () => rate.take().then(() => at.push(performance.now() - started))));
     assert.equal(at.length, 7);
     assert.ok((at[2] as number) < 30, `the first three went at once: ${at.map((t) => t.toFixed(0)).join(' ')}`);
-    for (let i = 3; i < at.length; i += 1) assert.ok((at[i] as number) - (at[i - 3] as number) >= 59, `taker ${i} went ${((at[i] as number) - (at[i - 3] as number)).toFixed(1)} ms after taker ${i - 3}`);
-    assert.ok((at[6] as number) >= 2 * 59);
+    // Measured where each taker resumes, a few ms after the rate let it go when the machine is busy: 5 ms of slack.
+    for (let i = 3; i < at.length; i += 1) assert.ok((at[i] as number) - (at[i - 3] as number) >= 55, `taker ${i} went ${((at[i] as number) - (at[i - 3] as number)).toFixed(1)} ms after taker ${i - 3}`);
+    assert.ok((at[6] as number) >= 2 * 55);
   });
 
   it('Given takers waiting when the scan stops Then they are let go at once', async () => {
