@@ -6,7 +6,7 @@
 import type { PolicyReport, Report, TargetReport } from '../model/report.js';
 import { Annotations, annotationsWanted } from './annotations.js';
 import { loadBaseline, type Baseline } from './baseline.js';
-import type { CliIo } from './output.js';
+import { stdoutGone, type CliIo } from './output.js';
 
 export interface CiOptions {
   baseline?: string;
@@ -60,14 +60,4 @@ export class CiRun {
     if (await stdoutGone(this.io)) return;
     for (const line of this.#annotations.lines()) this.io.stderr.write(line);
   }
-}
-
-/**
- * Whether stdout's reader went away: asked after the report was written, once
- * it reached the OS, so a closed pipe is known. What would follow the report on
- * stderr (notes, annotations) is then not written either.
- */
-export async function stdoutGone(io: CliIo): Promise<boolean> {
-  await io.stdout.settle?.();
-  return io.stdout.closed === true;
 }

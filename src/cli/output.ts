@@ -141,3 +141,13 @@ export function exitCodeOf(codes: readonly number[]): number {
   for (const code of order) if (codes.includes(code)) return code;
   return codes[0] ?? EXIT.ok;
 }
+
+/**
+ * Whether stdout's reader went away: asked after the report was written, once
+ * it reached the OS, so a closed pipe is known. What would follow the report on
+ * stderr (notes, annotations) is then not written either.
+ */
+export async function stdoutGone(io: CliIo): Promise<boolean> {
+  await io.stdout.settle?.();
+  return io.stdout.closed === true;
+}

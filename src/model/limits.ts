@@ -182,7 +182,7 @@ export function textSize(value: unknown): number {
 }
 
 /** The server text of a record (its timings, statuses and numbers aside, which are small and fixed; the --trace transcript has limits of its own). */
-function recordText(p: ProbeResult): number {
+export function recordText(p: ProbeResult): number {
   const { timings: _timings, truncated: _truncated, transcript: _transcript, enumeration, ...text } = p;
   return textSize(text) + (enumeration ? textSize(enumeration.error) + textSize(enumeration.broken) : 0);
 }

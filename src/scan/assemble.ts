@@ -6,7 +6,7 @@
 import { STARTTLS_CHECK_ID, type Check } from '../checks/registry.js';
 import type { CheckResult } from '../model/check.js';
 import { describeBug, type ErrorCode } from '../model/errors.js';
-import { capCheckResult, capProbe, capText, LIMITS, targetRecordBudget, textSize, type Truncated } from '../model/limits.js';
+import { capCheckResult, capProbe, capText, LIMITS, recordText, targetRecordBudget, textSize, type Truncated } from '../model/limits.js';
 import type { ProbeError, ProbeResult } from '../model/probe.js';
 import type { AddressReport, ErrorInfo, MxReport, TargetReport } from '../model/report.js';
 import { matchesHostname } from '../tls/certificate.js';
@@ -230,7 +230,8 @@ function withinTargetBudget(mx: MxReport[]): MxReport[] {
   const records = short.reduce((n, m) => n + m.addresses.length, 0);
   if (records <= 1) return short;
   const budget = targetRecordBudget(records);
-  return short.map((m) => ({ ...m, addresses: m.addresses.map((a) => ({ ...a, probe: capProbe(a.probe, budget) })) }));
+  // Each record was capped when it was gathered: only one over its share here is cut again.
+  return short.map((m) => ({ ...m, addresses: m.addresses.map((a) => (recordText(a.probe) <= budget ? a : { ...a, probe: capProbe(a.probe, budget) })) }));
 }
 
 /** A target the scan never reached (interrupted): status error, code not-scanned. */

@@ -240,24 +240,19 @@ export async function gatherDomains(targets: readonly PlannedTarget[], settings:
   const out = new Map<string, Results>();
   if (checks.length === 0) return out;
   await mapLimited(targets, settings.concurrency, async (target) => {
-    const results: Record<string, CheckResult> = {};
     const context = { domain: target.domain, kind: target.kind, mtaStsPort: settings.mtaStsPort, ...shared(settings) };
     // The target's own lookup got no answer in time: its DNS servers are not asked again for the policy records
     // (each lookup would wait out every attempt of --dns-timeout too).
     const silent = target.dnsError?.code === 'dns-timeout';
     // Domain checks do not read each other's results: they run at once, their results in registry order.
     const gathered = await Promise.all(
-      checks.map((check): Promise<CheckResult | null> => {
-        if (settings.stop?.aborted === true) return Promise.resolve(null);
-        if (silent) return Promise.resolve({ status: 'not-run', reason: `the DNS servers did not answer ${target.domain}'s own lookup in time (dns-timeout); not asked again` });
-        return safely(check, () => (check.gather as NonNullable<DomainCheck['gather']>)(context));
+      checks.map(async (check): Promise<readonly [string, CheckResult] | null> => {
+        if (settings.stop?.aborted === true) return null;
+        if (silent) return [check.id, { status: 'not-run', reason: `the DNS servers did not answer ${target.domain}'s own lookup in time (dns-timeout); not asked again` }];
+        return [check.id, await safely(check, () => (check.gather as NonNullable<DomainCheck['gather']>)(context))];
       }),
     );
-    checks.forEach((check, i) => {
-      const result = gathered[i];
-      if (result !== null && result !== undefined) results[check.id] = result;
-    });
-    out.set(target.input, results);
+    out.set(target.input, Object.fromEntries(gathered.filter((entry) => entry !== null)));
   });
   return out;
 }

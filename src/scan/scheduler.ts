@@ -83,7 +83,6 @@ class Limiters {
   tryHold(key: string): (() => void) | null {
     const entry = this.#map.get(key);
     if (entry !== undefined && entry.limit.activeCount + entry.limit.pendingCount >= this.size) return null;
-    if (entry === undefined && this.size < 1) return null;
     let release = (): void => {};
     const held = new Promise<void>((resolve) => {
       release = resolve;

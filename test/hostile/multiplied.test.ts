@@ -12,8 +12,6 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createSecureContext } from 'node:tls';
-import { createCa } from '../../src/lab/certs.js';
 import type { LabZoneRecord } from '../../src/lab/dns-server.js';
 import { LIMITS } from '../../src/model/limits.js';
 import type { Report } from '../../src/model/report.js';
@@ -21,16 +19,14 @@ import { FORMATS } from '../../src/report/index.js';
 import { rawOutputViolations } from './inert.js';
 import { runCliRaw } from './run.js';
 import { startHostileDns, type HostileDns } from './dns.js';
-import { reply, smtpSession, startHostileSmtp, type HostileSmtpLab } from './servers.js';
+import { startHostileSmtp, type HostileSmtpLab } from './servers.js';
+import { pastEveryCap, REPLY_LINES as LINES } from './past-every-cap.js';
 
 const ZONE = 'many.test';
 const IP = '127.77.55.1';
 /** A 250-character MX name: four 60-letter labels. */
 const MX = `${'m'.repeat(60)}.${'x'.repeat(60)}.${'h'.repeat(60)}.${'o'.repeat(57)}.${ZONE}`;
 const domainOf = (i: number) => `d${i}-${'y'.repeat(50)}.${ZONE}`;
-const LINES = 200;
-/** A line of 100 letters and 30 ESC bytes: 220 characters once escaped. */
-const hostileLine = (i: number) => `${String(i).padStart(3, '0')}${'L'.repeat(97)}${'\x1b'.repeat(30)}`;
 const PER_TARGET_BYTES = 32 * 1024;
 
 let dns: HostileDns;
@@ -41,29 +37,12 @@ const reports = new Map<number, Report>();
 
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'mxready-multiplied-'));
-  const ca = await createCa({ commonName: `Issuer ${'I'.repeat(3000)} \x1b[31m` });
-  // 2,000 names of about 35 characters: 70 KB, under OpenSSL's 100 KiB limit on a certificate list.
-  const names = Array.from({ length: 2000 }, (_, i) => `alt-${i}-${'n'.repeat(16)}.${ZONE}`);
-  names[1500] = MX; // the name that matters, far past the 100 kept
-  const cert = await ca.issue({ commonName: `CN ${'C'.repeat(2000)}`, organization: `Org ${'O'.repeat(3000)}`, dnsNames: names });
-  const context = createSecureContext({ key: cert.keyPem, cert: cert.chainPem });
-  const lines = Array.from({ length: LINES - 1 }, (_, i) => hostileLine(i));
-  smtp = await startHostileSmtp([
-    {
-      ip: IP,
-      script: (c) =>
-        smtpSession(c, {
-          host: MX,
-          greeting: reply(220, [`${MX} ESMTP`, ...lines]),
-          extensions: lines.slice(0, LINES - 2),
-          starttls: { kind: 'tls', context, ehloAfterTls: lines },
-        }),
-    },
-  ]);
+  const server = await pastEveryCap(MX, ZONE);
+  smtp = await startHostileSmtp([{ ip: IP, script: server.script }]);
   const records: LabZoneRecord[] = [{ name: MX, type: 'A', data: IP }];
   for (let i = 0; i < 1000; i += 1) records.push({ name: domainOf(i), type: 'MX', data: { preference: 10, exchange: MX } });
   dns = await startHostileDns({ records });
-  writeFileSync(join(dir, 'ca.pem'), ca.certPem);
+  writeFileSync(join(dir, 'ca.pem'), server.caPem);
 }, { timeout: 120_000 });
 
 after(async () => {

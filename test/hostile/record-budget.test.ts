@@ -13,21 +13,19 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createSecureContext } from 'node:tls';
-import { createCa } from '../../src/lab/certs.js';
 import type { LabZoneRecord } from '../../src/lab/dns-server.js';
 import { targetRecordBudget } from '../../src/model/limits.js';
 import type { Report } from '../../src/model/report.js';
 import { rawOutputViolations } from './inert.js';
 import { runCliInProcess } from './run.js';
 import { startHostileDns, type HostileDns } from './dns.js';
-import { reply, smtpSession, startHostileSmtp, type HostileSmtpLab, type ServerSpec } from './servers.js';
+import { startHostileSmtp, type HostileSmtpLab, type ServerSpec } from './servers.js';
+import { pastEveryCap } from './past-every-cap.js';
 
 const ZONE = 'layouts.test';
 const V4 = '127.77.57.1';
 const V6 = '::1';
 const PER_TARGET_BYTES = 32 * 1024;
-const hostileLine = (i: number) => `${String(i).padStart(3, '0')}${'L'.repeat(97)}${'\x1b'.repeat(30)}`;
 
 interface Layout {
   readonly name: string;
@@ -54,15 +52,8 @@ let dir: string;
 
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'mxready-layouts-'));
-  const ca = await createCa({ commonName: `Issuer ${'I'.repeat(3000)}` });
-  const names = Array.from({ length: 2000 }, (_, i) => `alt-${i}-${'n'.repeat(16)}.${ZONE}`);
-  const cert = await ca.issue({ commonName: `CN ${'C'.repeat(2000)}`, organization: `Org ${'O'.repeat(3000)}`, dnsNames: names });
-  const context = createSecureContext({ key: cert.keyPem, cert: cert.chainPem });
-  const lines = Array.from({ length: 199 }, (_, i) => hostileLine(i));
-  const server = (ip: string): ServerSpec => ({
-    ip,
-    script: (c) => smtpSession(c, { host: `mx.${ZONE}`, greeting: reply(220, [`mx.${ZONE} ESMTP`, ...lines]), extensions: lines.slice(0, 198), starttls: { kind: 'tls', context, ehloAfterTls: lines } }),
-  });
+  const hostile = await pastEveryCap(`mx.${ZONE}`, ZONE);
+  const server = (ip: string): ServerSpec => ({ ip, script: hostile.script });
   smtp = await startHostileSmtp([server(V4), server(V6)]);
   const records: LabZoneRecord[] = [
     { name: `mx.dual.${ZONE}`, type: 'A', data: V4 },
@@ -71,7 +62,7 @@ before(async () => {
   ];
   for (const layout of LAYOUTS) for (let i = 0; i < 25; i += 1) records.push(...layout.records(i));
   dns = await startHostileDns({ records });
-  writeFileSync(join(dir, 'ca.pem'), ca.certPem);
+  writeFileSync(join(dir, 'ca.pem'), hostile.caPem);
 }, { timeout: 120_000 });
 
 after(async () => {

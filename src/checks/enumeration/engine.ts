@@ -74,6 +74,8 @@ export const MAX_BROKEN_PER_VERSION = 2;
 export const MAX_TIMEOUTS = 2;
 
 const DESCENDING: readonly EnumVersion[] = [...TLS_VERSIONS].reverse();
+/** The order the enumeration's phases run in (TLS 1.0 and 1.1 first offered together). */
+const PHASES: readonly (EnumVersion | 'legacy-versions')[] = ['TLSv1.3', 'TLSv1.2', 'legacy-versions', 'TLSv1.1', 'TLSv1'];
 const ASCENDING: readonly EnumVersion[] = TLS_VERSIONS;
 
 interface VersionState {
@@ -415,9 +417,8 @@ export class Enumeration {
    * nothing is certain after it), and a stop, which ends everything.
    */
   #moreToCome(): boolean {
-    const order: readonly (EnumVersion | 'legacy-versions')[] = ['TLSv1.3', 'TLSv1.2', 'legacy-versions', 'TLSv1.1', 'TLSv1'];
     if (this.#phase === 'legacy-versions') return false;
-    const later = order.slice(order.indexOf(this.#phase) + 1).filter((p): p is EnumVersion => p !== 'legacy-versions');
+    const later = PHASES.slice(PHASES.indexOf(this.#phase) + 1).filter((p): p is EnumVersion => p !== 'legacy-versions');
     return later.some((v) => this.#states[v].accepted === null && this.#caps.suites[v].length > 0);
   }
 

@@ -114,21 +114,16 @@ export class SessionLanes {
   run(offer: HandshakeOffer, hint?: HandshakeHint): Promise<HandshakeOutcome> {
     const current = this.#next ?? this.#open();
     this.#next = null;
-    if (hint?.more === true) {
-      // Once a session of this enumeration got as far as its offer, the next one opens with this handshake, so its
-      // greeting and EHLO overlap this session's; before that, only once this one does (a server that refuses
-      // sessions is not asked for another).
-      if (this.#proven) this.#prepare();
-      else
-        void current.ready.then((ready) => {
-          if (ready) this.#proven = true;
-          if (ready) this.#prepare();
-        });
-    } else {
-      void current.ready.then((ready) => {
-        if (ready) this.#proven = true;
-      });
-    }
+    const more = hint?.more === true;
+    // Once a session of this enumeration got as far as its offer, the next one opens with this handshake, so its
+    // greeting and EHLO overlap this session's; before that, only once this one does (a server that refuses
+    // sessions is not asked for another).
+    if (more && this.#proven) this.#prepare();
+    void current.ready.then((ready) => {
+      if (!ready) return;
+      this.#proven = true;
+      if (more) this.#prepare();
+    });
     return current.handshake(offer);
   }
 

@@ -35,10 +35,6 @@ export function planFor(offer: HandshakeOffer): SessionPlan {
   };
 }
 
-export async function handshakeSession(target: SessionTarget, options: EnumerateOptions, deps: SessionIo, offer: HandshakeOffer): Promise<HandshakeOutcome> {
-  return prepareSession(target, options, deps).handshake(offer);
-}
-
 /**
  * One enumeration session, opened before its offer is known: the SMTP dialogue
  * up to STARTTLS's 220 starts at once, and `handshake` then makes the offer (so
